@@ -1,0 +1,1 @@
+"""Bon Voisin portal: the shell, shared infrastructure, home, people and admin."""

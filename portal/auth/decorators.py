@@ -1,0 +1,58 @@
+"""Permission decorators for routes and Socket.IO handlers."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.auth import forget_loaded_person
+from portal.errors import DomainError
+from portal.people.models import Role
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def roles_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Only logged-in people with one of these roles; others get 404 (pages stay hidden)."""
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+            if current_user.role not in roles:
+                abort(404)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+staff_required = roles_required(Role.COORDINATOR, Role.CONCIERGE, Role.MANAGER)
+
+
+def ack_error(code: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": code, "message": message}
+
+
+def socket_handler(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Check the person on every event and turn domain errors into acknowledgements."""
+
+    @functools.wraps(handler)
+    def wrapped(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        forget_loaded_person()
+        if not current_user.is_authenticated:
+            return ack_error("unauthenticated", _("Your session has ended. Please log in again."))
+        try:
+            result = handler(*args, **kwargs)
+        except DomainError as error:
+            return ack_error(error.code, error.message)
+        return {"ok": True, **(result or {})}
+
+    return wrapped

@@ -1,0 +1,36 @@
+"""Socket.IO connection: only logged-in people, joined to rooms from the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+from flask_socketio import join_room
+
+from portal import realtime
+from portal.auth import forget_loaded_person
+from portal.auth.decorators import socket_handler
+from portal.extensions import socketio
+from portal.people import service as people
+
+
+@socketio.on("connect")
+def on_connect(auth: Any = None) -> bool:
+    """Refuse anonymous sockets; join the person's own room and their buildings' rooms."""
+    forget_loaded_person()
+    if not current_user.is_authenticated:
+        return False
+    join_room(realtime.user_room(current_user.id))
+    for building_id in people.building_ids_for(current_user):
+        join_room(realtime.building_room(building_id))
+    return True
+
+
+@socketio.on("whoami")
+@socket_handler
+def whoami(_payload: Any = None) -> dict[str, Any]:
+    """Tell the client who the server thinks it is talking to (used after reconnects)."""
+    return {
+        "person_id": current_user.id,
+        "buildings": sorted(people.building_ids_for(current_user)),
+    }

@@ -1,0 +1,166 @@
+"""Login and logout pages; each route parses, calls the service, then renders or redirects."""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response as WResponse
+
+from portal.auth import bp, device, service
+from portal.auth.forms import ConfirmForm, PinForm, StaffLoginForm
+from portal.extensions import db, limiter
+from portal.i18n import SESSION_LOCALE_KEY
+from portal.people import service as people
+from portal.people.models import Person, Role
+
+
+def _failed(response: Response) -> bool:
+    """Count only failed attempts against login limits (a success redirects)."""
+    return response.status_code != 302
+
+
+def _staff_limit() -> str:
+    return current_app.config["AUTH_STAFF_LOGIN_LIMIT"]
+
+
+def _pin_limit() -> str:
+    return current_app.config["AUTH_PIN_LOGIN_LIMIT"]
+
+
+def _staff_account_key() -> str:
+    return "staff-login:" + request.form.get("email", "").strip().lower()
+
+
+def _start_session(person: Person) -> None:
+    """A fresh session at every login; residents' tablets stay logged in."""
+    chosen_locale = session.get(SESSION_LOCALE_KEY)
+    session.clear()
+    if chosen_locale:
+        session[SESSION_LOCALE_KEY] = chosen_locale
+    login_user(person, remember=False)
+    session.permanent = person.role == Role.RESIDENT
+
+
+def _home() -> WResponse:
+    return redirect(url_for("home.index"))
+
+
+@bp.get("/login")
+def login() -> str | WResponse:
+    if current_user.is_authenticated:
+        return _home()
+    tablet = device.current_device()
+    building = people.get_building(tablet.building_id) if tablet else None
+    residents = people.list_pin_residents(building.id) if building else []
+    household = [p for p in residents if tablet and p.dwelling_id == tablet.dwelling_id]
+    return render_template(
+        "auth/login.html", building=building, residents=residents, household=household
+    )
+
+
+@bp.get("/login/card/<token>")
+def card(token: str) -> tuple[str, int] | str:
+    try:
+        login_card = service.check_card(token)
+    except service.LoginError as error:
+        return render_template("auth/card_invalid.html", message=error.message), 404
+    return render_template("auth/card.html", person=login_card.person, form=ConfirmForm())
+
+
+@bp.post("/login/card/<token>")
+def card_login(token: str) -> tuple[str, int] | WResponse:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        person = service.do_login_with_card(token)
+    except service.LoginError as error:
+        return render_template("auth/card_invalid.html", message=error.message), 404
+    _start_session(person)
+    flash(_("Welcome, %(name)s!", name=person.first_name), "success")
+    response = _home()
+    if person.building_id is not None:
+        device.remember_device(response, person.building_id, person.dwelling_id)
+    return response
+
+
+def _pin_person(person_id: int) -> Person:
+    """Only residents of the building this tablet belongs to can be picked."""
+    building_id = device.device_building_id()
+    person = db.session.get(Person, person_id)
+    if (
+        building_id is None
+        or person is None
+        or person.role != Role.RESIDENT
+        or person.building_id != building_id
+        or not person.active
+        or person.pin_hash is None
+    ):
+        abort(404)
+    return person
+
+
+@bp.route("/login/pin/<int:person_id>", methods=["GET", "POST"])
+@limiter.limit(_pin_limit, methods=["POST"], deduct_when=_failed)
+def pin_login(person_id: int) -> str | tuple[str, int] | WResponse:
+    person = _pin_person(person_id)
+    form = PinForm()
+    error: str | None = None
+    if service.is_pin_locked(person):
+        error = service.pin_locked_message(person)
+    elif form.validate_on_submit():
+        try:
+            service.do_login_with_pin(person, form.pin.data or "")
+        except service.LoginError as exc:
+            error = exc.message
+        else:
+            _start_session(person)
+            flash(_("Welcome, %(name)s!", name=person.first_name), "success")
+            return _home()
+    status = 200 if request.method == "GET" and error is None else 422
+    html = render_template("auth/pin.html", person=person, form=form, error=error)
+    return html, status
+
+
+@bp.route("/login/staff", methods=["GET", "POST"])
+@limiter.limit(_staff_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_staff_limit, methods=["POST"], deduct_when=_failed, key_func=_staff_account_key)
+def staff_login() -> str | tuple[str, int] | WResponse:
+    if current_user.is_authenticated:
+        return _home()
+    form = StaffLoginForm()
+    error: str | None = None
+    if form.validate_on_submit():
+        try:
+            person = service.do_login_staff(form.email.data or "", form.password.data or "")
+        except service.LoginError as exc:
+            error = exc.message
+        else:
+            _start_session(person)
+            return _home()
+    status = 200 if request.method == "GET" else 422
+    return render_template("auth/staff_login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> WResponse:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    service.do_end_sessions(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash(_("You are logged out. See you soon!"), "success")
+    return redirect(url_for("auth.login"))

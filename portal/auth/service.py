@@ -1,0 +1,260 @@
+"""Logging in by card, photo + PIN or staff password; ending sessions everywhere."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import format_time, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal import realtime
+from portal.auth.models import LoginCard
+from portal.db import utcnow
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.people import service as people
+from portal.people.models import Person, Role
+
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+PIN_PATTERN = re.compile(r"^[0-9]{4}$")
+MIN_PASSWORD_LENGTH = 12
+
+
+class LoginError(DomainError):
+    """A login attempt failed; the message is safe to show."""
+
+    def __init__(self, message: str, code: str = "login_failed") -> None:
+        super().__init__(message, code)
+
+
+# Hashing -------------------------------------------------------------------------------
+
+
+def hash_secret(secret: str) -> str:
+    return _hasher.hash(secret)
+
+
+def verify_secret(stored_hash: str | None, secret: str) -> bool:
+    if not stored_hash:
+        # Spend the same time as a real check so unknown accounts are not revealed.
+        _hasher.hash(secret)
+        return False
+    try:
+        return _hasher.verify(stored_hash, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def hash_card_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Session loading -----------------------------------------------------------------------
+
+
+def load_session_person(session_id: str) -> Person | None:
+    """Flask-Login loader: the id must carry the person's current session version."""
+    person_id, _, version = session_id.partition(":")
+    if not person_id.isdigit() or not version.isdigit():
+        return None
+    person = db.session.get(Person, int(person_id))
+    if person is None or not person.active or person.session_version != int(version):
+        return None
+    return person
+
+
+# Login cards ---------------------------------------------------------------------------
+
+
+def get_active_card(person: Person) -> LoginCard | None:
+    stmt = select(LoginCard).where(LoginCard.person_id == person.id, LoginCard.revoked_at.is_(None))
+    return db.session.scalars(stmt).first()
+
+
+def do_issue_card(person: Person, issued_by: Person | None) -> str:
+    """Revoke any card the person holds and issue a new one; returns the token to print."""
+    if person.role != Role.RESIDENT:
+        raise DomainError(str(_l("Login cards are for residents.")))
+    if issued_by is not None:
+        people.check_staff_may_manage(issued_by, person)
+    now = utcnow()
+    for card in _active_cards(person):
+        card.revoked_at = now
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        LoginCard(person=person, token_hash=hash_card_token(token), issued_by_id=_id(issued_by))
+    )
+    db.session.commit()
+    return token
+
+
+def do_revoke_card(person: Person, revoked_by: Person) -> None:
+    """Revoke the person's card and end every session opened with it or otherwise."""
+    people.check_staff_may_manage(revoked_by, person)
+    cards = _active_cards(person)
+    if not cards:
+        raise DomainError(str(_l("This person has no active login card.")))
+    now = utcnow()
+    for card in cards:
+        card.revoked_at = now
+    _bump_session_version(person)
+    db.session.commit()
+    _disconnect_after_commit(person)
+
+
+def find_card(token: str) -> LoginCard | None:
+    stmt = select(LoginCard).where(LoginCard.token_hash == hash_card_token(token))
+    return db.session.scalars(stmt).first()
+
+
+def check_card(token: str) -> LoginCard:
+    """The card behind a token, if it may still be used."""
+    card = find_card(token) if token else None
+    if card is None:
+        raise LoginError(str(_l("This login card is not known. Ask the concierge for a new card.")))
+    if not card.is_active:
+        raise LoginError(
+            _("This login card has been replaced or cancelled. Ask the concierge for a new one."),
+            "card_revoked",
+        )
+    if not card.person.active:
+        raise LoginError(str(_l("This account is closed. Please call the concierge.")), "inactive")
+    return card
+
+
+def do_login_with_card(token: str) -> Person:
+    card = check_card(token)
+    card.last_used_at = utcnow()
+    card.person.last_login_at = card.last_used_at
+    db.session.commit()
+    return card.person
+
+
+# Photo + PIN ---------------------------------------------------------------------------
+
+
+def check_pin_format(pin: str) -> str:
+    pin = (pin or "").strip()
+    if not PIN_PATTERN.match(pin):
+        raise DomainError(str(_l("The code has exactly 4 digits.")), "pin_format")
+    return pin
+
+
+def is_pin_locked(person: Person, now: datetime | None = None) -> bool:
+    return person.pin_locked_until is not None and person.pin_locked_until > (now or utcnow())
+
+
+def pin_locked_message(person: Person) -> str:
+    until = format_time(person.pin_locked_until, format="short") if person.pin_locked_until else ""
+    return str(
+        _l(
+            "Too many wrong codes. Logging in with your photo is paused until %(time)s. "
+            "Your login card still works.",
+            time=until,
+        )
+    )
+
+
+def do_login_with_pin(person: Person, pin: str) -> Person:
+    """Check a resident's PIN; 5 wrong codes lock this way in for 15 minutes."""
+    config = current_app.config
+    now = utcnow()
+    if is_pin_locked(person, now):
+        raise LoginError(pin_locked_message(person), "pin_locked")
+    pin = check_pin_format(pin)
+    if person.pin_hash and verify_secret(person.pin_hash, pin):
+        person.pin_failures = 0
+        person.pin_locked_until = None
+        person.last_login_at = now
+        db.session.commit()
+        return person
+    person.pin_failures += 1
+    if person.pin_failures >= config["AUTH_PIN_MAX_FAILURES"]:
+        person.pin_failures = 0
+        person.pin_locked_until = now + timedelta(minutes=config["AUTH_PIN_LOCK_MINUTES"])
+        db.session.commit()
+        raise LoginError(pin_locked_message(person), "pin_locked")
+    remaining = config["AUTH_PIN_MAX_FAILURES"] - person.pin_failures
+    db.session.commit()
+    raise LoginError(
+        ngettext(
+            "That code is not right. %(num)d try left.",
+            "That code is not right. %(num)d tries left.",
+            remaining,
+        ),
+        "pin_wrong",
+    )
+
+
+def do_set_pin(person: Person, pin: str, confirm: str, set_by: Person | None = None) -> None:
+    """Set a resident's 4-digit code, by the resident or by staff of their building."""
+    if set_by is not None and set_by.id != person.id:
+        people.check_staff_may_manage(set_by, person)
+    pin = check_pin_format(pin)
+    if pin != (confirm or "").strip():
+        raise DomainError(str(_l("The two codes are not the same.")), "pin_mismatch")
+    person.pin_hash = hash_secret(pin)
+    person.pin_failures = 0
+    person.pin_locked_until = None
+    db.session.commit()
+
+
+# Staff password ------------------------------------------------------------------------
+
+
+def do_login_staff(email: str, password: str) -> Person:
+    person = people.find_staff_by_email(email or "")
+    if person is None or not verify_secret(person.password_hash, password or ""):
+        raise LoginError(str(_l("The email or password is not right.")))
+    if not person.active:
+        raise LoginError(str(_l("This account is closed.")), "inactive")
+    if _hasher.check_needs_rehash(person.password_hash or ""):
+        person.password_hash = hash_secret(password)
+    person.last_login_at = utcnow()
+    db.session.commit()
+    return person
+
+
+def do_set_password(person: Person, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            str(_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+        )
+    person.password_hash = hash_secret(password)
+    db.session.commit()
+
+
+# Ending sessions -----------------------------------------------------------------------
+
+
+def do_end_sessions(person: Person) -> None:
+    """Log the person out everywhere: every session and every open socket."""
+    _bump_session_version(person)
+    db.session.commit()
+    _disconnect_after_commit(person)
+
+
+def _bump_session_version(person: Person) -> None:
+    person.session_version += 1
+    realtime.publish(realtime.SESSION_ENDED_EVENT, {}, to=realtime.user_room(person.id))
+
+
+def _disconnect_after_commit(person: Person) -> None:
+    realtime.disconnect_room(realtime.user_room(person.id))
+
+
+def _active_cards(person: Person) -> list[LoginCard]:
+    stmt = select(LoginCard).where(LoginCard.person_id == person.id, LoginCard.revoked_at.is_(None))
+    return list(db.session.scalars(stmt))
+
+
+def _id(person: Person | None) -> int | None:
+    return person.id if person is not None else None

@@ -1,0 +1,116 @@
+"""Command-line groups: translate, scheduler, demo."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from portal.config import PROJECT_ROOT
+
+translate = AppGroup("translate", help="Extract, update and compile the translations.")
+scheduler_cli = AppGroup("scheduler", help="Run the job scheduler.")
+demo = AppGroup("demo", help="Demo data.")
+
+POT_FILE = PROJECT_ROOT / "translations" / "messages.pot"
+BABEL_CFG = PROJECT_ROOT / "babel.cfg"
+TRANSLATIONS = PROJECT_ROOT / "translations"
+SOURCE_DIRS = ["portal", "messaging", "activities", "concierge"]
+
+
+def _pybabel(*args: str) -> None:
+    command = [sys.executable, "-m", "babel.messages.frontend", *args]
+    subprocess.run(command, check=True, cwd=PROJECT_ROOT)
+
+
+def extract_messages(output: Path = POT_FILE) -> None:
+    """Write the message template from the sources."""
+    dirs = [d for d in SOURCE_DIRS if (PROJECT_ROOT / d).is_dir()]
+    _pybabel(
+        "extract", "-F", str(BABEL_CFG), "-k", "_l", "--no-location", "--sort-output",
+        "--project", "Bon Voisin", "--copyright-holder", "Bon Voisin",
+        "-o", str(output), *dirs,
+    )  # fmt: skip
+
+
+@translate.command("extract")
+def extract_command() -> None:
+    """Write translations/messages.pot from the sources."""
+    extract_messages()
+
+
+SOURCE_LOCALE = "en"  # msgids are written in English
+
+
+def fill_source_catalogue(locale: str = SOURCE_LOCALE) -> int:
+    """In the source language's catalogue, an untranslated entry reads as its msgid."""
+    from babel.messages.pofile import read_po, write_po
+
+    path = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalogue = read_po(handle, locale=locale)
+    filled = 0
+    for message in catalogue:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            if not all(message.string):
+                message.string = (message.id[0], message.id[1])
+                filled += 1
+        elif not message.string:
+            message.string = message.id
+            filled += 1
+        message.flags.discard("fuzzy")
+    with path.open("wb") as handle:
+        write_po(handle, catalogue, width=100, omit_header=False)
+    return filled
+
+
+@translate.command("update")
+def update_command() -> None:
+    """Extract, merge new strings into every catalogue, and fill the English one."""
+    extract_messages()
+    _pybabel("update", "-i", str(POT_FILE), "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
+    click.echo(f"{fill_source_catalogue()} English entries filled from the source.")
+
+
+@translate.command("compile")
+def compile_command() -> None:
+    """Compile every catalogue to .mo files."""
+    _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+
+
+@translate.command("init")
+@click.argument("lang")
+def init_command(lang: str) -> None:
+    """Start a catalogue for a new language."""
+    extract_messages()
+    _pybabel("init", "-i", str(POT_FILE), "-d", str(TRANSLATIONS), "-l", lang)
+
+
+@scheduler_cli.command("run")
+def scheduler_run() -> None:
+    """Run the scheduler alone (one such process per deployment)."""
+    from portal import scheduler
+
+    scheduler.run_standalone(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@demo.command("load")
+def demo_load() -> None:
+    """Load (or refresh) the demo building and print how to log in."""
+    from portal import demo as demo_data
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("The demo building is not loaded in production.")
+    summary = demo_data.load_demo()
+    click.echo(demo_data.format_logins(summary))
+
+
+def init_app(app: Flask) -> None:
+    for group in (translate, scheduler_cli, demo):
+        app.cli.add_command(group)

@@ -1,0 +1,135 @@
+"""Configuration classes; the environment is read when create_app() calls from_env()."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot run safely."""
+
+
+class BaseConfig:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{PROJECT_ROOT / 'var' / 'bonvoisin.sqlite3'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    REDIS_URL: str | None = None
+
+    # Sessions: personal tablets stay logged in; staff sessions end with the browser.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "bv_session"
+    PERMANENT_SESSION_LIFETIME = timedelta(days=180)
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    # Forms left open for an hour must still submit: the token lives as long as the session.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_SSL_STRICT = True
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
+    PORTAL_LOCALES = ("fr", "en")
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_ENABLED = True
+    AUTH_STAFF_LOGIN_LIMIT = "10 per 15 minutes"
+    AUTH_PIN_LOGIN_LIMIT = "30 per 15 minutes"
+    AUTH_PIN_MAX_FAILURES = 5
+    AUTH_PIN_LOCK_MINUTES = 15
+    AUTH_DEVICE_COOKIE = "bv_device"
+    AUTH_DEVICE_COOKIE_DAYS = 365
+
+    SOCKETIO_ASYNC_MODE = "threading"
+    SOCKETIO_CORS_ORIGINS: list[str] | str | None = None
+
+    SCHEDULER_ENABLED = True
+    SCHEDULER_HEARTBEAT_SECONDS = 30
+
+    SERVER_HOST = "127.0.0.1"
+    SERVER_PORT = 5000
+
+    PORTAL_NODE_MODULES = str(PROJECT_ROOT / "node_modules")
+
+
+class DevelopmentConfig(BaseConfig):
+    """Local development: an SQLite file, a fixed development key."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = "dev-only-not-secret"
+
+
+class TestingConfig(BaseConfig):
+    """Test runs: in-memory SQLite unless told otherwise, scheduler off."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-not-secret"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    SCHEDULER_ENABLED = False
+    RATELIMIT_ENABLED = True
+
+
+class ProductionConfig(BaseConfig):
+    """Production: a secret key is required and cookies are Secure."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+
+
+CONFIGS: dict[str, type[BaseConfig]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+# Environment variable -> (config key, parser)
+ENV_KEYS: dict[str, tuple[str, Any]] = {
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "REDIS_URL": ("REDIS_URL", str),
+    "BV_HOST": ("SERVER_HOST", str),
+    "BV_PORT": ("SERVER_PORT", int),
+    "BV_SCHEDULER": ("SCHEDULER_ENABLED", lambda v: v.lower() in {"1", "true", "yes", "on"}),
+    "BV_SOCKETIO_ASYNC_MODE": ("SOCKETIO_ASYNC_MODE", str),
+    "BV_SECURE_COOKIES": (
+        "SESSION_COOKIE_SECURE",
+        lambda v: v.lower() in {"1", "true", "yes", "on"},
+    ),
+}
+
+
+def from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Return config overrides read from the given environment."""
+    overrides: dict[str, Any] = {}
+    for var, (key, parse) in ENV_KEYS.items():
+        value = environ.get(var)
+        if value:
+            overrides[key] = parse(value)
+    return overrides
+
+
+def select_config(name: str | None) -> type[BaseConfig]:
+    """Pick a config class by name (BV_ENV), defaulting to development."""
+    try:
+        return CONFIGS[name or "development"]
+    except KeyError as exc:
+        raise ConfigError(f"Unknown BV_ENV {name!r}; use one of {sorted(CONFIGS)}") from exc
+
+
+def check_config(config: Mapping[str, Any]) -> None:
+    """Refuse to start with settings that are unsafe for the chosen environment."""
+    if config.get("ENV_NAME") == "production" and not config.get("SECRET_KEY"):
+        raise ConfigError("SECRET_KEY must be set in production.")
+    if not config.get("SECRET_KEY"):
+        raise ConfigError("SECRET_KEY is empty.")

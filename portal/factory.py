@@ -1,0 +1,87 @@
+"""Application factory: configuration, extensions, blueprints, socket handlers, errors, CLI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from portal import config as config_module
+from portal.db import render_migration_item
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build a configured Bon Voisin application."""
+    app = Flask(__name__, instance_relative_config=False)
+    _configure(app, overrides or {})
+    _init_extensions(app)
+    _register_domains(app)
+    return app
+
+
+def _configure(app: Flask, overrides: Mapping[str, Any]) -> None:
+    env_name = overrides.get("ENV_NAME") or os.environ.get("BV_ENV")
+    app.config.from_object(config_module.select_config(env_name))
+    if not app.config.get("TESTING") or overrides.get("READ_ENV"):
+        app.config.update(config_module.from_env(os.environ))
+    app.config.update(overrides)
+    if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    config_module.check_config(app.config)
+    _prepare_sqlite(app)
+
+
+def _prepare_sqlite(app: Flask) -> None:
+    """Make the SQLite file's folder; tune in-memory databases for tests."""
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite"):
+        return
+    path = uri.removeprefix("sqlite:///")
+    if uri in {"sqlite://", "sqlite:///:memory:"}:
+        from sqlalchemy.pool import StaticPool
+
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "poolclass": StaticPool,
+            "connect_args": {"check_same_thread": False},
+        }
+    elif path:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal import i18n, realtime, security
+    from portal.auth import init_app as init_auth
+    from portal.errors import register_error_handlers
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(config_module.PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app, babel)
+    init_auth(app, login_manager)
+    realtime.init_app(app, socketio)
+    security.init_app(app)
+    register_error_handlers(app)
+
+
+def _register_domains(app: Flask) -> None:
+    from portal import cli, scheduler
+    from portal.admin import bp as admin_bp
+    from portal.auth import bp as auth_bp
+    from portal.home import bp as home_bp
+    from portal.people import bp as people_bp
+
+    for blueprint in (auth_bp, home_bp, people_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    scheduler.init_app(app, job_registrars=[scheduler.register_jobs])
+    cli.init_app(app)

@@ -1,0 +1,7 @@
+"""Home screens, help, settings and the language switch."""
+
+from flask import Blueprint
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+from portal.home import routes  # noqa: E402, F401

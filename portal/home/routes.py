@@ -1,0 +1,146 @@
+"""Home screens for each role, help, settings and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as WResponse
+
+from portal.auth import service as auth
+from portal.auth.forms import SetPinForm
+from portal.errors import DomainError
+from portal.home import bp
+from portal.home.forms import LanguageForm, SettingsForm
+from portal.i18n import SESSION_LOCALE_KEY
+from portal.people import service as people
+from portal.people.models import Role
+
+
+@bp.get("/")
+def index() -> str | WResponse:
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.role == Role.RESIDENT:
+        return render_template("home/resident.html")
+    return staff_home()
+
+
+def staff_home() -> str:
+    buildings = people.list_buildings_for(current_user)
+    summaries = [
+        {
+            "building": b,
+            "residents": people.count_residents(b.id),
+            "dwellings": people.count_dwellings(b.id),
+        }
+        for b in buildings
+    ]
+    return render_template("home/staff.html", summaries=summaries)
+
+
+@bp.get("/help")
+def help_page() -> str:
+    building = None
+    if current_user.is_authenticated:
+        buildings = people.list_buildings_for(current_user)
+        building = current_user.building or (buildings[0] if buildings else None)
+    return render_template("home/help.html", building=building)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings() -> str | tuple[str, int] | WResponse:
+    form = SettingsForm()
+    if request.method == "GET":
+        form.locale.data = current_user.locale or _current_locale()
+        form.text_size.data = str(current_user.text_size)
+        form.high_contrast.data = current_user.high_contrast
+    error: str | None = None
+    if form.validate_on_submit():
+        try:
+            people.do_update_preferences(
+                current_user,
+                locale=form.locale.data,
+                text_size=int(form.text_size.data or 100),
+                high_contrast=bool(form.high_contrast.data),
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            flash(_("Your settings are saved."), "success")
+            return redirect(url_for("home.settings"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("home/settings.html", form=form, error=error), status
+
+
+def _current_locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale())
+
+
+def _safe_next(target: str | None) -> str:
+    """Only redirect back to a path on this site."""
+    if not target:
+        return url_for("home.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("home.index")
+    return target
+
+
+@bp.post("/language")
+def set_language() -> WResponse:
+    form = LanguageForm()
+    if form.validate_on_submit():
+        locale = form.locale.data
+        session[SESSION_LOCALE_KEY] = locale
+        if current_user.is_authenticated:
+            people.do_set_locale(current_user, locale)
+    else:
+        flash(_("This language is not available."), "error")
+    return redirect(_safe_next(form.next.data))
+
+
+@bp.route("/settings/pin", methods=["GET", "POST"])
+@login_required
+def change_pin() -> str | tuple[str, int] | WResponse:
+    if not current_user.is_resident:
+        abort(404)
+    form = SetPinForm()
+    error: str | None = None
+    if form.validate_on_submit():
+        try:
+            auth.do_set_pin(current_user, form.pin.data or "", form.confirm.data or "")
+        except DomainError as exc:
+            error = exc.message
+        else:
+            flash(_("Your new code is saved."), "success")
+            return redirect(url_for("home.settings"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("home/pin.html", form=form, error=error), status
+
+
+VENDOR_FILES = frozenset({"socket.io-client/dist/socket.io.min.js"})
+
+
+@bp.get("/vendor/<path:filename>")
+def vendor(filename: str) -> Response:
+    """Front-end packages installed from npm, served from this server."""
+    if filename not in VENDOR_FILES:
+        abort(404)
+    return send_from_directory(current_app.config["PORTAL_NODE_MODULES"], filename, max_age=86400)

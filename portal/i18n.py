@@ -1,0 +1,63 @@
+"""Locale and time-zone selection, and the Jinja helpers that go with them."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import Babel, format_date, format_datetime, format_time, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.db import utcnow
+
+LOCALE_NAMES = {"fr": "Français", "en": "English"}
+ROLE_LABELS = {
+    "resident": _l("Resident"),
+    "coordinator": _l("Intergenerational coordinator"),
+    "concierge": _l("Concierge"),
+    "manager": _l("Manager"),
+}
+
+
+def role_label(role: str) -> str:
+    """The translated name of a role (Role is a str enum)."""
+    return str(ROLE_LABELS[str(role)])
+
+
+SESSION_LOCALE_KEY = "locale"
+
+
+def supported_locales() -> tuple[str, ...]:
+    return tuple(current_app.config["PORTAL_LOCALES"])
+
+
+def select_locale() -> str:
+    """The person's setting, then the language chosen on this device, then the browser's."""
+    locales = supported_locales()
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.locale in locales:
+        return current_user.locale
+    chosen = session.get(SESSION_LOCALE_KEY)
+    if chosen in locales:
+        return chosen
+    best = request.accept_languages.best_match(locales)
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.time_zone
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def init_app(app: Flask, babel: Babel) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.globals.update(
+        get_locale=get_locale,
+        locale_names=LOCALE_NAMES,
+        format_date=format_date,
+        format_datetime=format_datetime,
+        format_time=format_time,
+        now_utc=utcnow,
+        role_label=role_label,
+    )

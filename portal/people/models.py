@@ -1,0 +1,178 @@
+"""Who lives where: organisation -> buildings -> dwellings -> people."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Column, Enum, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, TimestampMixin
+
+staff_buildings = Table(
+    "staff_buildings",
+    Base.metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("building_id", ForeignKey("buildings.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Role(enum.StrEnum):
+    """What a person does in the portal."""
+
+    RESIDENT = "resident"
+    COORDINATOR = "coordinator"
+    CONCIERGE = "concierge"
+    MANAGER = "manager"
+
+
+STAFF_ROLES = frozenset({Role.COORDINATOR, Role.CONCIERGE, Role.MANAGER})
+
+
+class DwellingType(enum.StrEnum):
+    """French social-housing dwelling sizes."""
+
+    T1 = "T1"
+    T2 = "T2"
+    T3 = "T3"
+    T4 = "T4"
+    T5 = "T5"
+
+
+class TextSize(enum.IntEnum):
+    """Text size preference, in percent of the base size."""
+
+    NORMAL = 100
+    LARGE = 125
+    LARGER = 150
+    LARGEST = 200
+
+
+class Organisation(TimestampMixin, Base):
+    """A social landlord."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+    buildings: Mapped[list[Building]] = relationship(
+        back_populates="organisation", order_by="Building.name"
+    )
+
+
+class Building(TimestampMixin, Base):
+    """One building of a landlord, with its concierge desk."""
+
+    __tablename__ = "buildings"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    concierge_phone: Mapped[str] = mapped_column(String(40), default="")
+    concierge_hours: Mapped[str] = mapped_column(String(200), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+
+    organisation: Mapped[Organisation] = relationship(back_populates="buildings")
+    dwellings: Mapped[list[Dwelling]] = relationship(
+        back_populates="building", order_by="Dwelling.number"
+    )
+
+
+class Dwelling(TimestampMixin, Base):
+    """A flat of a building."""
+
+    __tablename__ = "dwellings"
+    __table_args__ = (UniqueConstraint("building_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    number: Mapped[str] = mapped_column(String(20))
+    floor: Mapped[int]
+    kind: Mapped[DwellingType] = mapped_column(
+        Enum(DwellingType, native_enum=False, length=8, validate_strings=True)
+    )
+
+    building: Mapped[Building] = relationship(back_populates="dwellings")
+    residents: Mapped[list[Person]] = relationship(
+        back_populates="dwelling", order_by="Person.first_name"
+    )
+
+
+class Person(TimestampMixin, Base):
+    """Anyone who logs in: a resident or a member of staff."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, validate_strings=True)
+    )
+    # The building a resident lives in, or a staff member's main building.
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
+    dwelling_id: Mapped[int | None] = mapped_column(ForeignKey("dwellings.id"), index=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    birth_year: Mapped[int | None]
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    photo_path: Mapped[str | None] = mapped_column(String(200))
+    avatar_colour: Mapped[str] = mapped_column(String(7), default="#1f5f8b")
+    locale: Mapped[str | None] = mapped_column(String(10))
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    text_size: Mapped[int] = mapped_column(default=TextSize.NORMAL.value)
+    high_contrast: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    # Authentication state (see portal.auth.service).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    pin_failures: Mapped[int] = mapped_column(default=0)
+    pin_locked_until: Mapped[datetime | None]
+    session_version: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[datetime | None]
+
+    building: Mapped[Building | None] = relationship(foreign_keys=[building_id])
+    dwelling: Mapped[Dwelling | None] = relationship(back_populates="residents")
+    organisation: Mapped[Organisation] = relationship()
+    staff_buildings: Mapped[list[Building]] = relationship(
+        secondary=staff_buildings, order_by="Building.name"
+    )
+
+    # Flask-Login protocol ------------------------------------------------------------
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        """Session identity; bumping session_version ends every session of this person."""
+        return f"{self.id}:{self.session_version}"
+
+    # Convenience -----------------------------------------------------------------------
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_resident(self) -> bool:
+        return self.role == Role.RESIDENT
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def initials(self) -> str:
+        return (self.first_name[:1] + self.last_name[:1]).upper()

@@ -1,0 +1,261 @@
+"""Reading and writing organisations, buildings, dwellings and people, with access checks."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from portal.errors import DomainError, PermissionDenied
+from portal.extensions import db
+from portal.people.models import (
+    STAFF_ROLES,
+    Building,
+    Dwelling,
+    DwellingType,
+    Organisation,
+    Person,
+    Role,
+    TextSize,
+)
+
+# Dark tones: white initials on each of them keep a contrast ratio above 4.5:1.
+AVATAR_COLOURS = (
+    "#1f5f8b",
+    "#7a3b8f",
+    "#2f6b3a",
+    "#a3402a",
+    "#5a4a8a",
+    "#0f6a6a",
+    "#8a3b5a",
+    "#6b5413",
+    "#3a5068",
+    "#80442a",
+)
+
+
+def avatar_colour_for(first_name: str, last_name: str) -> str:
+    """A stable colour for a person's generated avatar."""
+    digest = hashlib.sha256(f"{first_name} {last_name}".encode()).digest()
+    return AVATAR_COLOURS[digest[0] % len(AVATAR_COLOURS)]
+
+
+# Reading -------------------------------------------------------------------------------
+
+
+def list_buildings_for(person: Person) -> list[Building]:
+    """The buildings a person may see: their own, those they cover, or all for a manager."""
+    if person.role == Role.MANAGER:
+        stmt = (
+            select(Building)
+            .where(Building.organisation_id == person.organisation_id)
+            .order_by(Building.name)
+        )
+        return list(db.session.scalars(stmt))
+    buildings = {b.id: b for b in person.staff_buildings}
+    if person.building is not None:
+        buildings.setdefault(person.building.id, person.building)
+    return sorted(buildings.values(), key=lambda b: b.name)
+
+
+def building_ids_for(person: Person) -> set[int]:
+    return {b.id for b in list_buildings_for(person)}
+
+
+def access_building(viewer: Person, building_id: int) -> Building:
+    """Load a building the viewer covers, or 404 (never reveal other buildings)."""
+    if building_id not in building_ids_for(viewer):
+        abort(404)
+    return db.get_or_404(Building, building_id)
+
+
+def access_person(viewer: Person, person_id: int) -> Person:
+    """Load a person of one of the viewer's buildings, or 404."""
+    person = db.session.get(Person, person_id)
+    if person is None or (not person.active and not viewer.is_staff):
+        abort(404)
+    if person.id == viewer.id:
+        return person
+    if not set(building_ids_for(person)) & building_ids_for(viewer):
+        abort(404)
+    return person
+
+
+def access_resident_for_staff(viewer: Person, person_id: int) -> Person:
+    """Load a resident that a staff member covers; residents get 404."""
+    if not viewer.is_staff:
+        abort(404)
+    person = access_person(viewer, person_id)
+    if person.role != Role.RESIDENT:
+        abort(404)
+    return person
+
+
+def list_residents(building: Building) -> list[Person]:
+    stmt = (
+        select(Person)
+        .outerjoin(Dwelling, Person.dwelling_id == Dwelling.id)
+        .where(Person.building_id == building.id, Person.role == Role.RESIDENT)
+        .order_by(Person.active.desc(), Dwelling.floor, Dwelling.number, Person.first_name)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def list_pin_residents(building_id: int) -> list[Person]:
+    """Active residents of a building who can log in with photo and PIN."""
+    stmt = (
+        select(Person)
+        .join(Dwelling, Person.dwelling_id == Dwelling.id)
+        .where(
+            Person.building_id == building_id,
+            Person.role == Role.RESIDENT,
+            Person.active.is_(True),
+            Person.pin_hash.is_not(None),
+        )
+        .order_by(Dwelling.floor, Person.first_name, Person.last_name)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def count_residents(building_id: int) -> int:
+    stmt = select(func.count(Person.id)).where(
+        Person.building_id == building_id, Person.role == Role.RESIDENT, Person.active.is_(True)
+    )
+    return db.session.scalar(stmt) or 0
+
+
+def count_dwellings(building_id: int) -> int:
+    stmt = select(func.count(Dwelling.id)).where(Dwelling.building_id == building_id)
+    return db.session.scalar(stmt) or 0
+
+
+def get_building(building_id: int) -> Building | None:
+    return db.session.get(Building, building_id)
+
+
+def find_staff_by_email(email: str) -> Person | None:
+    stmt = select(Person).where(func.lower(Person.email) == email.strip().lower())
+    person = db.session.scalars(stmt).first()
+    return person if person is not None and person.role in STAFF_ROLES else None
+
+
+# Checks --------------------------------------------------------------------------------
+
+
+def check_staff_may_manage(viewer: Person, target: Person) -> None:
+    """Staff act on the people of their buildings only."""
+    if not viewer.is_staff:
+        raise PermissionDenied()
+    if not set(building_ids_for(target)) & building_ids_for(viewer):
+        raise PermissionDenied()
+
+
+def check_text_size(value: int) -> int:
+    if value not in {size.value for size in TextSize}:
+        raise DomainError(str(_l("Please choose one of the text sizes shown.")))
+    return value
+
+
+# Writing -------------------------------------------------------------------------------
+
+
+def do_create_organisation(name: str) -> Organisation:
+    org = Organisation(name=name)
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def do_create_building(
+    organisation: Organisation,
+    name: str,
+    *,
+    address: str = "",
+    concierge_phone: str = "",
+    concierge_hours: str = "",
+) -> Building:
+    building = Building(
+        organisation=organisation,
+        name=name,
+        address=address,
+        concierge_phone=concierge_phone,
+        concierge_hours=concierge_hours,
+    )
+    db.session.add(building)
+    db.session.commit()
+    return building
+
+
+def do_create_dwellings(
+    building: Building, specs: Iterable[tuple[str, int, DwellingType]]
+) -> list[Dwelling]:
+    dwellings = [Dwelling(building=building, number=n, floor=f, kind=k) for n, f, k in specs]
+    db.session.add_all(dwellings)
+    db.session.commit()
+    return dwellings
+
+
+def do_create_person(
+    *,
+    organisation: Organisation,
+    role: Role,
+    first_name: str,
+    last_name: str,
+    building: Building | None = None,
+    dwelling: Dwelling | None = None,
+    covered_buildings: Iterable[Building] = (),
+    birth_year: int | None = None,
+    phone: str = "",
+    email: str | None = None,
+    locale: str | None = None,
+    commit: bool = True,
+) -> Person:
+    """Create a person; a resident needs a dwelling, whose building becomes theirs."""
+    first_name, last_name = first_name.strip(), last_name.strip()
+    if not first_name or not last_name:
+        raise DomainError(str(_l("First and last name are both needed.")))
+    if role == Role.RESIDENT and dwelling is None:
+        raise DomainError(str(_l("A resident needs a dwelling.")))
+    if dwelling is not None:
+        building = dwelling.building
+    person = Person(
+        organisation=organisation,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        building=building,
+        dwelling=dwelling,
+        birth_year=birth_year,
+        phone=phone,
+        email=email.strip().lower() if email else None,
+        locale=locale,
+        avatar_colour=avatar_colour_for(first_name, last_name),
+    )
+    person.staff_buildings = list(covered_buildings)
+    db.session.add(person)
+    if commit:
+        db.session.commit()
+    return person
+
+
+def do_update_preferences(
+    person: Person,
+    *,
+    locale: str | None,
+    text_size: int,
+    high_contrast: bool,
+) -> Person:
+    """Save a person's language and display preferences."""
+    person.text_size = check_text_size(text_size)
+    person.high_contrast = high_contrast
+    person.locale = locale
+    db.session.commit()
+    return person
+
+
+def do_set_locale(person: Person, locale: str) -> None:
+    person.locale = locale
+    db.session.commit()

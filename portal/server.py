@@ -1,0 +1,26 @@
+"""Serve the app with real-time support in one process (development and tests)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from portal import scheduler
+from portal.extensions import socketio
+
+
+def serve(app: Flask) -> None:
+    """Run the Socket.IO server, with the scheduler inside this single process."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    host, port = app.config["SERVER_HOST"], app.config["SERVER_PORT"]
+    scheduler.start_in_process(app)
+    socketio.run(
+        app,
+        host=host,
+        port=port,
+        debug=False,
+        use_reloader=False,
+        log_output=False,
+        allow_unsafe_werkzeug=True,
+    )

@@ -1,0 +1,109 @@
+"""Shared fixtures: app, db, client, runner, login, socket_client, events."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_socketio import SocketIOTestClient
+
+from portal import realtime
+from portal.extensions import db as _db
+from portal.extensions import socketio
+from portal.factory import create_app
+from portal.people.models import Person
+
+TEST_CONFIG: dict[str, Any] = {
+    "ENV_NAME": "testing",
+    "SERVER_NAME": "bonvoisin.test",
+    "PREFERRED_URL_SCHEME": "http",
+}
+
+
+@pytest.fixture
+def app() -> Iterator[Flask]:
+    """A fresh app on in-memory SQLite, scheduler off, with its tables created."""
+    application = create_app(TEST_CONFIG)
+    with application.app_context():
+        _db.create_all()
+        yield application
+        _db.session.remove()
+        _db.drop_all()
+
+
+@pytest.fixture
+def db(app: Flask) -> Any:
+    return _db
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[[Person], FlaskClient]:
+    """Log a person in on the shared test client, as Flask-Login would."""
+
+    def do_login(person: Person, on: FlaskClient | None = None) -> FlaskClient:
+        target = on or client
+        with target.session_transaction() as session:
+            session.clear()
+            session["_user_id"] = person.get_id()
+            session["_fresh"] = True
+        return target
+
+    return do_login
+
+
+@pytest.fixture
+def socket_client(
+    app: Flask, login: Callable[..., FlaskClient]
+) -> Iterator[Callable[[Person], SocketIOTestClient]]:
+    """A Socket.IO test client logged in as the given person (one HTTP client per person)."""
+    clients: list[SocketIOTestClient] = []
+
+    def connect(person: Person) -> SocketIOTestClient:
+        http = login(person, app.test_client())
+        sock = socketio.test_client(app, flask_test_client=http)
+        clients.append(sock)
+        return sock
+
+    yield connect
+    for sock in clients:
+        if sock.is_connected():
+            sock.disconnect()
+
+
+class CapturedEvents(list[realtime.Event]):
+    """Events that left the server, in order."""
+
+    def named(self, name: str) -> list[realtime.Event]:
+        return [evt for evt in self if evt.name == name]
+
+
+@pytest.fixture
+def events(monkeypatch: pytest.MonkeyPatch) -> CapturedEvents:
+    """Capture every event emitted after a commit (and still send it)."""
+    captured = CapturedEvents()
+    original = realtime._emit
+
+    def capture(evt: realtime.Event) -> None:
+        captured.append(evt)
+        original(evt)
+
+    monkeypatch.setattr(realtime, "_emit", capture)
+    return captured
+
+
+def env_url(name: str) -> str | None:
+    return os.environ.get(name) or None

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from portal import realtime
+from portal.people.models import Person
+from tests.factories import make_building, make_resident
+
+
+def test_publish_waits_for_the_commit(app, db, events):
+    resident = make_resident()
+    realtime.publish("test.thing_happened", {"n": 1}, to=realtime.user_room(resident.id))
+    assert events == []
+    db.session.commit()
+    assert [(e.name, e.payload, e.to) for e in events] == [
+        ("test.thing_happened", {"n": 1}, f"user:{resident.id}")
+    ]
+
+
+def test_rollback_drops_published_events(app, db, events):
+    resident = make_resident()
+    resident.first_name = "Changed"
+    realtime.publish("test.thing_happened", {}, to=realtime.user_room(resident.id))
+    db.session.rollback()
+    db.session.commit()
+    assert events == []
+    assert db.session.get(Person, resident.id).first_name != "Changed"
+
+
+def test_published_event_reaches_only_the_addressed_person(app, db, socket_client):
+    building = make_building()
+    alice = make_resident(building, first_name="Alice")
+    bob = make_resident(building, first_name="Bob")
+    alice_socket = socket_client(alice)
+    bob_socket = socket_client(bob)
+    alice_socket.get_received()
+    bob_socket.get_received()
+
+    realtime.publish("test.for_alice", {"hello": "Alice"}, to=realtime.user_room(alice.id))
+    db.session.commit()
+
+    alice_got = alice_socket.get_received()
+    assert [(m["name"], m["args"][0]) for m in alice_got] == [
+        ("test.for_alice", {"hello": "Alice"})
+    ]
+    assert bob_socket.get_received() == []
+
+
+def test_building_events_reach_only_that_building(app, db, socket_client):
+    here = make_building()
+    elsewhere = make_building()
+    neighbour = make_resident(here)
+    stranger = make_resident(elsewhere)
+    near, far = socket_client(neighbour), socket_client(stranger)
+    realtime.publish("test.building_news", {}, to=realtime.building_room(here.id))
+    db.session.commit()
+    assert [m["name"] for m in near.get_received()] == ["test.building_news"]
+    assert far.get_received() == []
