@@ -49,6 +49,7 @@ class BaseConfig:
     AUTH_PIN_LOCK_MINUTES = 15
     AUTH_DEVICE_COOKIE = "bv_device"
     AUTH_DEVICE_COOKIE_DAYS = 365
+    AUTH_ARGON2: dict[str, int] = {}
 
     SOCKETIO_ASYNC_MODE = "threading"
     SOCKETIO_CORS_ORIGINS: list[str] | str | None = None
@@ -78,6 +79,8 @@ class TestingConfig(BaseConfig):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     SCHEDULER_ENABLED = False
     RATELIMIT_ENABLED = True
+    # Cheap hashing keeps the suite fast; still argon2id, still verified for real.
+    AUTH_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
 
 class ProductionConfig(BaseConfig):

@@ -81,9 +81,10 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
         "async_mode": app.config["SOCKETIO_ASYNC_MODE"],
         "cors_allowed_origins": app.config["SOCKETIO_CORS_ORIGINS"],
         "manage_session": True,
+        "message_queue": app.config.get("REDIS_URL"),
     }
-    if app.config.get("REDIS_URL"):
-        options["message_queue"] = app.config["REDIS_URL"]
+    # The extension object keeps its options between init_app() calls (one per app).
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(app, **options)
     _socketio = socketio
     if not event.contains(Session, "after_commit", _after_commit):

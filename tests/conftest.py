@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,17 +19,33 @@ from portal.extensions import socketio
 from portal.factory import create_app
 from portal.people.models import Person
 
-TEST_CONFIG: dict[str, Any] = {
-    "ENV_NAME": "testing",
-    "SERVER_NAME": "bonvoisin.test",
-    "PREFERRED_URL_SCHEME": "http",
-}
+TEST_CONFIG: dict[str, Any] = {"ENV_NAME": "testing"}
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a real server would.
+
+    The test body keeps an app context open; without this, requests would share its `g`
+    (cached user, CSRF token) and its database session.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Assertions read English; French is tested explicitly where it matters.
+        self.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        _db.session.expire_all()  # the test's own objects see what the request wrote
+        return response
 
 
 @pytest.fixture
-def app() -> Iterator[Flask]:
-    """A fresh app on in-memory SQLite, scheduler off, with its tables created."""
-    application = create_app(TEST_CONFIG)
+def app(tmp_path: Path) -> Iterator[Flask]:
+    """A fresh app on its own SQLite file, scheduler off, with its tables created."""
+    config = {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}"}
+    application = create_app(config)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         _db.create_all()
         yield application

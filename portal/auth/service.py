@@ -23,7 +23,17 @@ from portal.extensions import db
 from portal.people import service as people
 from portal.people.models import Person, Role
 
-_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+_hashers: dict[tuple[tuple[str, int], ...], PasswordHasher] = {}
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id; the library's recommended parameters unless AUTH_ARGON2 overrides them."""
+    params = tuple(sorted((current_app.config.get("AUTH_ARGON2") or {}).items()))
+    if params not in _hashers:
+        _hashers[params] = PasswordHasher(**dict(params))
+    return _hashers[params]
+
+
 PIN_PATTERN = re.compile(r"^[0-9]{4}$")
 MIN_PASSWORD_LENGTH = 12
 
@@ -39,16 +49,16 @@ class LoginError(DomainError):
 
 
 def hash_secret(secret: str) -> str:
-    return _hasher.hash(secret)
+    return _hasher().hash(secret)
 
 
 def verify_secret(stored_hash: str | None, secret: str) -> bool:
     if not stored_hash:
         # Spend the same time as a real check so unknown accounts are not revealed.
-        _hasher.hash(secret)
+        _hasher().hash(secret)
         return False
     try:
-        return _hasher.verify(stored_hash, secret)
+        return _hasher().verify(stored_hash, secret)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -101,7 +111,7 @@ def do_revoke_card(person: Person, revoked_by: Person) -> None:
     people.check_staff_may_manage(revoked_by, person)
     cards = _active_cards(person)
     if not cards:
-        raise DomainError(str(_l("This person has no active login card.")))
+        raise DomainError(str(_l("This person has no active login card.")), "no_card")
     now = utcnow()
     for card in cards:
         card.revoked_at = now
@@ -216,7 +226,7 @@ def do_login_staff(email: str, password: str) -> Person:
         raise LoginError(str(_l("The email or password is not right.")))
     if not person.active:
         raise LoginError(str(_l("This account is closed.")), "inactive")
-    if _hasher.check_needs_rehash(person.password_hash or ""):
+    if _hasher().check_needs_rehash(person.password_hash or ""):
         person.password_hash = hash_secret(password)
     person.last_login_at = utcnow()
     db.session.commit()
@@ -226,7 +236,8 @@ def do_login_staff(email: str, password: str) -> Person:
 def do_set_password(person: Person, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(
-            str(_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+            str(_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)),
+            "password_too_short",
         )
     person.password_hash = hash_secret(password)
     db.session.commit()

@@ -5,14 +5,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired
 
 TEXT_SIZE_CHOICES = [
-    ("100", _l("Normal")),
-    ("125", _l("Large")),
-    ("150", _l("Larger")),
-    ("200", _l("Largest")),
+    SelectChoice("100", _l("Normal")),
+    SelectChoice("125", _l("Large")),
+    SelectChoice("150", _l("Larger")),
+    SelectChoice("200", _l("Largest")),
 ]
+LOCALE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 
 
 class LanguageForm(FlaskForm):
@@ -21,6 +23,6 @@ class LanguageForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    locale = RadioField(_l("Language"), choices=[("fr", "Français"), ("en", "English")])
+    locale = RadioField(_l("Language"), choices=LOCALE_CHOICES)
     text_size = RadioField(_l("Text size"), choices=TEXT_SIZE_CHOICES)
     high_contrast = BooleanField(_l("High contrast (black and white)"))

@@ -12,9 +12,20 @@
   window.bonVoisin = window.bonVoisin || {};
   window.bonVoisin.socket = socket;
 
+  // Logging out on this page ends this page's session too: let the logout response
+  // (the login page and its "logged out" message) arrive instead of loading the page again.
+  let loggingOut = false;
+  document.addEventListener("submit", (event) => {
+    if (event.target instanceof HTMLFormElement && event.target.matches("[data-logout]")) {
+      loggingOut = true;
+    }
+  });
+
   function endSession() {
     socket.disconnect();
-    window.location.assign(loginUrl);
+    if (!loggingOut) {
+      window.location.assign(loginUrl);
+    }
   }
 
   socket.on("portal.session_ended", endSession);

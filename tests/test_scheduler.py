@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import time_machine
+
+from portal import scheduler
+
+
+def test_heartbeat_job_records_the_time(app):
+    assert scheduler.get_last_heartbeat() is None
+    with time_machine.travel(datetime(2026, 11, 22, 9, 30, tzinfo=UTC), tick=False):
+        scheduler.record_heartbeat()
+    assert scheduler.get_last_heartbeat() == datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+    with time_machine.travel(datetime(2026, 11, 22, 9, 31, tzinfo=UTC), tick=False):
+        scheduler.record_heartbeat()
+    assert scheduler.get_last_heartbeat() == datetime(2026, 11, 22, 9, 31, tzinfo=UTC)
+
+
+def test_scheduler_collects_every_registered_job(app):
+    built = scheduler.build_scheduler(app, blocking=False)
+    assert [job.id for job in built.get_jobs()] == ["portal.heartbeat"]
+
+
+def test_scheduler_is_off_in_tests(app):
+    assert scheduler.start_in_process(app) is None
+
+
+def test_jobs_run_inside_the_app_context(app):
+    job = scheduler.in_app_context(app, scheduler.record_heartbeat)
+    job()
+    assert scheduler.get_last_heartbeat() is not None
