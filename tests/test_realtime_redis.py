@@ -95,6 +95,8 @@ def test_socket_without_a_session_is_refused(tmp_path, redis_url):
     app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": uri})
     with app.app_context():
         db.create_all()
-    with live_server(uri, tmp_path, {"REDIS_URL": redis_url}) as server:
-        with pytest.raises(socketio_client.exceptions.ConnectionError):
-            Listener(server.url, None)
+    with (
+        live_server(uri, tmp_path, {"REDIS_URL": redis_url}) as server,
+        pytest.raises(socketio_client.exceptions.ConnectionError),
+    ):
+        Listener(server.url, None)
