@@ -57,6 +57,7 @@ class BaseConfig:
     SCHEDULER_ENABLED = True
     SCHEDULER_HEARTBEAT_SECONDS = 30
 
+    PORTAL_BASE_URL: str | None = None  # public address printed on demo logins
     SERVER_HOST = "127.0.0.1"
     SERVER_PORT = 5000
 
@@ -101,6 +102,7 @@ ENV_KEYS: dict[str, tuple[str, Any]] = {
     "SECRET_KEY": ("SECRET_KEY", str),
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "REDIS_URL": ("REDIS_URL", str),
+    "BV_BASE_URL": ("PORTAL_BASE_URL", str),
     "BV_HOST": ("SERVER_HOST", str),
     "BV_PORT": ("SERVER_PORT", int),
     "BV_SCHEDULER": ("SCHEDULER_ENABLED", lambda v: v.lower() in {"1", "true", "yes", "on"}),

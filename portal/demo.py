@@ -263,7 +263,10 @@ def _showcase_residents(building: Building) -> list[Person]:
 
 def format_logins(summary: DemoSummary) -> str:
     """The text printed by `flask demo load`: who to log in as, and how."""
-    base = current_app.config.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+    config = current_app.config
+    base = config.get("PORTAL_BASE_URL") or (
+        f"http://{config['SERVER_HOST']}:{config['SERVER_PORT']}"
+    )
     lines = [
         f"Demo building: {summary.building.name} — {summary.dwellings} dwellings, "
         f"{summary.residents} residents.",

@@ -69,6 +69,7 @@ def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
         "interval",
         seconds=app.config["SCHEDULER_HEARTBEAT_SECONDS"],
         id="portal.heartbeat",
+        name="portal.heartbeat",
         replace_existing=True,
         coalesce=True,
         max_instances=1,
