@@ -54,6 +54,15 @@ class BaseConfig:
     SOCKETIO_ASYNC_MODE = "threading"
     SOCKETIO_CORS_ORIGINS: list[str] | str | None = None
 
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    MESSAGING_UPLOAD_DIR = str(PROJECT_ROOT / "var" / "uploads")
+    MESSAGING_MAX_PHOTO_BYTES = 10_000_000
+    MESSAGING_MAX_VOICE_BYTES = 4_000_000
+    MESSAGING_MAX_VOICE_SECONDS = 120
+    MESSAGING_SEND_LIMIT = "20/10 seconds"
+    SOCKETIO_MAX_PAYLOAD = 64 * 1024
+    SOCKETIO_EVENT_LIMIT = "120/10 seconds"
+
     SCHEDULER_ENABLED = True
     SCHEDULER_HEARTBEAT_SECONDS = 30
 
@@ -107,6 +116,7 @@ ENV_KEYS: dict[str, tuple[str, Any]] = {
     "BV_PORT": ("SERVER_PORT", int),
     "BV_SCHEDULER": ("SCHEDULER_ENABLED", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "BV_SOCKETIO_ASYNC_MODE": ("SOCKETIO_ASYNC_MODE", str),
+    "BV_UPLOAD_DIR": ("MESSAGING_UPLOAD_DIR", str),
     "BV_SECURE_COOKIES": (
         "SESSION_COOKIE_SECURE",
         lambda v: v.lower() in {"1", "true", "yes", "on"},

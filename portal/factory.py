@@ -75,13 +75,14 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_domains(app: Flask) -> None:
+    from messaging import bp as messaging_bp
     from portal import cli, scheduler
     from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
     from portal.home import bp as home_bp
     from portal.people import bp as people_bp
 
-    for blueprint in (auth_bp, home_bp, people_bp, admin_bp):
+    for blueprint in (auth_bp, home_bp, people_bp, admin_bp, messaging_bp):
         app.register_blueprint(blueprint)
     scheduler.init_app(app, job_registrars=[scheduler.register_jobs])
     cli.init_app(app)

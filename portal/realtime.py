@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,29 @@ def publish(name: str, payload: dict[str, Any], to: str) -> None:
     db.session.info.setdefault(PENDING_KEY, []).append(Event(name, payload, to))
 
 
+def emit_now(name: str, payload: dict[str, Any], to: str) -> None:
+    """Send an ephemeral event (typing…) that has no database state to wait for."""
+    _emit(Event(name, payload, to))
+
+
+ConnectHook = Callable[[Any], Iterable[str]]
+_connect_hooks: list[ConnectHook] = []
+
+
+def on_connect(hook: ConnectHook) -> ConnectHook:
+    """Register a function run when a person's socket connects; it returns rooms to join."""
+    if hook not in _connect_hooks:
+        _connect_hooks.append(hook)
+    return hook
+
+
+def rooms_on_connect(person: Any) -> list[str]:
+    rooms: list[str] = []
+    for hook in _connect_hooks:
+        rooms.extend(hook(person))
+    return rooms
+
+
 def _emit(evt: Event) -> None:
     """Send one event to its room (through the message queue when one is configured)."""
     if _socketio is None or _socketio.server is None:
@@ -81,6 +105,7 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
         "async_mode": app.config["SOCKETIO_ASYNC_MODE"],
         "cors_allowed_origins": app.config["SOCKETIO_CORS_ORIGINS"],
         "manage_session": True,
+        "max_http_buffer_size": app.config["SOCKETIO_MAX_PAYLOAD"],
         "message_queue": app.config.get("REDIS_URL"),
     }
     # The extension object keeps its options between init_app() calls (one per app).

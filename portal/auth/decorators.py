@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal import ratelimits
 from portal.auth import forget_loaded_person
 from portal.errors import DomainError
+from portal.extensions import db
 from portal.people.models import Role
 
+log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -49,10 +53,18 @@ def socket_handler(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict
         forget_loaded_person()
         if not current_user.is_authenticated:
             return ack_error("unauthenticated", _("Your session has ended. Please log in again."))
+        limit = current_app.config["SOCKETIO_EVENT_LIMIT"]
+        if not ratelimits.hit(limit, "socket.event", current_user.id):
+            return ack_error("rate_limited", _("Too many requests. Please wait a few seconds."))
         try:
             result = handler(*args, **kwargs)
         except DomainError as error:
+            db.session.rollback()
             return ack_error(error.code, error.message)
+        except Exception:
+            db.session.rollback()
+            log.exception("socket event %s failed", handler.__name__)
+            return ack_error("server_error", _("Something went wrong. Please try again."))
         return {"ok": True, **(result or {})}
 
     return wrapped

@@ -23,6 +23,8 @@ def on_connect(auth: Any = None) -> bool:
     join_room(realtime.user_room(current_user.id))
     for building_id in people.building_ids_for(current_user):
         join_room(realtime.building_room(building_id))
+    for room in realtime.rooms_on_connect(current_user):
+        join_room(room)
     return True
 
 

@@ -25,6 +25,7 @@ from portal.auth.forms import SetPinForm
 from portal.errors import DomainError
 from portal.home import bp
 from portal.home.forms import LanguageForm, SettingsForm
+from portal.home.tiles import tiles_for
 from portal.i18n import SESSION_LOCALE_KEY
 from portal.people import service as people
 from portal.people.models import Role
@@ -35,7 +36,7 @@ def index() -> str | WResponse:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     if current_user.role == Role.RESIDENT:
-        return render_template("home/resident.html")
+        return render_template("home/resident.html", tiles=tiles_for(current_user))
     return staff_home()
 
 
@@ -49,7 +50,7 @@ def staff_home() -> str:
         }
         for b in buildings
     ]
-    return render_template("home/staff.html", summaries=summaries)
+    return render_template("home/staff.html", summaries=summaries, tiles=tiles_for(current_user))
 
 
 @bp.get("/help")

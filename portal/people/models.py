@@ -126,6 +126,9 @@ class Person(TimestampMixin, Base):
     text_size: Mapped[int] = mapped_column(default=TextSize.NORMAL.value)
     high_contrast: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # Presence: "online now" / "seen today at 14:05", unless the person hides it.
+    show_presence: Mapped[bool] = mapped_column(default=True)
+    last_seen_at: Mapped[datetime | None]
 
     # Authentication state (see portal.auth.service).
     email: Mapped[str | None] = mapped_column(String(254), unique=True)

@@ -120,6 +120,21 @@ def list_pin_residents(building_id: int) -> list[Person]:
     return list(db.session.scalars(stmt))
 
 
+def list_directory(building_id: int) -> list[Person]:
+    """Active people of a building, staff first, then residents by first name."""
+    stmt = (
+        select(Person)
+        .where(Person.building_id == building_id, Person.active.is_(True))
+        .order_by(Person.role != Role.RESIDENT, Person.first_name, Person.last_name)
+    )
+    people = list(db.session.scalars(stmt))
+    return sorted(people, key=lambda p: (p.role == Role.RESIDENT, p.first_name, p.last_name))
+
+
+def get_person(person_id: int) -> Person | None:
+    return db.session.get(Person, person_id)
+
+
 def count_residents(building_id: int) -> int:
     stmt = select(func.count(Person.id)).where(
         Person.building_id == building_id, Person.role == Role.RESIDENT, Person.active.is_(True)

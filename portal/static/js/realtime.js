@@ -35,7 +35,40 @@
       endSession();
     }
   });
+  const status = document.getElementById("connection-status");
+  let offlineTimer = null;
+  socket.on("disconnect", () => {
+    document.documentElement.dataset.realtime = "disconnected";
+    // Tablets drop Wi-Fi for a moment all the time: say so only if it lasts.
+    offlineTimer = window.setTimeout(() => {
+      if (status && !socket.connected) {
+        status.textContent = status.dataset.offline;
+        status.hidden = false;
+      }
+    }, 3000);
+  });
+  // Live badges: each names the events that change it and where to read its count.
+  function refreshBadge(badge) {
+    fetch(badge.dataset.badgeUrl, { credentials: "same-origin" })
+      .then((response) => response.json())
+      .then((data) => {
+        badge.hidden = !data.count;
+        badge.textContent = badge.dataset.template.replace("{n}", String(data.count));
+      })
+      .catch(() => {});
+  }
+  document.querySelectorAll("[data-badge-url]").forEach((badge) => {
+    (badge.dataset.badgeEvents || "").split(" ").filter(Boolean).forEach((name) => {
+      socket.on(name, () => refreshBadge(badge));
+    });
+    socket.on("connect", () => refreshBadge(badge));
+  });
+
   socket.on("connect", () => {
+    window.clearTimeout(offlineTimer);
+    if (status) {
+      status.hidden = true;
+    }
     document.documentElement.dataset.realtime = "connected";
     document.dispatchEvent(new CustomEvent("bv:connected", { detail: { socket } }));
   });

@@ -1,0 +1,182 @@
+"""Conversations, their members and messages, attachments, reactions, blocks and reports."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, TimestampMixin, utcnow
+from portal.people.models import Person
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit id.
+MessageId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class ConversationKind(enum.StrEnum):
+    DIRECT = "direct"  # two people
+    GROUP = "group"  # a club, a floor…
+    ANNOUNCEMENTS = "announcements"  # the building's channel: staff write, residents read
+    DESK = "desk"  # one resident with the concierge desk
+
+
+class MessageKind(enum.StrEnum):
+    TEXT = "text"
+    PHOTO = "photo"
+    VOICE = "voice"
+
+
+class AttachmentKind(enum.StrEnum):
+    IMAGE = "image"
+    AUDIO = "audio"
+
+
+def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
+    return Enum(cls, native_enum=False, length=length, validate_strings=True)
+
+
+class Conversation(TimestampMixin, Base):
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    kind: Mapped[ConversationKind] = mapped_column(_enum(ConversationKind))
+    title: Mapped[str] = mapped_column(String(120), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # "smaller_id:larger_id" for one-to-one conversations, so there is only one per pair.
+    direct_key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    # The resident of a desk conversation (one per resident).
+    desk_resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), unique=True
+    )
+    last_message_id: Mapped[int | None] = mapped_column(MessageId)
+    last_message_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    members: Mapped[list[Membership]] = relationship(back_populates="conversation")
+    desk_resident: Mapped[Person | None] = relationship(foreign_keys=[desk_resident_id])
+
+
+class Membership(Base):
+    """A person in a conversation, with how far they have read (one row, not one per message)."""
+
+    __tablename__ = "conversation_members"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[datetime | None]
+    last_read_message_id: Mapped[int] = mapped_column(MessageId, default=0)
+    last_read_at: Mapped[datetime | None]
+
+    conversation: Mapped[Conversation] = relationship(back_populates="members")
+    person: Mapped[Person] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.left_at is None
+
+
+class Attachment(Base):
+    """A checked, re-encoded upload stored under a server-made name."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    kind: Mapped[AttachmentKind] = mapped_column(_enum(AttachmentKind))
+    file_name: Mapped[str] = mapped_column(String(80), unique=True)
+    thumb_name: Mapped[str | None] = mapped_column(String(80))
+    mime_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int]
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    duration_ms: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("sender_id", "client_id"),
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(MessageId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind))
+    body: Mapped[str] = mapped_column(Text, default="")
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    as_desk: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    hidden_at: Mapped[datetime | None]
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    conversation: Mapped[Conversation] = relationship()
+    sender: Mapped[Person | None] = relationship(foreign_keys=[sender_id])
+    attachment: Mapped[Attachment | None] = relationship()
+
+
+class Reaction(Base):
+    """A pictogram reaction to an announcement."""
+
+    __tablename__ = "message_reactions"
+
+    message_id: Mapped[int] = mapped_column(
+        MessageId, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    emoji: Mapped[str] = mapped_column(String(16), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Block(Base):
+    """One person does not want messages from another."""
+
+    __tablename__ = "blocks"
+
+    blocker_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    blocked_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Report(Base):
+    """A message someone reported to the coordinator."""
+
+    __tablename__ = "message_reports"
+    __table_args__ = (UniqueConstraint("message_id", "reporter_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        MessageId, ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    message: Mapped[Message] = relationship()

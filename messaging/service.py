@@ -1,0 +1,914 @@
+"""Messaging: the only code that writes conversations and messages, then publishes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from messaging import uploads
+from messaging.models import (
+    Attachment,
+    AttachmentKind,
+    Block,
+    Conversation,
+    ConversationKind,
+    Membership,
+    Message,
+    MessageKind,
+    Reaction,
+    Report,
+)
+from portal import ratelimits, realtime
+from portal.db import utcnow
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.people import service as people
+from portal.people.models import Person, Role
+from portal.urls import path_for
+
+MAX_TEXT = 2000
+PAGE_SIZE = 50
+CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+REACTIONS = ("👍", "❤️", "😊", "👏", "🙏")
+DESK_ROLES = frozenset({Role.CONCIERGE, Role.COORDINATOR})
+ONLINE_WINDOW = timedelta(seconds=90)
+
+EVENT_CREATED = "messaging.message_created"
+EVENT_HIDDEN = "messaging.message_hidden"
+EVENT_READ = "messaging.read_updated"
+EVENT_TYPING = "messaging.typing_started"
+EVENT_REACTED = "messaging.reaction_changed"
+EVENT_CONVERSATION = "messaging.conversation_changed"
+
+
+def desk_room(building_id: int) -> str:
+    return f"desk:{building_id}"
+
+
+# Access ---------------------------------------------------------------------------------
+
+
+def is_desk_staff(person: Person, building_id: int) -> bool:
+    return person.role in DESK_ROLES and building_id in people.building_ids_for(person)
+
+
+def _membership(person: Person, conversation: Conversation) -> Membership | None:
+    return db.session.get(Membership, (conversation.id, person.id))
+
+
+def may_read(person: Person, conversation: Conversation) -> bool:
+    kind = conversation.kind
+    if kind == ConversationKind.ANNOUNCEMENTS:
+        return conversation.building_id in people.building_ids_for(person)
+    if kind == ConversationKind.DESK:
+        return conversation.desk_resident_id == person.id or is_desk_staff(
+            person, conversation.building_id
+        )
+    membership = _membership(person, conversation)
+    return membership is not None and membership.active
+
+
+def is_blocked_between(a_id: int, b_id: int) -> bool:
+    stmt = select(Block).where(
+        or_(
+            and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
+            and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
+        )
+    )
+    return db.session.scalars(stmt).first() is not None
+
+
+def direct_partner_id(conversation: Conversation, person_id: int) -> int | None:
+    if conversation.kind != ConversationKind.DIRECT or not conversation.direct_key:
+        return None
+    a, b = (int(x) for x in conversation.direct_key.split(":"))
+    return b if a == person_id else a
+
+
+def check_can_post(person: Person, conversation: Conversation) -> None:
+    """Raise a translated DomainError when the person may not write here."""
+    if not may_read(person, conversation):
+        raise DomainError(_("You are not in this conversation."), "not_member")
+    if conversation.kind == ConversationKind.ANNOUNCEMENTS and not person.is_staff:
+        raise DomainError(_("Only the building's staff write announcements."), "read_only")
+    partner = direct_partner_id(conversation, person.id)
+    if partner is not None and is_blocked_between(person.id, partner):
+        raise DomainError(_("You cannot write to this person."), "blocked")
+
+
+def access_conversation(person: Person, conversation_id: int) -> Conversation:
+    """Load a conversation the person may read, or raise not_found (404 on pages)."""
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None or not may_read(person, conversation):
+        raise DomainError(_("This conversation does not exist."), "not_found")
+    return conversation
+
+
+def access_message(person: Person, message_id: int) -> Message:
+    message = db.session.get(Message, message_id)
+    if message is None or not may_read(person, message.conversation):
+        raise DomainError(_("This message does not exist."), "not_found")
+    return message
+
+
+# Getting conversations ------------------------------------------------------------------
+
+
+def get_or_create_direct(person: Person, other_id: int) -> Conversation:
+    other = db.session.get(Person, other_id)
+    if (
+        other is None
+        or other.id == person.id
+        or not other.active
+        or other.building_id not in people.building_ids_for(person)
+    ):
+        raise DomainError(_("This person cannot be reached here."), "not_found")
+    low, high = sorted((person.id, other.id))
+    key = f"{low}:{high}"
+    conversation = db.session.scalars(
+        select(Conversation).where(Conversation.direct_key == key)
+    ).first()
+    if conversation is not None:
+        return conversation
+    conversation = Conversation(
+        building_id=other.building_id,
+        kind=ConversationKind.DIRECT,
+        created_by_id=person.id,
+        direct_key=key,
+    )
+    conversation.members = [Membership(person_id=low), Membership(person_id=high)]
+    return _insert_unique(conversation, select(Conversation).where(Conversation.direct_key == key))
+
+
+def get_or_create_desk(resident: Person) -> Conversation:
+    stmt = select(Conversation).where(Conversation.desk_resident_id == resident.id)
+    conversation = db.session.scalars(stmt).first()
+    if conversation is not None:
+        return conversation
+    if resident.role != Role.RESIDENT or resident.building_id is None:
+        raise DomainError(_("Only residents have a concierge conversation."), "not_found")
+    conversation = Conversation(
+        building_id=resident.building_id,
+        kind=ConversationKind.DESK,
+        desk_resident_id=resident.id,
+        created_by_id=resident.id,
+    )
+    conversation.members = [Membership(person_id=resident.id)]
+    return _insert_unique(conversation, stmt)
+
+
+def get_or_create_announcements(building_id: int) -> Conversation:
+    stmt = select(Conversation).where(
+        Conversation.building_id == building_id,
+        Conversation.kind == ConversationKind.ANNOUNCEMENTS,
+    )
+    conversation = db.session.scalars(stmt).first()
+    if conversation is None:
+        conversation = Conversation(building_id=building_id, kind=ConversationKind.ANNOUNCEMENTS)
+        db.session.add(conversation)
+        db.session.commit()
+    return conversation
+
+
+def _insert_unique(conversation: Conversation, existing: Any) -> Conversation:
+    """Insert, or return the row a concurrent request created first."""
+    db.session.add(conversation)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return db.session.scalars(existing).one()
+    return conversation
+
+
+def do_create_group(creator: Person, title: str, member_ids: Iterable[int]) -> Conversation:
+    title = (title or "").strip()
+    if not title or len(title) > 120:
+        raise DomainError(_("Give the group a name of at most 120 characters."), "bad_title")
+    building_id = creator.building_id
+    if building_id is None:
+        raise DomainError(_("You have no building."), "not_found")
+    members = {creator.id}
+    for person_id in member_ids:
+        person = db.session.get(Person, int(person_id))
+        if person is None or not person.active or person.building_id != building_id:
+            raise DomainError(_("Someone you chose cannot join this group."), "bad_member")
+        members.add(person.id)
+    if len(members) < 2:
+        raise DomainError(_("Choose at least one other person."), "bad_member")
+    conversation = Conversation(
+        building_id=building_id, kind=ConversationKind.GROUP, title=title, created_by_id=creator.id
+    )
+    conversation.members = [
+        Membership(person_id=pid, is_admin=pid == creator.id) for pid in sorted(members)
+    ]
+    db.session.add(conversation)
+    db.session.flush()
+    for pid in members:
+        realtime.publish(
+            EVENT_CONVERSATION, {"conversation_id": conversation.id}, realtime.user_room(pid)
+        )
+    db.session.commit()
+    return conversation
+
+
+def do_leave(person: Person, conversation: Conversation) -> None:
+    if conversation.kind != ConversationKind.GROUP:
+        raise DomainError(_("You can only leave a group."), "not_group")
+    membership = _membership(person, conversation)
+    if membership is None or not membership.active:
+        raise DomainError(_("You are not in this group."), "not_member")
+    membership.left_at = utcnow()
+    realtime.publish(
+        EVENT_CONVERSATION, {"conversation_id": conversation.id}, realtime.user_room(person.id)
+    )
+    db.session.commit()
+
+
+# Recipients and payloads ----------------------------------------------------------------
+
+
+def active_member_ids(conversation: Conversation) -> list[int]:
+    stmt = select(Membership.person_id).where(
+        Membership.conversation_id == conversation.id, Membership.left_at.is_(None)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def recipient_rooms(conversation: Conversation) -> list[str]:
+    if conversation.kind == ConversationKind.ANNOUNCEMENTS:
+        return [realtime.building_room(conversation.building_id)]
+    if conversation.kind == ConversationKind.DESK:
+        # Desk staff keep a read pointer row but hear the desk through its room.
+        resident_room = realtime.user_room(conversation.desk_resident_id or 0)
+        return [resident_room, desk_room(conversation.building_id)]
+    return [realtime.user_room(pid) for pid in active_member_ids(conversation)]
+
+
+def _publish_to(conversation: Conversation, event: str, payload: dict[str, Any]) -> None:
+    for room in recipient_rooms(conversation):
+        realtime.publish(event, payload, to=room)
+
+
+def sender_payload(message: Message) -> dict[str, Any]:
+    if message.as_desk:
+        return {"id": None, "name": _("The concierge desk"), "desk": True}
+    sender = message.sender
+    if sender is None:
+        return {"id": None, "name": _("Former resident"), "desk": False}
+    return {
+        "id": sender.id,
+        "name": sender.full_name,
+        "first_name": sender.first_name,
+        "desk": False,
+        "avatar_url": path_for("people.avatar", person_id=sender.id),
+    }
+
+
+def attachment_payload(attachment: Attachment | None) -> dict[str, Any] | None:
+    if attachment is None:
+        return None
+    return {
+        "id": attachment.id,
+        "kind": attachment.kind.value,
+        "url": path_for("messaging.media", attachment_id=attachment.id),
+        "thumb_url": path_for("messaging.media", attachment_id=attachment.id, size="thumb")
+        if attachment.thumb_name
+        else None,
+        "width": attachment.width,
+        "height": attachment.height,
+        "duration_ms": attachment.duration_ms,
+    }
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "client_id": message.client_id,
+        "kind": message.kind.value,
+        "body": message.body,
+        "sender": sender_payload(message),
+        "attachment": attachment_payload(message.attachment),
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+# Sending --------------------------------------------------------------------------------
+
+
+def check_client_id(client_id: Any) -> str:
+    if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+        raise DomainError(_("This message could not be identified. Please try again."), "bad_id")
+    return client_id
+
+
+def check_body(kind: MessageKind, body: Any) -> str:
+    if body is None:
+        body = ""
+    if not isinstance(body, str):
+        raise DomainError(_("This message is not text."), "bad_body")
+    body = body.strip()
+    if len(body) > MAX_TEXT:
+        raise DomainError(_("A message has at most %(n)d characters.", n=MAX_TEXT), "too_long")
+    if kind == MessageKind.TEXT and not body:
+        raise DomainError(_("The message is empty."), "empty")
+    return body
+
+
+def check_rate(person: Person) -> None:
+    limit = current_app.config["MESSAGING_SEND_LIMIT"]
+    if not ratelimits.hit(limit, "messaging.send", person.id):
+        raise DomainError(
+            _("You are sending messages very fast. Please wait a few seconds."), "rate_limited"
+        )
+
+
+def find_sent(person: Person, client_id: str) -> Message | None:
+    stmt = select(Message).where(Message.sender_id == person.id, Message.client_id == client_id)
+    return db.session.scalars(stmt).first()
+
+
+def _check_attachment(person: Person, kind: MessageKind, attachment_id: Any) -> Attachment | None:
+    if kind == MessageKind.TEXT:
+        return None
+    attachment = (
+        db.session.get(Attachment, attachment_id) if isinstance(attachment_id, int) else None
+    )
+    expected = AttachmentKind.IMAGE if kind == MessageKind.PHOTO else AttachmentKind.AUDIO
+    if attachment is None or attachment.owner_id != person.id or attachment.kind != expected:
+        raise DomainError(
+            _("The photo or recording was not found. Please add it again."), "bad_file"
+        )
+    used = db.session.scalars(select(Message.id).where(Message.attachment_id == attachment.id))
+    if used.first() is not None:
+        raise DomainError(
+            _("The photo or recording was not found. Please add it again."), "bad_file"
+        )
+    return attachment
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message: Message
+    created: bool
+
+
+def do_send_message(
+    person: Person,
+    conversation_id: int,
+    *,
+    client_id: Any,
+    kind: str = "text",
+    body: Any = "",
+    attachment_id: Any = None,
+) -> SendResult:
+    """Store a message once per (sender, client_id), then tell every open screen."""
+    client_id = check_client_id(client_id)
+    existing = find_sent(person, client_id)
+    if existing is not None:
+        return SendResult(existing, created=False)
+    conversation = access_conversation(person, conversation_id)
+    check_can_post(person, conversation)
+    try:
+        message_kind = MessageKind(kind)
+    except ValueError:
+        raise DomainError(_("This kind of message is not known."), "bad_kind") from None
+    text = check_body(message_kind, body)
+    attachment = _check_attachment(person, message_kind, attachment_id)
+    check_rate(person)
+    message = Message(
+        conversation=conversation,
+        sender_id=person.id,
+        client_id=client_id,
+        kind=message_kind,
+        body=text,
+        attachment=attachment,
+        as_desk=conversation.kind == ConversationKind.DESK and person.is_staff,
+    )
+    db.session.add(message)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # A retry of the same send won the race: answer with what it stored.
+        db.session.rollback()
+        return SendResult(find_sent(person, client_id), created=False)  # type: ignore[arg-type]
+    conversation.last_message_id = message.id
+    conversation.last_message_at = message.created_at
+    _advance_read(person, conversation, message.id)
+    _publish_to(conversation, EVENT_CREATED, message_payload(message))
+    db.session.commit()
+    return SendResult(message, created=True)
+
+
+def _advance_read(person: Person, conversation: Conversation, message_id: int) -> Membership:
+    membership = _membership(person, conversation)
+    if membership is None:
+        # Announcement readers and desk staff get their read pointer on first read.
+        membership = Membership(conversation_id=conversation.id, person_id=person.id)
+        db.session.add(membership)
+    if message_id > (membership.last_read_message_id or 0):
+        membership.last_read_message_id = message_id
+        membership.last_read_at = utcnow()
+    return membership
+
+
+# Reading --------------------------------------------------------------------------------
+
+
+def _visible_messages(conversation_id: int) -> Any:
+    return (
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.hidden_at.is_(None))
+        .options(selectinload(Message.sender), selectinload(Message.attachment))
+    )
+
+
+def list_messages(
+    person: Person,
+    conversation: Conversation,
+    *,
+    before_id: int | None = None,
+    after_id: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> list[Message]:
+    """Up to `limit` messages, oldest first: the latest, those before an id, or after one."""
+    limit = max(1, min(limit, 500 if after_id is not None else PAGE_SIZE))
+    stmt = _visible_messages(conversation.id)
+    if after_id is not None:
+        stmt = stmt.where(Message.id > after_id).order_by(Message.id).limit(limit)
+        return list(db.session.scalars(stmt))
+    if before_id is not None:
+        stmt = stmt.where(Message.id < before_id)
+    stmt = stmt.order_by(Message.id.desc()).limit(limit)
+    return list(reversed(list(db.session.scalars(stmt))))
+
+
+def catch_up(person: Person, after: dict[Any, Any]) -> dict[int, list[dict[str, Any]]]:
+    """Everything after the last id the client has, per conversation it names."""
+    result: dict[int, list[dict[str, Any]]] = {}
+    for raw_id, raw_last in list(after.items())[:200]:
+        try:
+            conversation_id, last_id = int(raw_id), int(raw_last or 0)
+        except (TypeError, ValueError):
+            continue
+        try:
+            conversation = access_conversation(person, conversation_id)
+        except DomainError:
+            continue
+        messages = list_messages(person, conversation, after_id=last_id, limit=500)
+        result[conversation_id] = [message_payload(m) for m in messages]
+    return result
+
+
+@dataclass
+class ConversationSummary:
+    conversation: Conversation
+    title: str
+    unread: int
+    last_message: Message | None
+    partner: Person | None
+
+
+def _readable_conversation_ids(person: Person) -> list[int]:
+    ids = set(
+        db.session.scalars(
+            select(Membership.conversation_id)
+            .join(Conversation, Conversation.id == Membership.conversation_id)
+            .where(
+                Membership.person_id == person.id,
+                Membership.left_at.is_(None),
+                Conversation.kind.in_([ConversationKind.DIRECT, ConversationKind.GROUP]),
+            )
+        )
+    )
+    if person.is_resident:
+        desk = select(Conversation.id).where(Conversation.desk_resident_id == person.id)
+        ids.update(db.session.scalars(desk))
+    buildings = people.building_ids_for(person)
+    shared = select(Conversation.id).where(
+        Conversation.building_id.in_(buildings),
+        Conversation.kind == ConversationKind.ANNOUNCEMENTS,
+    )
+    ids.update(db.session.scalars(shared))
+    if person.role in DESK_ROLES:
+        desks = select(Conversation.id).where(
+            Conversation.building_id.in_(buildings), Conversation.kind == ConversationKind.DESK
+        )
+        ids.update(db.session.scalars(desks))
+    ids.difference_update(
+        db.session.scalars(
+            select(Membership.conversation_id).where(
+                Membership.person_id == person.id, Membership.left_at.is_not(None)
+            )
+        )
+    )
+    return sorted(ids)
+
+
+def unread_counts(person: Person, conversation_ids: Sequence[int]) -> dict[int, int]:
+    """Messages from others after the person's read pointer, per conversation (one query)."""
+    if not conversation_ids:
+        return {}
+    read = (
+        select(Membership.conversation_id, Membership.last_read_message_id)
+        .where(Membership.person_id == person.id)
+        .subquery()
+    )
+    stmt = (
+        select(Message.conversation_id, func.count(Message.id))
+        .outerjoin(read, read.c.conversation_id == Message.conversation_id)
+        .where(
+            Message.conversation_id.in_(conversation_ids),
+            Message.hidden_at.is_(None),
+            or_(Message.sender_id.is_(None), Message.sender_id != person.id),
+            Message.id > func.coalesce(read.c.last_read_message_id, 0),
+        )
+        .group_by(Message.conversation_id)
+    )
+    return {cid: count for cid, count in db.session.execute(stmt)}
+
+
+def total_unread(person: Person) -> int:
+    return sum(unread_counts(person, _readable_conversation_ids(person)).values())
+
+
+def conversation_title(person: Person, conversation: Conversation) -> str:
+    kind = conversation.kind
+    if kind == ConversationKind.GROUP:
+        return conversation.title
+    if kind == ConversationKind.ANNOUNCEMENTS:
+        return _("Announcements of the building")
+    if kind == ConversationKind.DESK:
+        if conversation.desk_resident_id == person.id:
+            return _("The concierge desk")
+        resident = conversation.desk_resident
+        return _("Desk · %(name)s", name=resident.full_name if resident else "?")
+    partner_id = direct_partner_id(conversation, person.id)
+    partner = db.session.get(Person, partner_id) if partner_id else None
+    return partner.full_name if partner else _("Former resident")
+
+
+def list_conversations(person: Person) -> list[ConversationSummary]:
+    """The person's conversations, latest message first, with unread counts."""
+    ids = _readable_conversation_ids(person)
+    if person.is_resident:
+        # Every resident has the desk and the announcements, even before a first message.
+        ids = sorted({*ids, get_or_create_desk(person).id})
+        if person.building_id is not None:
+            ids = sorted({*ids, get_or_create_announcements(person.building_id).id})
+    conversations = list(
+        db.session.scalars(
+            select(Conversation)
+            .where(Conversation.id.in_(ids))
+            .options(selectinload(Conversation.desk_resident))
+        )
+    )
+    # Staff see desk conversations only once a resident wrote.
+    conversations = [
+        c
+        for c in conversations
+        if c.last_message_id or c.kind != ConversationKind.DESK or c.desk_resident_id == person.id
+    ]
+    last_ids = [c.last_message_id for c in conversations if c.last_message_id]
+    last = {
+        m.id: m
+        for m in db.session.scalars(
+            select(Message).where(Message.id.in_(last_ids)).options(selectinload(Message.sender))
+        )
+    }
+    unread = unread_counts(person, [c.id for c in conversations])
+    summaries = []
+    for conversation in conversations:
+        partner_id = direct_partner_id(conversation, person.id)
+        summaries.append(
+            ConversationSummary(
+                conversation=conversation,
+                title=conversation_title(person, conversation),
+                unread=unread.get(conversation.id, 0),
+                last_message=last.get(conversation.last_message_id or 0),
+                partner=db.session.get(Person, partner_id) if partner_id else None,
+            )
+        )
+    epoch = datetime.min.replace(tzinfo=utcnow().tzinfo)
+    summaries.sort(key=lambda s: s.conversation.last_message_at or epoch, reverse=True)
+    return summaries
+
+
+def summary_payload(summary: ConversationSummary) -> dict[str, Any]:
+    last = summary.last_message
+    return {
+        "id": summary.conversation.id,
+        "kind": summary.conversation.kind.value,
+        "title": summary.title,
+        "unread": summary.unread,
+        "last_message": message_payload(last) if last and last.hidden_at is None else None,
+        "last_message_at": summary.conversation.last_message_at.isoformat()
+        if summary.conversation.last_message_at
+        else None,
+    }
+
+
+# Receipts -------------------------------------------------------------------------------
+
+
+def do_mark_read(person: Person, conversation_id: int, message_id: Any) -> Membership:
+    conversation = access_conversation(person, conversation_id)
+    if not isinstance(message_id, int) or message_id < 0:
+        raise DomainError(_("This message does not exist."), "not_found")
+    latest = conversation.last_message_id or 0
+    membership = _advance_read(person, conversation, min(message_id, latest))
+    payload = {
+        "conversation_id": conversation.id,
+        "person_id": person.id,
+        "last_read_message_id": membership.last_read_message_id,
+        "read_at": membership.last_read_at.isoformat() if membership.last_read_at else None,
+    }
+    if conversation.kind in (ConversationKind.DIRECT, ConversationKind.GROUP):
+        _publish_to(conversation, EVENT_READ, payload)
+    else:
+        realtime.publish(EVENT_READ, payload, realtime.user_room(person.id))
+    db.session.commit()
+    return membership
+
+
+def read_states(conversation: Conversation) -> list[dict[str, Any]]:
+    """How far each member has read, for receipts (one-to-one and groups)."""
+    if conversation.kind not in (ConversationKind.DIRECT, ConversationKind.GROUP):
+        return []
+    stmt = (
+        select(Membership)
+        .where(Membership.conversation_id == conversation.id, Membership.left_at.is_(None))
+        .options(selectinload(Membership.person))
+    )
+    return [
+        {
+            "person_id": m.person_id,
+            "first_name": m.person.first_name,
+            "last_read_message_id": m.last_read_message_id,
+            "read_at": m.last_read_at.isoformat() if m.last_read_at else None,
+        }
+        for m in db.session.scalars(stmt)
+    ]
+
+
+# Presence and typing --------------------------------------------------------------------
+
+
+def do_touch_presence(person: Person) -> None:
+    person.last_seen_at = utcnow()
+    db.session.commit()
+
+
+def presence_of(person: Person) -> dict[str, Any]:
+    if not person.show_presence or person.last_seen_at is None:
+        return {"online": False, "last_seen_at": None}
+    online = utcnow() - person.last_seen_at <= ONLINE_WINDOW
+    return {"online": online, "last_seen_at": person.last_seen_at.isoformat()}
+
+
+def do_set_presence_visibility(person: Person, visible: bool) -> None:
+    person.show_presence = visible
+    db.session.commit()
+
+
+def send_typing(person: Person, conversation_id: int) -> None:
+    """Tell the others someone is writing; nothing is stored, so it leaves at once."""
+    conversation = access_conversation(person, conversation_id)
+    check_can_post(person, conversation)
+    if not ratelimits.hit("30/10 seconds", "messaging.typing", person.id):
+        return
+    payload = {
+        "conversation_id": conversation.id,
+        "person_id": None
+        if conversation.kind == ConversationKind.DESK and person.is_staff
+        else person.id,
+        "name": _("The concierge desk")
+        if conversation.kind == ConversationKind.DESK and person.is_staff
+        else person.first_name,
+    }
+    for room in recipient_rooms(conversation):
+        realtime.emit_now(EVENT_TYPING, payload, to=room)
+
+
+# Reactions, reports, hiding, blocking ---------------------------------------------------
+
+
+def do_toggle_reaction(person: Person, message_id: int, emoji: str) -> list[dict[str, Any]]:
+    message = access_message(person, message_id)
+    if message.conversation.kind != ConversationKind.ANNOUNCEMENTS:
+        raise DomainError(_("Reactions are for announcements."), "not_allowed")
+    if emoji not in REACTIONS:
+        raise DomainError(_("This reaction is not available."), "bad_reaction")
+    existing = db.session.get(Reaction, (message.id, person.id, emoji))
+    if existing is None:
+        db.session.add(Reaction(message_id=message.id, person_id=person.id, emoji=emoji))
+    else:
+        db.session.delete(existing)
+    db.session.flush()
+    counts = reaction_counts([message.id]).get(message.id, {})
+    payload = {"message_id": message.id, "conversation_id": message.conversation_id,
+               "reactions": counts}  # fmt: skip
+    _publish_to(message.conversation, EVENT_REACTED, payload)
+    db.session.commit()
+    return [{"emoji": e, "count": c} for e, c in counts.items()]
+
+
+def reaction_counts(message_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    if not message_ids:
+        return {}
+    stmt = (
+        select(Reaction.message_id, Reaction.emoji, func.count())
+        .where(Reaction.message_id.in_(message_ids))
+        .group_by(Reaction.message_id, Reaction.emoji)
+    )
+    result: dict[int, dict[str, int]] = {}
+    for message_id, emoji, count in db.session.execute(stmt):
+        result.setdefault(message_id, {})[emoji] = count
+    return result
+
+
+def do_report(person: Person, message_id: int, reason: str = "") -> Report:
+    message = access_message(person, message_id)
+    if message.sender_id == person.id:
+        raise DomainError(_("You cannot report your own message."), "own_message")
+    stmt = select(Report).where(Report.message_id == message.id, Report.reporter_id == person.id)
+    report = db.session.scalars(stmt).first()
+    if report is None:
+        report = Report(message_id=message.id, reporter_id=person.id, reason=(reason or "")[:500])
+        db.session.add(report)
+        db.session.commit()
+    return report
+
+
+def check_moderator(person: Person, building_id: int) -> None:
+    if person.role not in (Role.COORDINATOR, Role.MANAGER) or building_id not in (
+        people.building_ids_for(person)
+    ):
+        raise DomainError(_("Only the coordinator can hide messages."), "forbidden")
+
+
+def list_open_reports(person: Person) -> list[Report]:
+    buildings = people.building_ids_for(person)
+    stmt = (
+        select(Report)
+        .join(Message, Report.message_id == Message.id)
+        .join(Conversation, Message.conversation_id == Conversation.id)
+        .where(Conversation.building_id.in_(buildings), Report.resolved_at.is_(None))
+        .order_by(Report.created_at)
+        .options(selectinload(Report.message).selectinload(Message.sender))
+    )
+    return list(db.session.scalars(stmt))
+
+
+def do_hide_message(moderator: Person, message_id: int) -> Message:
+    """Hide a message everywhere at once and close its reports."""
+    message = db.session.get(Message, message_id)
+    if message is None:
+        raise DomainError(_("This message does not exist."), "not_found")
+    check_moderator(moderator, message.conversation.building_id)
+    now = utcnow()
+    if message.hidden_at is None:
+        message.hidden_at = now
+        message.hidden_by_id = moderator.id
+        _publish_to(
+            message.conversation,
+            EVENT_HIDDEN,
+            {"message_id": message.id, "conversation_id": message.conversation_id},
+        )
+    _resolve_reports(message.id, moderator, now)
+    db.session.commit()
+    return message
+
+
+def do_dismiss_reports(moderator: Person, message_id: int) -> None:
+    message = db.session.get(Message, message_id)
+    if message is None:
+        raise DomainError(_("This message does not exist."), "not_found")
+    check_moderator(moderator, message.conversation.building_id)
+    _resolve_reports(message.id, moderator, utcnow())
+    db.session.commit()
+
+
+def _resolve_reports(message_id: int, moderator: Person, when: datetime) -> None:
+    stmt = select(Report).where(Report.message_id == message_id, Report.resolved_at.is_(None))
+    for report in db.session.scalars(stmt):
+        report.resolved_at = when
+        report.resolved_by_id = moderator.id
+
+
+def do_block(person: Person, other_id: int) -> None:
+    other = db.session.get(Person, other_id)
+    if other is None or other.id == person.id:
+        raise DomainError(_("This person cannot be blocked."), "not_found")
+    if other.is_staff:
+        raise DomainError(_("Staff cannot be blocked; tell the coordinator instead."), "staff")
+    if db.session.get(Block, (person.id, other.id)) is None:
+        db.session.add(Block(blocker_id=person.id, blocked_id=other.id))
+        db.session.commit()
+
+
+def do_unblock(person: Person, other_id: int) -> None:
+    block = db.session.get(Block, (person.id, other_id))
+    if block is not None:
+        db.session.delete(block)
+        db.session.commit()
+
+
+def has_blocked(person: Person, other_id: int) -> bool:
+    return db.session.get(Block, (person.id, other_id)) is not None
+
+
+# Uploads and search ---------------------------------------------------------------------
+
+
+def do_save_upload(person: Person, kind: str, data: bytes, duration_ms: Any = None) -> Attachment:
+    if not ratelimits.hit("30/minute", "messaging.upload", person.id):
+        raise DomainError(_("Too many files at once. Please wait a minute."), "rate_limited")
+    if kind == "photo":
+        stored = uploads.store_image(data)
+        attachment_kind = AttachmentKind.IMAGE
+        duration = None
+    elif kind == "voice":
+        stored = uploads.store_audio(data)
+        attachment_kind = AttachmentKind.AUDIO
+        duration = _check_duration(duration_ms)
+    else:
+        raise DomainError(_("This kind of file is not accepted."), "bad_type")
+    attachment = Attachment(
+        owner_id=person.id,
+        kind=attachment_kind,
+        file_name=stored.file_name,
+        thumb_name=stored.thumb_name,
+        mime_type=stored.mime_type,
+        size_bytes=stored.size_bytes,
+        width=stored.width,
+        height=stored.height,
+        duration_ms=duration,
+    )
+    db.session.add(attachment)
+    db.session.commit()
+    return attachment
+
+
+def _check_duration(duration_ms: Any) -> int | None:
+    try:
+        value = int(duration_ms)
+    except (TypeError, ValueError):
+        return None
+    limit = current_app.config["MESSAGING_MAX_VOICE_SECONDS"] * 1000
+    if value > limit + 1000:
+        raise DomainError(_("A voice message lasts at most 2 minutes."), "too_long")
+    return max(0, value)
+
+
+def access_attachment(person: Person, attachment_id: int) -> Attachment:
+    """The uploader, or anyone who can read a conversation where it was sent."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise DomainError(_("This file does not exist."), "not_found")
+    if attachment.owner_id == person.id:
+        return attachment
+    stmt = select(Message).where(
+        Message.attachment_id == attachment.id, Message.hidden_at.is_(None)
+    )
+    for message in db.session.scalars(stmt):
+        if may_read(person, message.conversation):
+            return attachment
+    raise DomainError(_("This file does not exist."), "not_found")
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search(person: Person, query: str, limit: int = 50) -> list[Message]:
+    """Messages containing the words, in conversations the person can read."""
+    query = (query or "").strip()
+    if len(query) < 2:
+        return []
+    ids = _readable_conversation_ids(person)
+    if not ids:
+        return []
+    stmt = (
+        select(Message)
+        .where(
+            Message.conversation_id.in_(ids),
+            Message.hidden_at.is_(None),
+            Message.body.ilike(_like_pattern(query[:100]), escape="\\"),
+        )
+        .order_by(Message.id.desc())
+        .limit(limit)
+        .options(selectinload(Message.sender), selectinload(Message.conversation))
+    )
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,418 @@
+"""Browser harness: a seeded SQLite file, the real server (`python app.py`), headless Chromium.
+
+One server and one browser serve the whole session; every test gets fresh browser contexts.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from tests.factories import STAFF_PASSWORD, make_building, make_resident, make_staff
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_FILE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+MIN_TARGET = 48  # CSS px, the guide's minimum (stricter than WCAG 2.5.8's 24)
+SERVER_START_TIMEOUT = 20.0
+
+TABLET_PORTRAIT = {"width": 768, "height": 1024}
+LOCALES = {"fr": "fr-FR", "en": "en-US"}
+PIN = "2580"
+
+# Texts the tests look for, per language (the translations must be compiled).
+TEXT: dict[str, dict[str, str]] = {
+    "fr": {
+        "come_in": "Entrer",
+        "log_out": "Se déconnecter",
+        "logged_out": "À bientôt !",
+        "log_in": "Se connecter",
+        "welcome": "Bienvenue sur Bon Voisin",
+        "tap_photo": "Appuyez sur votre photo",
+        "pin_label": "Votre code à 4 chiffres",
+        "wrong_pin": "Ce code n'est pas le bon.",
+        "hello": "Bonjour {name} !",
+        "print_card": "Imprimer une carte",
+        "save_settings": "Enregistrer mes réglages",
+        "language_button": "English",
+    },
+    "en": {
+        "come_in": "Come in",
+        "log_out": "Log out",
+        "logged_out": "See you soon!",
+        "log_in": "Log in",
+        "welcome": "Welcome to Bon Voisin",
+        "tap_photo": "Tap your photo",
+        "pin_label": "Your 4-digit code",
+        "wrong_pin": "That code is not right.",
+        "hello": "Hello {name}!",
+        "print_card": "Print a card",
+        "save_settings": "Save my settings",
+        "language_button": "Français",
+    },
+}
+
+
+# Seed data ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resident:
+    id: int
+    first_name: str
+    last_name: str
+    card_token: str | None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def card_path(self) -> str:
+        assert self.card_token, f"{self.first_name} has no login card"
+        return f"/login/card/{self.card_token}"
+
+
+@dataclass(frozen=True)
+class Seed:
+    database_uri: str
+    building_id: int
+    other_building_id: int
+    staff_email: str
+    staff_password: str
+    residents: dict[str, Resident] = field(default_factory=dict)
+
+
+# Residents, each with one job so that tests never disturb each other's sessions or counters.
+SEED_RESIDENTS = {
+    "jeanne": ("Jeanne", "Martin", True),  # card and photo login, pages in fr/en
+    "paul": ("Paul", "Durand", True),  # wrong PIN
+    "lucie": ("Lucie", "Bernard", True),  # text size 200 %
+    "marcel": ("Marcel", "Petit", True),  # real-time logout
+    "henri": ("Henri", "Lefebvre", False),  # no card yet: staff print one
+}
+
+
+def _compile_translations() -> None:
+    """French pages need the compiled catalogues; compile them when missing or stale."""
+    catalogues = list((ROOT / "translations").glob("*/LC_MESSAGES/messages.po"))
+    stale = [
+        po
+        for po in catalogues
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if not stale:
+        return
+    flask = ROOT / ".venv" / "bin" / "flask"
+    command = [str(flask)] if flask.exists() else [sys.executable, "-m", "flask"]
+    env = {**os.environ, "FLASK_APP": "app"}
+    subprocess.run(
+        [*command, "translate", "compile"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+
+
+@pytest.fixture(scope="session")
+def seed(tmp_path_factory: pytest.TempPathFactory) -> Seed:
+    """A temporary SQLite file with two buildings, their residents and a coordinator."""
+    from portal.auth.service import do_issue_card
+    from portal.extensions import db
+    from portal.factory import create_app
+
+    _compile_translations()
+    uri = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'db.sqlite3'}"
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context():
+        db.create_all()
+        building = make_building(name="Résidence des Tilleuls")
+        other = make_building(name="Résidence des Acacias")
+        staff = make_staff(buildings=[building], email="coordination@example.org")
+        residents: dict[str, Resident] = {}
+        for key, (first, last, with_card) in SEED_RESIDENTS.items():
+            person = make_resident(building, first_name=first, last_name=last, pin=PIN)
+            token = do_issue_card(person, issued_by=None) if with_card else None
+            residents[key] = Resident(person.id, first, last, token)
+        outsider = make_resident(other, first_name="Odette", last_name="Moreau", pin=PIN)
+        residents["odette"] = Resident(
+            outsider.id, "Odette", "Moreau", do_issue_card(outsider, issued_by=None)
+        )
+        result = Seed(
+            database_uri=uri,
+            building_id=building.id,
+            other_building_id=other.id,
+            staff_email=staff.email or "",
+            staff_password=STAFF_PASSWORD,
+            residents=residents,
+        )
+        db.session.remove()
+        db.engine.dispose()
+    return result
+
+
+# The real server ------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def server(seed: Seed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python app.py` on a free port of 127.0.0.1, on the seeded database; yields its URL."""
+    port = _free_port()
+    python = ROOT / ".venv" / "bin" / "python"
+    env = {
+        **os.environ,
+        "BV_ENV": "development",
+        "SECRET_KEY": "browser-test-secret",
+        "DATABASE_URL": seed.database_uri,
+        "BV_PORT": str(port),
+        "BV_HOST": "127.0.0.1",
+        "BV_SCHEDULER": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("REDIS_URL", None)
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    base_url = f"http://127.0.0.1:{port}"
+    # A file, not a pipe: nobody reads a pipe while tests run, and a full pipe blocks the server.
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(python if python.exists() else sys.executable), "app.py"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _answers(f"{base_url}/login"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = log_path.read_text(errors="replace")
+                pytest.fail(
+                    f"The server did not answer on {base_url}/login "
+                    f"(exit code {process.poll()}). Its output:\n{output}"
+                )
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# The browser ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright (never `playwright install`)."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: install Debian's chromium (make chromium)"
+        if os.environ.get("BV_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    playwright: Playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+NewPage = Callable[..., Page]
+
+
+@pytest.fixture
+def new_page(browser: Browser, server: str) -> Iterator[NewPage]:
+    """Open a page in a new browser context (its own cookies: one tablet each)."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(
+        locale: str = "fr-FR", viewport: dict[str, int] | None = None, **options: Any
+    ) -> Page:
+        context = browser.new_context(
+            base_url=server,
+            locale=locale,
+            viewport=viewport or TABLET_PORTRAIT,
+            **options,
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: NewPage) -> Page:
+    """A French tablet in portrait, 768 x 1024."""
+    return new_page()
+
+
+# Actions --------------------------------------------------------------------------------
+
+
+def login_with_card(page: Page, resident: Resident, lang: str = "fr") -> None:
+    """Open the resident's card link and tap the one button; lands on the resident home."""
+    page.goto(resident.card_path)
+    page.get_by_role("button", name=TEXT[lang]["come_in"]).click()
+    page.wait_for_url("**/")
+    heading = TEXT[lang]["hello"].format(name=resident.first_name)
+    page.get_by_role("heading", level=1, name=heading).wait_for()
+
+
+def log_out(page: Page, lang: str = "fr") -> None:
+    page.get_by_role("button", name=TEXT[lang]["log_out"]).click()
+    page.wait_for_url("**/login")
+
+
+def login_staff(page: Page, seed: Seed, lang: str = "fr") -> None:
+    page.goto("/login/staff")
+    page.locator("#email").fill(seed.staff_email)
+    page.locator("#password").fill(seed.staff_password)
+    page.locator("main").get_by_role("button", name=TEXT[lang]["log_in"]).click()
+    page.wait_for_url("**/")
+
+
+# Checks ---------------------------------------------------------------------------------
+
+
+@cache
+def _axe() -> Axe:
+    return Axe.from_file(AXE_FILE) if AXE_FILE.exists() else Axe()
+
+
+def check_accessibility(page: Page) -> None:
+    """Zero axe-core violations for the WCAG 2.0/2.1/2.2 A and AA tags."""
+    options = {
+        "runOnly": {"type": "tag", "values": WCAG_TAGS},
+        "resultTypes": ["violations"],
+    }
+    results = _axe().run(page, options=options)
+    violations = results.response["violations"]
+    summary = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n    "
+        + "\n    ".join(", ".join(map(str, node["target"])) for node in v["nodes"])
+        for v in violations
+    )
+    assert not violations, (
+        f"axe found {len(violations)} violation(s) on {page.url}:\n{summary}\n\n"
+        f"{results.generate_report()}"
+    )
+
+
+_TARGETS_SCRIPT = """
+(minimum) => {
+  const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, label';
+  const describe = (el) => {
+    const html = el.outerHTML.replace(/\\s+/g, ' ');
+    return html.length > 200 ? html.slice(0, 200) + '…' : html;
+  };
+  // WCAG 2.5.8 exception: a link inside a sentence, its size set by the line of text.
+  const inSentence = (el) => {
+    if (el.tagName !== 'A' || getComputedStyle(el).display !== 'inline') return false;
+    const block = el.parentElement.closest('p, li, td, dd');
+    return !!block && block.textContent.trim().length > el.textContent.trim().length;
+  };
+  const offenders = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const control = el.matches('input, select, textarea');
+    if (el.tagName === 'LABEL' && !el.querySelector('input, select, textarea')) continue;
+    // A control wrapped in its label is operated through the label: the label is the target.
+    if (control && el.closest('label')) continue;
+    if (!el.checkVisibility({ visibilityProperty: true })) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    if (box.width + 0.01 >= minimum && box.height + 0.01 >= minimum) continue;
+    if (inSentence(el)) continue;
+    offenders.push({
+      size: `${box.width.toFixed(1)}x${box.height.toFixed(1)}`,
+      text: (el.innerText || el.value || '').trim().replace(/\\s+/g, ' '),
+      html: describe(el),
+    });
+  }
+  return offenders;
+}
+"""
+
+
+def check_targets(page: Page) -> None:
+    """Every visible control is at least 48 x 48 CSS px."""
+    offenders = page.evaluate(_TARGETS_SCRIPT, MIN_TARGET)
+    listing = "\n".join(f"- {o['size']} {o['text']!r}: {o['html']}" for o in offenders)
+    assert not offenders, (
+        f"{len(offenders)} target(s) smaller than {MIN_TARGET}x{MIN_TARGET} CSS px "
+        f"on {page.url}:\n{listing}"
+    )
+
+
+_OVERFLOW_SCRIPT = """
+() => {
+  const limit = window.innerWidth;
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.right > limit + 0.5 && box.width > 0) {
+      wide.push(`${el.tagName.toLowerCase()}.${el.className} right=${box.right.toFixed(0)}`);
+    }
+  }
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: limit,
+    wide: wide.slice(0, 15),
+  };
+}
+"""
+
+
+def check_no_horizontal_scroll(page: Page) -> None:
+    """The page fits its width: nothing to scroll sideways."""
+    found = page.evaluate(_OVERFLOW_SCRIPT)
+    assert found["scrollWidth"] <= found["innerWidth"], (
+        f"{page.url} scrolls sideways at {page.viewport_size}: scrollWidth "
+        f"{found['scrollWidth']} > innerWidth {found['innerWidth']}. Too wide:\n"
+        + "\n".join(found["wide"])
+    )
