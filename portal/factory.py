@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from portal import config as config_module
-from portal.db import render_migration_item
+from portal.db import install_sqlite_tuning, render_migration_item
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
 
@@ -56,6 +56,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.auth import init_app as init_auth
     from portal.errors import register_error_handlers
 
+    install_sqlite_tuning()
     db.init_app(app)
     migrate.init_app(
         app,

@@ -123,5 +123,10 @@ def events(monkeypatch: pytest.MonkeyPatch) -> CapturedEvents:
     return captured
 
 
-def env_url(name: str) -> str | None:
-    return os.environ.get(name) or None
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis named by REDIS_URL_TEST (skipped with a reason when unset)."""
+    url = os.environ.get("REDIS_URL_TEST")
+    if not url:
+        pytest.skip("REDIS_URL_TEST is not set: no Redis to share events through")
+    return url

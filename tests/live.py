@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -13,6 +15,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import requests
+import socketio as socketio_client
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 20.0
@@ -85,3 +91,38 @@ def live_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def log_in_with_card(base_url: str, token: str) -> requests.Session:
+    http = requests.Session()
+    page = http.get(f"{base_url}/login/card/{token}", timeout=5)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)
+    assert csrf, page.text
+    response = http.post(
+        f"{base_url}/login/card/{token}",
+        data={"csrf_token": csrf.group(1)},
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert response.status_code == 302
+    return http
+
+
+class Listener:
+    """A python-socketio client that records every event it receives."""
+
+    def __init__(self, base_url: str, http: requests.Session | None) -> None:
+        self.client = socketio_client.Client(reconnection=False)
+        self.received: list[tuple[str, Any]] = []
+        self.arrived = threading.Event()
+        self.client.on("*", self._record)
+        cookie = "; ".join(f"{k}={v}" for k, v in (http.cookies.items() if http else []))
+        self.client.connect(base_url, headers={"Cookie": cookie}, transports=["websocket"])
+
+    def _record(self, event: str, data: object = None) -> None:
+        self.received.append((event, data))
+        self.arrived.set()
+
+    def close(self) -> None:
+        if self.client.connected:
+            self.client.disconnect()

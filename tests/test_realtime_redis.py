@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import re
-import threading
-
 import pytest
-import requests
 import socketio as socketio_client
 
 from portal import realtime
@@ -15,52 +10,9 @@ from portal.auth.service import do_issue_card
 from portal.extensions import db
 from portal.factory import create_app
 from tests.factories import make_building, make_resident
-from tests.live import live_server
+from tests.live import Listener, live_server, log_in_with_card
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("REDIS_URL_TEST")
-    if not url:
-        pytest.skip("REDIS_URL_TEST is not set: no Redis to share events through")
-    return url
-
-
-def log_in_with_card(base_url: str, token: str) -> requests.Session:
-    http = requests.Session()
-    page = http.get(f"{base_url}/login/card/{token}", timeout=5)
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)
-    assert csrf, page.text
-    response = http.post(
-        f"{base_url}/login/card/{token}",
-        data={"csrf_token": csrf.group(1)},
-        allow_redirects=False,
-        timeout=5,
-    )
-    assert response.status_code == 302
-    return http
-
-
-class Listener:
-    """A python-socketio client that records every event it receives."""
-
-    def __init__(self, base_url: str, http: requests.Session | None) -> None:
-        self.client = socketio_client.Client(reconnection=False)
-        self.received: list[tuple[str, object]] = []
-        self.arrived = threading.Event()
-        self.client.on("*", self._record)
-        cookie = "; ".join(f"{k}={v}" for k, v in (http.cookies.items() if http else []))
-        self.client.connect(base_url, headers={"Cookie": cookie}, transports=["websocket"])
-
-    def _record(self, event: str, data: object = None) -> None:
-        self.received.append((event, data))
-        self.arrived.set()
-
-    def close(self) -> None:
-        if self.client.connected:
-            self.client.disconnect()
 
 
 def test_event_from_another_process_reaches_only_its_addressee(tmp_path, redis_url):
