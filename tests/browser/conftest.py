@@ -5,6 +5,7 @@ One server and one browser serve the whole session; every test gets fresh browse
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -34,6 +36,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # Voice messages: a fake microphone (a beep) that needs no prompt. Only getUserMedia
+    # is affected; pages that never ask for the microphone behave as before.
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
 ]
 AXE_FILE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -105,6 +111,8 @@ class Seed:
     staff_email: str
     staff_password: str
     residents: dict[str, Resident] = field(default_factory=dict)
+    upload_dir: str = ""
+    conversations: dict[str, int] = field(default_factory=dict)  # DIRECT_CONVERSATIONS' ids
 
 
 # Residents, each with one job so that tests never disturb each other's sessions or counters.
@@ -114,7 +122,34 @@ SEED_RESIDENTS = {
     "lucie": ("Lucie", "Bernard", True),  # text size 200 %
     "marcel": ("Marcel", "Petit", True),  # real-time logout
     "henri": ("Henri", "Lefebvre", False),  # no card yet: staff print one
+    "rose": ("Rose", "Girard", True),  # messaging: writes to Louis live (text, photo, voice)
+    "louis": ("Louis", "Roux", True),  # messaging: Rose's neighbour, answers her
+    "germaine": ("Germaine", "Faure", True),  # messaging: her tablet goes offline, catches up
+    "robert": ("Robert", "Blanc", True),  # messaging: writes while Germaine is offline
+    "yvonne": ("Yvonne", "Garnier", True),  # messaging: writes while offline (outbox)
+    "andre": ("André", "Chevalier", True),  # messaging: receives Yvonne's outbox
+    "simone": ("Simone", "Lambert", True),  # messaging: in none of the others' conversations
+    "claire": ("Claire", "Mercier", True),  # messaging pages in fr/en
+    "gaston": ("Gaston", "Fontaine", True),  # messaging: Claire's neighbour
 }
+
+# One-to-one conversations made in the seed step: name -> (resident, resident).
+DIRECT_CONVERSATIONS = {
+    "offline": ("germaine", "robert"),
+    "outbox": ("yvonne", "andre"),
+    "pages": ("claire", "gaston"),  # holds a text, a photo and a voice message
+}
+# A WebM (Matroska) signature is all the server checks for a voice message; nobody plays it.
+FAKE_WEBM = b"\x1a\x45\xdf\xa3" + b"\x00" * 256
+
+
+def jpeg_bytes(size: tuple[int, int] = (160, 120), colour: str = "#3366aa") -> bytes:
+    """A small JPEG photo, as a tablet's camera would give (only smaller)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 def _compile_translations() -> None:
@@ -144,8 +179,12 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> Seed:
     from portal.factory import create_app
 
     _compile_translations()
-    uri = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'db.sqlite3'}"
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": uri})
+    folder = tmp_path_factory.mktemp("browser")
+    uri = f"sqlite:///{folder / 'db.sqlite3'}"
+    upload_dir = str(folder / "uploads")
+    app = create_app(
+        {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": uri, "MESSAGING_UPLOAD_DIR": upload_dir}
+    )
     with app.app_context():
         db.create_all()
         building = make_building(name="Résidence des Tilleuls")
@@ -167,10 +206,39 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> Seed:
             staff_email=staff.email or "",
             staff_password=STAFF_PASSWORD,
             residents=residents,
+            upload_dir=upload_dir,
+            conversations=_seed_conversations(residents),
         )
         db.session.remove()
         db.engine.dispose()
     return result
+
+
+def _seed_conversations(residents: dict[str, Resident]) -> dict[str, int]:
+    """The one-to-one conversations the messaging tests open, made through the service."""
+    from messaging import service
+    from portal.extensions import db
+    from portal.people.models import Person
+
+    def person(key: str) -> Person:
+        found = db.session.get(Person, residents[key].id)
+        assert found is not None
+        return found
+
+    def send(sender: Person, conversation_id: int, **fields: Any) -> None:
+        service.do_send_message(sender, conversation_id, client_id=str(uuid.uuid4()), **fields)
+
+    ids: dict[str, int] = {}
+    for name, (first, second) in DIRECT_CONVERSATIONS.items():
+        ids[name] = service.get_or_create_direct(person(first), residents[second].id).id
+    claire, gaston, pages = person("claire"), person("gaston"), ids["pages"]
+    send(claire, pages, body="Bonjour Gaston, vous venez au goûter jeudi ?")
+    send(gaston, pages, body="Avec plaisir ! J'apporte des crêpes.")
+    photo = service.do_save_upload(claire, "photo", jpeg_bytes())
+    send(claire, pages, kind="photo", attachment_id=photo.id)
+    voice = service.do_save_upload(gaston, "voice", FAKE_WEBM, 2500)
+    send(gaston, pages, kind="voice", attachment_id=voice.id)
+    return ids
 
 
 # The real server ------------------------------------------------------------------------
@@ -203,6 +271,7 @@ def server(seed: Seed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         "BV_PORT": str(port),
         "BV_HOST": "127.0.0.1",
         "BV_SCHEDULER": "0",
+        "BV_UPLOAD_DIR": seed.upload_dir,
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("REDIS_URL", None)
