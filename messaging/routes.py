@@ -249,16 +249,6 @@ def moderate(message_id: int, action: str) -> Response:
     return redirect(url_for("messaging.reports"))
 
 
-@bp.post("/messages/presence")
-@login_required
-def presence_setting() -> Response:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    service.do_set_presence_visibility(current_user, request.form.get("visible") == "1")
-    flash(_("Your choice is saved."), "success")
-    return redirect(url_for("home.settings"))
-
-
 @bp.get("/media/<int:attachment_id>")
 @login_required
 def media(attachment_id: int) -> Response:

@@ -26,3 +26,4 @@ class SettingsForm(FlaskForm):
     locale = RadioField(_l("Language"), choices=LOCALE_CHOICES)
     text_size = RadioField(_l("Text size"), choices=TEXT_SIZE_CHOICES)
     high_contrast = BooleanField(_l("High contrast (black and white)"))
+    show_presence = BooleanField(_l("Let my neighbours see when I am online"))

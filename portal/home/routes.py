@@ -70,6 +70,7 @@ def settings() -> str | tuple[str, int] | WResponse:
         form.locale.data = current_user.locale or _current_locale()
         form.text_size.data = str(current_user.text_size)
         form.high_contrast.data = current_user.high_contrast
+        form.show_presence.data = current_user.show_presence
     error: str | None = None
     if form.validate_on_submit():
         try:
@@ -78,6 +79,7 @@ def settings() -> str | tuple[str, int] | WResponse:
                 locale=form.locale.data,
                 text_size=int(form.text_size.data or 100),
                 high_contrast=bool(form.high_contrast.data),
+                show_presence=bool(form.show_presence.data),
             )
         except DomainError as exc:
             error = exc.message

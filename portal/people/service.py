@@ -262,10 +262,12 @@ def do_update_preferences(
     locale: str | None,
     text_size: int,
     high_contrast: bool,
+    show_presence: bool = True,
 ) -> Person:
-    """Save a person's language and display preferences."""
+    """Save a person's language, display and privacy preferences."""
     person.text_size = check_text_size(text_size)
     person.high_contrast = high_contrast
+    person.show_presence = show_presence
     person.locale = locale
     db.session.commit()
     return person

@@ -93,6 +93,7 @@ def test_settings_are_saved_and_applied_on_every_page(app, client, login):
     )
     assert response.status_code == 302
     assert (resident.text_size, resident.high_contrast) == (200, True)
+    assert resident.show_presence is False  # unticked box: hidden
     assert 'class="text-200 contrast"' in client.get("/help").get_data(as_text=True)
 
 
