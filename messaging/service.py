@@ -251,6 +251,9 @@ def recipient_rooms(conversation: Conversation) -> list[str]:
         # Desk staff keep a read pointer row but hear the desk through its room.
         resident_room = realtime.user_room(conversation.desk_resident_id or 0)
         return [resident_room, desk_room(conversation.building_id)]
+    if conversation.kind == ConversationKind.DIRECT and conversation.direct_key:
+        # Both people of a one-to-one conversation are named in its key: no query needed.
+        return [realtime.user_room(int(pid)) for pid in conversation.direct_key.split(":")]
     return [realtime.user_room(pid) for pid in active_member_ids(conversation)]
 
 

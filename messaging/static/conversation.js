@@ -16,11 +16,21 @@
   const strings = document.getElementById("strings").dataset;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const outboxKey = "bv.outbox." + me;
-  const timeFormat = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
+  const timeFormat = makeTimeFormat(root.dataset.timeZone);
   let readStates = JSON.parse(root.dataset.readStates || "[]");
   let socket = null;
   let typingTimer = null;
   let lastTypingSent = 0;
+
+  // Times in the person's own time zone, as the server writes them, whatever the tablet's clock says.
+  function makeTimeFormat(timeZone) {
+    const options = { hour: "2-digit", minute: "2-digit" };
+    try {
+      return new Intl.DateTimeFormat(locale, { ...options, timeZone: timeZone || undefined });
+    } catch (error) {
+      return new Intl.DateTimeFormat(locale, options); // an unknown zone name
+    }
+  }
 
   // Outbox ---------------------------------------------------------------------------------
 
@@ -81,7 +91,10 @@
       button.type = "button";
       button.className = "button play-button";
       button.dataset.audio = attachment.url;
-      button.textContent = "▶ " + strings.listen;
+      const icon = document.createElement("span");
+      icon.setAttribute("aria-hidden", "true");
+      icon.textContent = "▶";
+      button.append(icon, " " + strings.listen);
       body.appendChild(button);
     }
     if (message.body) {
