@@ -23,12 +23,6 @@ def desk_rooms(person: Any) -> list[str]:
     return [service.desk_room(b) for b in sorted(people.building_ids_for(person))]
 
 
-@realtime.on_connect
-def mark_present(person: Any) -> list[str]:
-    service.do_touch_presence(person)
-    return []
-
-
 def _dict(payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise DomainError(_("The request could not be understood."), "bad_request")
@@ -96,10 +90,3 @@ def toggle_reaction(payload: Any = None) -> dict[str, Any]:
         current_user, _int(data, "message_id"), str(data.get("emoji") or "")
     )
     return {"reactions": reactions}
-
-
-@socketio.on("heartbeat")
-@socket_handler
-def heartbeat(_payload: Any = None) -> dict[str, Any]:
-    service.do_touch_presence(current_user)
-    return {}

@@ -667,11 +667,6 @@ def read_states(conversation: Conversation) -> list[dict[str, Any]]:
 # Presence and typing --------------------------------------------------------------------
 
 
-def do_touch_presence(person: Person) -> None:
-    person.last_seen_at = utcnow()
-    db.session.commit()
-
-
 def presence_of(person: Person) -> dict[str, Any]:
     if not person.show_presence or person.last_seen_at is None:
         return {"online": False, "last_seen_at": None}

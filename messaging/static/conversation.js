@@ -122,6 +122,12 @@
     if (!message.body) {
       node.querySelector(".read-aloud").remove();
     }
+    const report = node.querySelector(".report-button");
+    if (mine || pending || !message.id) {
+      report.remove();
+    } else {
+      report.dataset.url = report.dataset.url.replace(/\/0$/, "/" + message.id);
+    }
     fillBody(node.querySelector(".message-body"), message);
     if (pending) {
       node.classList.add("message-pending");
@@ -410,6 +416,23 @@
     window.speechSynthesis.speak(utterance);
   }
 
+  function reportMessage(button) {
+    const form = new FormData();
+    form.append("csrf_token", csrf);
+    fetch(button.dataset.url, {
+      method: "POST",
+      body: form,
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRFToken": csrf },
+    })
+      .then((response) => response.json())
+      .then((data) => {
+        button.disabled = true;
+        setStatus(data.message || strings.reportDone);
+      })
+      .catch(() => setStatus(strings.offline));
+  }
+
   // Wiring ---------------------------------------------------------------------------------
 
   function wireComposer() {
@@ -463,6 +486,11 @@
       const speak = event.target.closest(".read-aloud");
       if (speak) {
         readAloud(speak);
+        return;
+      }
+      const reportButton = event.target.closest(".report-button");
+      if (reportButton) {
+        reportMessage(reportButton);
         return;
       }
       const reaction = event.target.closest(".reaction");

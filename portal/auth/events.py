@@ -25,7 +25,16 @@ def on_connect(auth: Any = None) -> bool:
         join_room(realtime.building_room(building_id))
     for room in realtime.rooms_on_connect(current_user):
         join_room(room)
+    people.do_touch_presence(current_user)
     return True
+
+
+@socketio.on("heartbeat")
+@socket_handler
+def heartbeat(_payload: Any = None) -> dict[str, Any]:
+    """Sent every minute by an open page: the person is online."""
+    people.do_touch_presence(current_user)
+    return {}
 
 
 @socketio.on("whoami")

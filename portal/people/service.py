@@ -9,6 +9,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal.db import utcnow
 from portal.errors import DomainError, PermissionDenied
 from portal.extensions import db
 from portal.people.models import (
@@ -271,6 +272,12 @@ def do_update_preferences(
     person.locale = locale
     db.session.commit()
     return person
+
+
+def do_touch_presence(person: Person) -> None:
+    """Record that the person has a page open now (for "online now" / "seen at")."""
+    person.last_seen_at = utcnow()
+    db.session.commit()
 
 
 def do_set_locale(person: Person, locale: str) -> None:

@@ -8,6 +8,7 @@ from PIL import Image
 from messaging import service
 from messaging.models import ConversationKind, Message
 from portal.errors import DomainError
+from portal.people import service as people
 from tests.messaging.conftest import cid, jpeg_bytes
 
 
@@ -290,7 +291,7 @@ def test_someone_elses_attachment_cannot_be_sent(world):
 
 
 def test_presence_can_be_hidden(world):
-    service.do_touch_presence(world.alice)
+    people.do_touch_presence(world.alice)
     assert service.presence_of(world.alice)["online"] is True
     service.do_set_presence_visibility(world.alice, False)
     assert service.presence_of(world.alice) == {"online": False, "last_seen_at": None}

@@ -64,6 +64,13 @@
     socket.on("connect", () => refreshBadge(badge));
   });
 
+  // Presence: "online now" while a page is open and visible.
+  window.setInterval(() => {
+    if (socket.connected && document.visibilityState === "visible") {
+      socket.emit("heartbeat", {}, () => {});
+    }
+  }, 60000);
+
   socket.on("connect", () => {
     window.clearTimeout(offlineTimer);
     if (status) {
