@@ -48,7 +48,7 @@ def send_message(payload: Any = None) -> dict[str, Any]:
         body=data.get("body", ""),
         attachment_id=data.get("attachment_id"),
     )
-    return {"message": service.message_payload(result.message), "duplicate": not result.created}
+    return {"message": result.payload, "duplicate": not result.created}
 
 
 @socketio.on("mark_read")

@@ -328,8 +328,7 @@ def api_send(conversation_id: int) -> Response | tuple[Response, int]:
         )
     except DomainError as error:
         return _json_error(error)
-    body = {"ok": True, "message": service.message_payload(result.message),
-            "duplicate": not result.created}  # fmt: skip
+    body = {"ok": True, "message": result.payload, "duplicate": not result.created}
     return jsonify(body), 201 if result.created else 200
 
 

@@ -62,7 +62,15 @@ def is_desk_staff(person: Person, building_id: int) -> bool:
 
 
 def _membership(person: Person, conversation: Conversation) -> Membership | None:
-    return db.session.get(Membership, (conversation.id, person.id))
+    """The membership row, kept for the session (the identity map holds objects weakly)."""
+    cache = db.session.info.setdefault("bv_memberships", {})
+    key = (conversation.id, person.id)
+    membership = cache.get(key)
+    if membership is None:
+        membership = db.session.get(Membership, key)
+        if membership is not None:
+            cache[key] = membership
+    return membership
 
 
 def may_read(person: Person, conversation: Conversation) -> bool:
@@ -364,6 +372,7 @@ def _check_attachment(person: Person, kind: MessageKind, attachment_id: Any) -> 
 class SendResult:
     message: Message
     created: bool
+    payload: dict[str, Any]
 
 
 def do_send_message(
@@ -379,7 +388,7 @@ def do_send_message(
     client_id = check_client_id(client_id)
     existing = find_sent(person, client_id)
     if existing is not None:
-        return SendResult(existing, created=False)
+        return SendResult(existing, created=False, payload=message_payload(existing))
     conversation = access_conversation(person, conversation_id)
     check_can_post(person, conversation)
     try:
@@ -391,7 +400,7 @@ def do_send_message(
     check_rate(person)
     message = Message(
         conversation=conversation,
-        sender_id=person.id,
+        sender=person,
         client_id=client_id,
         kind=message_kind,
         body=text,
@@ -404,13 +413,16 @@ def do_send_message(
     except IntegrityError:
         # A retry of the same send won the race: answer with what it stored.
         db.session.rollback()
-        return SendResult(find_sent(person, client_id), created=False)  # type: ignore[arg-type]
+        stored = find_sent(person, client_id)
+        assert stored is not None
+        return SendResult(stored, created=False, payload=message_payload(stored))
     conversation.last_message_id = message.id
     conversation.last_message_at = message.created_at
     _advance_read(person, conversation, message.id)
-    _publish_to(conversation, EVENT_CREATED, message_payload(message))
+    payload = message_payload(message)
+    _publish_to(conversation, EVENT_CREATED, payload)
     db.session.commit()
-    return SendResult(message, created=True)
+    return SendResult(message, created=True, payload=payload)
 
 
 def _advance_read(person: Person, conversation: Conversation, message_id: int) -> Membership:

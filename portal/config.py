@@ -22,6 +22,7 @@ class BaseConfig:
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{PROJECT_ROOT / 'var' / 'bonvoisin.sqlite3'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     REDIS_URL: str | None = None
+    SQLITE_SERIALIZE = True  # see factory._prepare_sqlite
 
     # Sessions: personal tablets stay logged in; staff sessions end with the browser.
     SESSION_COOKIE_HTTPONLY = True
@@ -87,6 +88,8 @@ class TestingConfig(BaseConfig):
     TESTING = True
     SECRET_KEY = "testing-not-secret"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    # Tests hold a session open while requests run in the same thread.
+    SQLITE_SERIALIZE = False
     SCHEDULER_ENABLED = False
     RATELIMIT_ENABLED = True
     # Cheap hashing keeps the suite fast; still argon2id, still verified for real.

@@ -40,6 +40,10 @@ def _prepare_sqlite(app: Flask) -> None:
     if not uri.startswith("sqlite"):
         return
     path = uri.removeprefix("sqlite:///")
+    # SQLite files are local: no connection to test before use.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
+    }
     if uri in {"sqlite://", "sqlite:///:memory:"}:
         from sqlalchemy.pool import StaticPool
 
@@ -49,6 +53,14 @@ def _prepare_sqlite(app: Flask) -> None:
         }
     elif path:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        if app.config["SQLITE_SERIALIZE"]:
+            # One connection per process: threads queue in Python (woken at once) instead
+            # of in SQLite's busy handler, which sleeps up to 100 ms between retries.
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+                "pool_size": 1,
+                "max_overflow": 0,
+                "pool_timeout": 30,
+            }
 
 
 def _init_extensions(app: Flask) -> None:

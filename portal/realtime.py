@@ -26,7 +26,7 @@ class Event:
 
     name: str
     payload: dict[str, Any]
-    to: str
+    to: str | list[str]
 
 
 def user_room(person_id: int) -> str:
@@ -80,8 +80,21 @@ def _emit(evt: Event) -> None:
 
 
 def _after_commit(session: Session) -> None:
-    for evt in session.info.pop(PENDING_KEY, []):
+    for evt in _merge_rooms(session.info.pop(PENDING_KEY, [])):
         _emit(evt)
+
+
+def _merge_rooms(events: list[Event]) -> list[Event]:
+    """One emit for an event going to several rooms: its payload is encoded once."""
+    merged: list[Event] = []
+    for evt in events:
+        last = merged[-1] if merged else None
+        if last is not None and last.name == evt.name and last.payload is evt.payload:
+            rooms = last.to if isinstance(last.to, list) else [last.to]
+            merged[-1] = Event(evt.name, evt.payload, [*rooms, evt.to])
+        else:
+            merged.append(evt)
+    return merged
 
 
 def _after_rollback(session: Session) -> None:

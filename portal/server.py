@@ -26,13 +26,7 @@ def serve(app: Flask) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     host, port = app.config["SERVER_HOST"], app.config["SERVER_PORT"]
     scheduler.start_in_process(app)
-    socketio.run(
-        app,
-        host=host,
-        port=port,
-        debug=False,
-        use_reloader=False,
-        log_output=False,
-        allow_unsafe_werkzeug=True,
-        request_handler=NoDelayRequestHandler,
-    )
+    options: dict[str, object] = {"debug": False, "use_reloader": False, "log_output": False}
+    if app.config["SOCKETIO_ASYNC_MODE"] == "threading":
+        options.update(allow_unsafe_werkzeug=True, request_handler=NoDelayRequestHandler)
+    socketio.run(app, host=host, port=port, **options)

@@ -116,7 +116,8 @@ def events(monkeypatch: pytest.MonkeyPatch) -> CapturedEvents:
     original = realtime._emit
 
     def capture(evt: realtime.Event) -> None:
-        captured.append(evt)
+        rooms = evt.to if isinstance(evt.to, list) else [evt.to]
+        captured.extend(realtime.Event(evt.name, evt.payload, room) for room in rooms)
         original(evt)
 
     monkeypatch.setattr(realtime, "_emit", capture)
