@@ -8,8 +8,8 @@ if os.environ.get("BV_SOCKETIO_ASYNC_MODE") == "gevent":
 
     monkey.patch_all()
 
-from portal.factory import create_app  # noqa: E402
-from portal.server import serve  # noqa: E402
+from portal.factory import create_app
+from portal.server import serve
 
 app = create_app()
 
