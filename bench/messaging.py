@@ -179,7 +179,7 @@ def rss_mb(pid: int) -> float:
 
 async def connect_all(url: str, seed_data: Seed, tally: Tally, bare: bool) -> dict[int, Any]:
     clients: dict[int, Any] = {}
-    gate = asyncio.Semaphore(25)
+    gate = asyncio.Semaphore(10)
 
     async def connect(person_id: int) -> None:
         client = socketio.AsyncClient(reconnection=False)
@@ -188,10 +188,18 @@ async def connect_all(url: str, seed_data: Seed, tally: Tally, bare: bool) -> di
             tally.receive(person_id, data["client_id"])
 
         client.on("messaging.message_created", on_message)
-        async with gate:
-            target = f"{url}?user={person_id}" if bare else url
-            headers = {} if bare else {"Cookie": seed_data.cookies[person_id]}
-            await client.connect(target, headers=headers, transports=["websocket"])
+        target = f"{url}?user={person_id}" if bare else url
+        headers = {} if bare else {"Cookie": seed_data.cookies[person_id]}
+        for attempt in range(5):
+            try:
+                async with gate:
+                    await client.connect(
+                        target, headers=headers, transports=["websocket"], wait_timeout=10
+                    )
+                break
+            except socketio.exceptions.ConnectionError as error:
+                print(f"  connect retry {attempt + 1}: {error}", file=sys.stderr)
+                await asyncio.sleep(0.5 * (attempt + 1))
         clients[person_id] = client
 
     await asyncio.gather(*(connect(pid) for pid in seed_data.cookies))
