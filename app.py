@@ -2,7 +2,11 @@
 
 import os
 
-if os.environ.get("BV_SOCKETIO_ASYNC_MODE") == "gevent":
+# Served by gevent unless told otherwise: measured with bench/messaging.py, one process
+# keeps up with 100 messages/s for 500 tablets where the threaded server falls behind.
+os.environ.setdefault("BV_SOCKETIO_ASYNC_MODE", "gevent")
+
+if os.environ["BV_SOCKETIO_ASYNC_MODE"] == "gevent":
     # Must come before any other import, or Redis and database calls block the process.
     from gevent import monkey
 

@@ -21,6 +21,18 @@ class NoDelayRequestHandler(WSGIRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+def gevent_nodelay_handler() -> type:
+    """gevent's WSGI handler with TCP_NODELAY, for the same reason as above."""
+    from gevent.pywsgi import WSGIHandler
+
+    class NoDelayHandler(WSGIHandler):
+        def __init__(self, sock: socket.socket, *args: object, **kwargs: object) -> None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            super().__init__(sock, *args, **kwargs)
+
+    return NoDelayHandler
+
+
 def serve(app: Flask) -> None:
     """Run the Socket.IO server, with the scheduler inside this single process."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -29,4 +41,6 @@ def serve(app: Flask) -> None:
     options: dict[str, object] = {"debug": False, "use_reloader": False, "log_output": False}
     if app.config["SOCKETIO_ASYNC_MODE"] == "threading":
         options.update(allow_unsafe_werkzeug=True, request_handler=NoDelayRequestHandler)
+    elif app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
+        options.update(handler_class=gevent_nodelay_handler())
     socketio.run(app, host=host, port=port, **options)
