@@ -1,26 +1,30 @@
 """A bare Socket.IO relay (no database, no auth): the yardstick for bench/messaging.py.
 
-Same server stack as the portal (Flask-SocketIO, threading mode, Werkzeug); a send is
-acknowledged at once and relayed to the other members' rooms.
+Same server stack as `python app.py` (Flask-SocketIO on gevent, TCP_NODELAY); a send is
+acknowledged at once and relayed to the members' rooms.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-from pathlib import Path
-from typing import Any
+from gevent import monkey
 
-from flask import Flask, request
-from flask_socketio import SocketIO, emit, join_room
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from flask import Flask, request  # noqa: E402
+from flask_socketio import SocketIO, emit, join_room  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def build(members: dict[str, list[int]]) -> tuple[Flask, SocketIO]:
     app = Flask(__name__)
-    socketio = SocketIO(app, async_mode="threading")
+    socketio = SocketIO(app, async_mode="gevent")
 
     @socketio.on("connect")
     def connect(auth: Any = None) -> None:
@@ -29,8 +33,8 @@ def build(members: dict[str, list[int]]) -> tuple[Flask, SocketIO]:
     @socketio.on("send_message")
     def send_message(payload: dict[str, Any]) -> dict[str, Any]:
         message = {**payload, "id": 0}
-        for person_id in members[str(payload["conversation_id"])]:
-            emit("messaging.message_created", message, to=f"user:{person_id}")
+        rooms = [f"user:{pid}" for pid in members[str(payload["conversation_id"])]]
+        emit("messaging.message_created", message, to=rooms)
         return {"ok": True, "message": message}
 
     return app, socketio
