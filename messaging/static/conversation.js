@@ -321,16 +321,30 @@
 
   // Older messages, media, speech ----------------------------------------------------------
 
+  let loadingOlder = false;
+
   function loadOlder(button) {
+    if (loadingOlder) {
+      return;
+    }
+    loadingOlder = true;
     const url = root.dataset.apiMessages + "?before=" + firstId();
     fetch(url, { credentials: "same-origin" })
       .then((response) => response.json())
       .then((data) => {
+        const before = document.documentElement.scrollHeight;
         const first = list.firstElementChild;
-        data.messages.forEach((message) => list.insertBefore(render(message, false), first));
+        data.messages
+          .filter((message) => !list.querySelector('[data-message-id="' + message.id + '"]'))
+          .forEach((message) => list.insertBefore(render(message, false), first));
+        // Keep what the person was reading where it was.
+        window.scrollBy(0, document.documentElement.scrollHeight - before);
         if (!data.has_more) {
           button.remove();
         }
+      })
+      .finally(() => {
+        loadingOlder = false;
       });
   }
 
@@ -502,6 +516,18 @@
     const older = document.getElementById("load-older");
     if (older) {
       older.addEventListener("click", () => loadOlder(older));
+      // Scrolling up to the button loads the next 50 by itself; the button stays for
+      // keyboards and screen readers.
+      if ("IntersectionObserver" in window) {
+        let armed = false;
+        const observer = new IntersectionObserver((entries) => {
+          if (entries.some((entry) => entry.isIntersecting) && armed && older.isConnected) {
+            loadOlder(older);
+          }
+          armed = true;
+        });
+        observer.observe(older);
+      }
     }
   }
 
