@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -70,6 +70,9 @@ def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | b
     return False
 
 
+WRITE_OPTION = "bv_write"
+
+
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets readers work while one writes; writers wait instead of failing at once."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
@@ -82,6 +85,31 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_sqlite(connection: Any) -> None:
+    """A transaction that will write takes SQLite's write lock at its start, so a second
+    writer waits for it (busy timeout) instead of failing with "database is locked"."""
+    if connection.dialect.name != "sqlite":
+        return
+    # Otherwise the driver's own BEGIN (deferred, before the first write) applies.
+    if connection.get_execution_options().get(WRITE_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def install_sqlite_tuning() -> None:
     if not event.contains(Engine, "connect", _tune_sqlite):
         event.listen(Engine, "connect", _tune_sqlite)
+        event.listen(Engine, "begin", _begin_sqlite)
+
+
+def begin_write(session: Any) -> None:
+    """Start the session's next work as a write transaction.
+
+    On SQLite it begins IMMEDIATE (reads inside it see the latest data and no other
+    writer can slip in); on PostgreSQL it is an ordinary transaction, and callers lock
+    the rows they change with SELECT … FOR UPDATE.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})

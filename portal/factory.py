@@ -88,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_domains(app: Flask) -> None:
+    import activities.models  # noqa: F401  (tables; pages come with the calendar)
     from messaging import bp as messaging_bp
     from portal import cli, scheduler
     from portal.admin import bp as admin_bp

@@ -1,0 +1,1 @@
+"""Activity planning: the coordinator's calendar and sign-ups that never overbook."""

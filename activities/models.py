@@ -1,0 +1,88 @@
+"""Activities, their occurrences and the sign-ups to each occurrence."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, TimestampMixin
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=20, validate_strings=True)
+
+
+class Recurrence(enum.StrEnum):
+    NONE = "none"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+class SignupStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Activity(TimestampMixin, Base):
+    """What the coordinator plans: one-off or recurring."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(30), default="other")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    capacity: Mapped[int | None]
+    audience: Mapped[str] = mapped_column(String(30), default="everyone")
+    recurrence: Mapped[Recurrence] = mapped_column(_enum(Recurrence), default=Recurrence.NONE)
+    repeat_until: Mapped[date | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    cancelled_at: Mapped[datetime | None]
+
+    occurrences: Mapped[list[Occurrence]] = relationship(
+        back_populates="activity", order_by="Occurrence.starts_at"
+    )
+
+
+class Occurrence(TimestampMixin, Base):
+    """One date of an activity, bookable with its own capacity."""
+
+    __tablename__ = "activity_occurrences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    capacity: Mapped[int | None]
+    cancelled_at: Mapped[datetime | None]
+
+    activity: Mapped[Activity] = relationship(back_populates="occurrences")
+
+
+class Signup(TimestampMixin, Base):
+    """A person (and their guests) signed up to, or waiting for, an occurrence."""
+
+    __tablename__ = "activity_signups"
+    __table_args__ = (UniqueConstraint("occurrence_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(
+        ForeignKey("activity_occurrences.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    guests: Mapped[int] = mapped_column(default=0)
+    status: Mapped[SignupStatus] = mapped_column(_enum(SignupStatus))
+    show_name: Mapped[bool] = mapped_column(default=True)
+    # Waiting-list order: when the person (re)joined the list.
+    queued_at: Mapped[datetime]
+    promoted_at: Mapped[datetime | None]
+
+    occurrence: Mapped[Occurrence] = relationship()
