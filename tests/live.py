@@ -11,14 +11,17 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 import socketio as socketio_client
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 20.0
@@ -126,3 +129,22 @@ class Listener:
     def close(self) -> None:
         if self.client.connected:
             self.client.disconnect()
+
+
+@contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """A URL to a fresh schema of the PostgreSQL named by DATABASE_URL_TEST (skip if unset)."""
+    base_url = os.environ.get("DATABASE_URL_TEST")
+    if not base_url:
+        pytest.skip("DATABASE_URL_TEST is not set: no PostgreSQL to use")
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        separator = "&" if "?" in base_url else "?"
+        yield f"{base_url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
 
 from portal.extensions import db
 from portal.factory import create_app
+from tests.live import postgres_schema
 
 
 def schema_differences(app) -> list:
@@ -38,18 +35,5 @@ def test_migrations_match_the_models_on_sqlite(tmp_path):
 
 @pytest.mark.postgres
 def test_migrations_match_the_models_on_postgresql():
-    base_url = os.environ.get("DATABASE_URL_TEST")
-    if not base_url:
-        pytest.skip("DATABASE_URL_TEST is not set: no PostgreSQL to migrate")
-    schema = f"migr_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        separator = "&" if "?" in base_url else "?"
-        url = f"{base_url}{separator}options=-csearch_path%3D{schema}"
+    with postgres_schema("migr") as url:
         assert run_migrations(url) == []
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()

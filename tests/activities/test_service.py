@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from activities import service
 from activities.models import Recurrence, SignupStatus
@@ -16,6 +13,7 @@ from portal.extensions import db
 from portal.factory import create_app
 from portal.people.models import Role
 from tests.factories import make_building, make_resident, make_staff
+from tests.live import postgres_schema
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -181,18 +179,5 @@ def test_one_winner_for_the_last_place_on_sqlite(tmp_path):
 
 @pytest.mark.postgres
 def test_one_winner_for_the_last_place_on_postgresql():
-    base_url = os.environ.get("DATABASE_URL_TEST")
-    if not base_url:
-        pytest.skip("DATABASE_URL_TEST is not set: no PostgreSQL to race on")
-    schema = f"race_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        separator = "&" if "?" in base_url else "?"
-        outcomes = race_for_the_last_place(f"{base_url}{separator}options=-csearch_path%3D{schema}")
-        assert outcomes == ["confirmed"] + ["waitlisted"] * 7
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("race") as url:
+        assert race_for_the_last_place(url) == ["confirmed"] + ["waitlisted"] * 7

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +22,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.factories import STAFF_PASSWORD, make_building, make_resident, make_staff
+from tests.live import answers, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -244,24 +242,10 @@ def _seed_conversations(residents: dict[str, Resident]) -> dict[str, int]:
 # The real server ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="session")
 def server(seed: Seed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python app.py` on a free port of 127.0.0.1, on the seeded database; yields its URL."""
-    port = _free_port()
+    port = free_port()
     python = ROOT / ".venv" / "bin" / "python"
     env = {
         **os.environ,
@@ -289,7 +273,7 @@ def server(seed: Seed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         )
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _answers(f"{base_url}/login"):
+        while not answers(f"{base_url}/login"):
             if process.poll() is not None or time.monotonic() > deadline:
                 output = log_path.read_text(errors="replace")
                 pytest.fail(
