@@ -76,9 +76,11 @@ def live_server(
     env.update(extra_env or {})
     log_path = log_dir / f"server-{port}.log"
     with log_path.open("wb") as log:
+        # A file, not a pipe: nobody reads a pipe while tests run, and a full one blocks.
         process = subprocess.Popen(
-            [server_python(), "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+            [server_python(), "app.py"], cwd=ROOT, env=env,
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
     try:
         deadline = time.monotonic() + START_TIMEOUT

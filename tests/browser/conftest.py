@@ -9,7 +9,6 @@ import io
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.factories import STAFF_PASSWORD, make_building, make_resident, make_staff
-from tests.live import answers, free_port
+from tests.live import live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,7 +41,6 @@ CHROMIUM_ARGS = [
 AXE_FILE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 MIN_TARGET = 48  # CSS px, the guide's minimum (stricter than WCAG 2.5.8's 24)
-SERVER_START_TIMEOUT = 20.0
 
 TABLET_PORTRAIT = {"width": 768, "height": 1024}
 LOCALES = {"fr": "fr-FR", "en": "en-US"}
@@ -245,50 +243,10 @@ def _seed_conversations(residents: dict[str, Resident]) -> dict[str, int]:
 @pytest.fixture(scope="session")
 def server(seed: Seed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python app.py` on a free port of 127.0.0.1, on the seeded database; yields its URL."""
-    port = free_port()
-    python = ROOT / ".venv" / "bin" / "python"
-    env = {
-        **os.environ,
-        "BV_ENV": "development",
-        "SECRET_KEY": "browser-test-secret",
-        "DATABASE_URL": seed.database_uri,
-        "BV_PORT": str(port),
-        "BV_HOST": "127.0.0.1",
-        "BV_SCHEDULER": "0",
-        "BV_UPLOAD_DIR": seed.upload_dir,
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("REDIS_URL", None)
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    base_url = f"http://127.0.0.1:{port}"
-    # A file, not a pipe: nobody reads a pipe while tests run, and a full pipe blocks the server.
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(python if python.exists() else sys.executable), "app.py"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not answers(f"{base_url}/login"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = log_path.read_text(errors="replace")
-                pytest.fail(
-                    f"The server did not answer on {base_url}/login "
-                    f"(exit code {process.poll()}). Its output:\n{output}"
-                )
-            time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    log_dir = tmp_path_factory.mktemp("server")
+    env = {"SECRET_KEY": "browser-test-secret", "BV_UPLOAD_DIR": seed.upload_dir}
+    with live_server(seed.database_uri, log_dir, env) as running:
+        yield running.url
 
 
 # The browser ----------------------------------------------------------------------------
