@@ -1,1 +1,15 @@
 """Activity planning: the coordinator's calendar and sign-ups that never overbook."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint(
+    "activities",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/activities/static",
+)
+
+from activities import routes, tiles  # noqa: E402, F401

@@ -263,3 +263,66 @@ def list_signups(occurrence_id: int, status: SignupStatus) -> list[Signup]:
 def get_signup_status(person: Person, occurrence_id: int) -> SignupStatus | None:
     signup = _signup_of(person.id, occurrence_id)
     return signup.status if signup else None
+
+
+@dataclass(frozen=True)
+class OccurrenceView:
+    occurrence: Occurrence
+    activity: Activity
+    places_left: int | None
+    my_status: SignupStatus | None
+
+
+def list_upcoming(person: Person, start: datetime, end: datetime) -> list[OccurrenceView]:
+    """Occurrences of the person's buildings between two moments, with places and status."""
+    buildings = people.building_ids_for(person)
+    stmt = (
+        select(Occurrence)
+        .join(Activity, Occurrence.activity_id == Activity.id)
+        .where(
+            Activity.building_id.in_(buildings),
+            Activity.cancelled_at.is_(None),
+            Occurrence.cancelled_at.is_(None),
+            Occurrence.ends_at > start,
+            Occurrence.starts_at < end,
+        )
+        .order_by(Occurrence.starts_at)
+    )
+    occurrences = list(db.session.scalars(stmt))
+    ids = [o.id for o in occurrences]
+    taken = dict(
+        db.session.execute(
+            select(Signup.occurrence_id, func.sum(1 + Signup.guests))
+            .where(Signup.occurrence_id.in_(ids), Signup.status == SignupStatus.CONFIRMED)
+            .group_by(Signup.occurrence_id)
+        ).all()
+    )
+    mine = dict(
+        db.session.execute(
+            select(Signup.occurrence_id, Signup.status).where(
+                Signup.occurrence_id.in_(ids), Signup.person_id == person.id
+            )
+        ).all()
+    )
+    views = []
+    for occurrence in occurrences:
+        left = (
+            None
+            if occurrence.capacity is None
+            else max(0, occurrence.capacity - int(taken.get(occurrence.id, 0)))
+        )
+        views.append(OccurrenceView(occurrence, occurrence.activity, left, mine.get(occurrence.id)))
+    return views
+
+
+def going_names(occurrence_id: int) -> tuple[list[str], int]:
+    """First names of those going who chose to be shown, and how many others are going."""
+    shown, hidden = [], 0
+    for signup in list_signups(occurrence_id, SignupStatus.CONFIRMED):
+        person = db.session.get(Person, signup.person_id)
+        if signup.show_name and person is not None:
+            shown.append(person.first_name)
+        else:
+            hidden += 1
+        hidden += signup.guests
+    return shown, hidden

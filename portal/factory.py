@@ -88,7 +88,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_domains(app: Flask) -> None:
-    import activities.models  # noqa: F401  (tables; pages come with the calendar)
+    from activities import bp as activities_bp
     from messaging import bp as messaging_bp
     from portal import cli, scheduler
     from portal.admin import bp as admin_bp
@@ -96,7 +96,8 @@ def _register_domains(app: Flask) -> None:
     from portal.home import bp as home_bp
     from portal.people import bp as people_bp
 
-    for blueprint in (auth_bp, home_bp, people_bp, admin_bp, messaging_bp):
+    domains = (messaging_bp, activities_bp)
+    for blueprint in (auth_bp, home_bp, people_bp, admin_bp, *domains):
         app.register_blueprint(blueprint)
     scheduler.init_app(app, job_registrars=[scheduler.register_jobs])
     cli.init_app(app)

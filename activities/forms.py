@@ -1,0 +1,51 @@
+"""Activity forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class SignupForm(FlaskForm):
+    guests = RadioField(
+        _l("Guests coming with you"),
+        choices=[SelectChoice(str(n), str(n)) for n in range(5)],
+        default="0",
+    )
+    show_name = BooleanField(_l("Show my first name to the others going"), default=True)
+
+
+class ActivityForm(FlaskForm):
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Give a title.")), Length(max=120)]
+    )
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
+    place = StringField(_l("Place"), validators=[Length(max=200)])
+    day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
+    start = TimeField(_l("Start"), validators=[DataRequired(_l("Choose a start time."))])
+    end = TimeField(_l("End"), validators=[DataRequired(_l("Choose an end time."))])
+    capacity = IntegerField(
+        _l("Places (leave empty for no limit)"),
+        validators=[Optional(), NumberRange(min=1, max=1000)],
+    )
+    recurrence = RadioField(
+        _l("Repeat"),
+        choices=[
+            SelectChoice("none", _l("Once")),
+            SelectChoice("weekly", _l("Every week")),
+            SelectChoice("monthly", _l("Every month")),
+        ],
+        default="none",
+    )
+    repeat_until = DateField(_l("Repeat until"), validators=[Optional()])

@@ -1,0 +1,143 @@
+"""Activity pages: parse, call the service, render or redirect."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from activities import bp, service
+from activities.forms import ActivityForm, SignupForm
+from activities.models import Recurrence
+from portal.auth.forms import ConfirmForm
+from portal.errors import DomainError
+
+RANGES = {"today": 1, "week": 7, "month": 31}
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_user.time_zone or "Europe/Paris")
+
+
+@bp.get("/activities")
+@login_required
+def calendar() -> str:
+    span = request.args.get("range", "week")
+    if span not in RANGES:
+        span = "week"
+    zone = _zone()
+    start = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    views = service.list_upcoming(current_user, start, start + timedelta(days=RANGES[span]))
+    days = [
+        (day, list(items))
+        for day, items in groupby(
+            views, key=lambda v: v.occurrence.starts_at.astimezone(zone).date()
+        )
+    ]
+    return render_template("activities/calendar.html", days=days, span=span, can_plan=_can_plan())
+
+
+def _can_plan() -> bool:
+    return current_user.role in service.PLANNER_ROLES
+
+
+def _occurrence_or_404(occurrence_id: int):  # type: ignore[no-untyped-def]
+    try:
+        return service.access_occurrence(current_user, occurrence_id)
+    except DomainError:
+        abort(404)
+
+
+@bp.get("/activities/occurrences/<int:occurrence_id>")
+@login_required
+def occurrence(occurrence_id: int) -> str:
+    found = _occurrence_or_404(occurrence_id)
+    shown, others = service.going_names(found.id)
+    return render_template(
+        "activities/occurrence.html",
+        occurrence=found,
+        activity=found.activity,
+        places_left=service.places_left(found),
+        status=service.get_signup_status(current_user, found.id),
+        going=shown,
+        others=others,
+        form=SignupForm(),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.post("/activities/occurrences/<int:occurrence_id>/signup")
+@login_required
+def sign_up(occurrence_id: int) -> Response:
+    _occurrence_or_404(occurrence_id)
+    form = SignupForm()
+    if not form.validate_on_submit():
+        flash(_("Please choose how many guests come with you."), "error")
+    else:
+        try:
+            result = service.do_sign_up(
+                current_user, occurrence_id, guests=int(form.guests.data or 0),
+                show_name=bool(form.show_name.data),
+            )  # fmt: skip
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            if result.status == service.SignupStatus.CONFIRMED:
+                flash(_("You are signed up. See you there!"), "success")
+            else:
+                flash(
+                    _(
+                        "It is full: you are on the waiting list. "
+                        "We will tell you if a place frees up."
+                    ),
+                    "info",
+                )
+    return redirect(url_for("activities.occurrence", occurrence_id=occurrence_id))
+
+
+@bp.post("/activities/occurrences/<int:occurrence_id>/cancel")
+@login_required
+def cancel(occurrence_id: int) -> Response:
+    _occurrence_or_404(occurrence_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        service.do_cancel_signup(current_user, occurrence_id)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Your place is cancelled."), "success")
+    return redirect(url_for("activities.occurrence", occurrence_id=occurrence_id))
+
+
+@bp.route("/activities/new", methods=["GET", "POST"])
+@login_required
+def new_activity() -> str | tuple[str, int] | Response:
+    if not _can_plan() or current_user.building_id is None:
+        abort(404)
+    form = ActivityForm()
+    if form.validate_on_submit():
+        zone = _zone()
+        starts_at = datetime.combine(form.day.data, form.start.data, tzinfo=zone)
+        ends_at = datetime.combine(form.day.data, form.end.data, tzinfo=zone)
+        try:
+            activity = service.do_create_activity(
+                current_user, current_user.building_id, title=form.title.data or "",
+                description=form.description.data or "", place=form.place.data or "",
+                starts_at=starts_at, ends_at=ends_at, capacity=form.capacity.data,
+                recurrence=Recurrence(form.recurrence.data or "none"),
+                repeat_until=form.repeat_until.data,
+            )  # fmt: skip
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The activity is in the calendar."), "success")
+            first = activity.occurrences[0]
+            return redirect(url_for("activities.occurrence", occurrence_id=first.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("activities/new.html", form=form), status

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from activities import service
+from activities.models import SignupStatus
+from portal.people.models import Role
+from tests.activities.test_service import in_days, make_activity
+from tests.factories import make_building, make_resident, make_staff
+
+
+def token(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf-token" content="([^"]+)"', html
+    )
+    assert match
+    return match.group(1)
+
+
+def test_calendar_shows_this_weeks_activities_with_places(app, client, login):
+    building = make_building()
+    coordinator = make_staff(Role.COORDINATOR, [building])
+    make_activity(coordinator, building, capacity=5)
+    resident = make_resident(building)
+    login(resident)
+    html = client.get("/activities").get_data(as_text=True)
+    assert "Tricot" in html and "5 places left" in html
+    assert client.get("/activities?range=today").status_code == 200
+    assert client.get("/activities?range=nonsense").status_code == 200
+
+
+def test_sign_up_then_cancel_through_the_pages(app, client, login):
+    building = make_building()
+    coordinator = make_staff(Role.COORDINATOR, [building])
+    occurrence = make_activity(coordinator, building, capacity=1).occurrences[0]
+    resident = make_resident(building)
+    login(resident)
+    path = f"/activities/occurrences/{occurrence.id}"
+    response = client.post(f"{path}/signup", data={"csrf_token": token(client, path), "guests": "0",
+                                                   "show_name": "y"})  # fmt: skip
+    assert response.status_code == 302
+    assert service.get_signup_status(resident, occurrence.id) == SignupStatus.CONFIRMED
+    page = client.get(path).get_data(as_text=True)
+    assert "You are going." in page and resident.first_name in page
+    client.post(f"{path}/cancel", data={"csrf_token": token(client, path)})
+    assert service.get_signup_status(resident, occurrence.id) == SignupStatus.CANCELLED
+
+
+def test_other_buildings_activities_are_hidden(app, client, login):
+    building = make_building()
+    coordinator = make_staff(Role.COORDINATOR, [building])
+    occurrence = make_activity(coordinator, building).occurrences[0]
+    login(make_resident(make_building()))
+    assert client.get(f"/activities/occurrences/{occurrence.id}").status_code == 404
+    assert "Tricot" not in client.get("/activities").get_data(as_text=True)
+
+
+def test_only_staff_plan_activities(app, client, login):
+    building = make_building()
+    login(make_resident(building))
+    assert client.get("/activities/new").status_code == 404
+    coordinator = make_staff(Role.COORDINATOR, [building])
+    login(coordinator)
+    day = in_days(3)
+    data = {
+        "csrf_token": token(client, "/activities/new"), "title": "Aide aux devoirs",
+        "day": day.date().isoformat(), "start": "17:00", "end": "18:00", "capacity": "4",
+        "recurrence": "none",
+    }  # fmt: skip
+    assert client.post("/activities/new", data=data).status_code == 302
+    assert "Aide aux devoirs" in client.get("/activities").get_data(as_text=True)
+
+
+def test_end_before_start_is_refused_and_nothing_is_created(app, client, login):
+    building = make_building()
+    login(make_staff(Role.COORDINATOR, [building]))
+    data = {
+        "csrf_token": token(client, "/activities/new"), "title": "À l'envers",
+        "day": (in_days(3) + timedelta(days=0)).date().isoformat(), "start": "18:00",
+        "end": "17:00", "recurrence": "none",
+    }  # fmt: skip
+    response = client.post("/activities/new", data=data, follow_redirects=True)
+    assert "The end must come after the start." in response.get_data(as_text=True)
+    assert "l&#39;envers" not in client.get("/activities").get_data(as_text=True)

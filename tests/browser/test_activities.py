@@ -1,0 +1,55 @@
+"""The coordinator plans an activity; a resident finds it and signs up."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from tests.browser.conftest import (
+    LOCALES,
+    NewPage,
+    Seed,
+    check_accessibility,
+    check_no_horizontal_scroll,
+    check_targets,
+    login_staff,
+    login_with_card,
+)
+
+PLAN = {"fr": "Mettre dans le calendrier", "en": "Put it in the calendar"}
+COMING = {"fr": "Je viens", "en": "Count me in"}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_plan_find_and_join_an_activity(new_page: NewPage, seed: Seed, lang: str) -> None:
+    title = f"Atelier tablette ({lang})"
+    staff = new_page(locale=LOCALES[lang])
+    login_staff(staff, seed, lang)
+    staff.goto("/activities/new")
+    check_accessibility(staff)
+    check_targets(staff)
+    staff.locator("#title").fill(title)
+    staff.locator("#place").fill("Salle commune")
+    staff.locator("#day").fill((date.today() + timedelta(days=2)).isoformat())
+    staff.locator("#start").fill("15:00")
+    staff.locator("#end").fill("16:30")
+    staff.locator("#capacity").fill("6")
+    staff.get_by_role("button", name=PLAN[lang]).click()
+    staff.wait_for_url("**/activities/occurrences/*")
+    check_accessibility(staff)
+
+    tablet = new_page(locale=LOCALES[lang])
+    login_with_card(tablet, seed.residents["gaston"], lang)
+    tablet.goto("/activities")
+    assert title in tablet.locator("main").inner_text()
+    check_accessibility(tablet)
+    check_targets(tablet)
+    check_no_horizontal_scroll(tablet)
+    tablet.get_by_role("link", name=title).click()
+    tablet.get_by_role("button", name=COMING[lang]).click()
+    tablet.wait_for_load_state()
+    assert "5" in tablet.locator("[data-places-for]").first.inner_text()
+    check_accessibility(tablet)
+    check_targets(tablet)
