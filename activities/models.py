@@ -86,3 +86,31 @@ class Signup(TimestampMixin, Base):
     promoted_at: Mapped[datetime | None]
 
     occurrence: Mapped[Occurrence] = relationship()
+
+
+class ReminderPreference(Base):
+    """Which reminders a person wants (both, when no row exists)."""
+
+    __tablename__ = "activity_reminder_preferences"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    day_before: Mapped[bool] = mapped_column(default=True)
+    hour_before: Mapped[bool] = mapped_column(default=True)
+
+
+class ReminderSent(Base):
+    """One row per reminder sent: the primary key makes a second one impossible, whichever
+    process tries."""
+
+    __tablename__ = "activity_reminders_sent"
+
+    occurrence_id: Mapped[int] = mapped_column(
+        ForeignKey("activity_occurrences.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sent_at: Mapped[datetime]

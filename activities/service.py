@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -15,8 +17,10 @@ from portal import realtime
 from portal.db import begin_write, utcnow
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.notifications.service import add_notification
 from portal.people import service as people
 from portal.people.models import Person, Role
+from portal.urls import path_for
 
 MAX_OCCURRENCES = 200
 MAX_GUESTS = 4
@@ -233,7 +237,18 @@ def _promote_waiting(occurrence: Occurrence) -> list[int]:
         db.session.flush()
         promoted.append(waiting.person_id)
         _publish_signup(waiting.person_id, occurrence.id, SignupStatus.CONFIRMED, promoted=True)
+        _notify_promoted(waiting.person_id, occurrence)
     return promoted
+
+
+def _notify_promoted(person_id: int, occurrence: Occurrence) -> None:
+    """Tell the promoted person, in their own language."""
+    person = db.session.get(Person, person_id)
+    locale = (person.locale if person else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        title = _("A place freed up: you are going to %(title)s", title=occurrence.activity.title)
+    url = path_for("activities.occurrence", occurrence_id=occurrence.id)
+    add_notification(person_id, "activities.promoted", title, url)
 
 
 def _publish_places(occurrence: Occurrence, left: int | None) -> None:

@@ -88,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_domains(app: Flask) -> None:
+    import portal.notifications.models  # noqa: F401  (its table)
     from activities import bp as activities_bp
     from messaging import bp as messaging_bp
     from portal import cli, scheduler
@@ -99,5 +100,7 @@ def _register_domains(app: Flask) -> None:
     domains = (messaging_bp, activities_bp)
     for blueprint in (auth_bp, home_bp, people_bp, admin_bp, *domains):
         app.register_blueprint(blueprint)
-    scheduler.init_app(app, job_registrars=[scheduler.register_jobs])
+    from activities import jobs as activities_jobs
+
+    scheduler.init_app(app, job_registrars=[scheduler.register_jobs, activities_jobs.register_jobs])
     cli.init_app(app)

@@ -19,7 +19,10 @@ def test_heartbeat_job_records_the_time(app):
 
 def test_scheduler_collects_every_registered_job(app):
     built = scheduler.build_scheduler(app, blocking=False)
-    assert [job.id for job in built.get_jobs()] == ["portal.heartbeat"]
+    assert sorted(job.id for job in built.get_jobs()) == [
+        "activities.reminders",
+        "portal.heartbeat",
+    ]
 
 
 def test_scheduler_is_off_in_tests(app):

@@ -1,0 +1,99 @@
+"""Reminders to the people signed up: the day before at 18:00 and one hour before."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_time
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from activities.models import Occurrence, ReminderPreference, ReminderSent, Signup, SignupStatus
+from portal.extensions import db
+from portal.notifications.service import add_notification
+from portal.people.models import Person
+from portal.urls import path_for
+
+DAY_BEFORE_AT = time(18, 0)
+DAY_BEFORE_WINDOW = timedelta(hours=6)  # a late sign-up does not get yesterday's reminder
+HOUR_BEFORE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Due:
+    occurrence: Occurrence
+    person: Person
+    kind: str
+
+
+def _wants(person_id: int, kind: str) -> bool:
+    preference = db.session.get(ReminderPreference, person_id)
+    if preference is None:
+        return True
+    return preference.day_before if kind == "day" else preference.hour_before
+
+
+def _day_before_moment(occurrence: Occurrence, zone: ZoneInfo) -> datetime:
+    local_day = occurrence.starts_at.astimezone(zone).date() - timedelta(days=1)
+    return datetime.combine(local_day, DAY_BEFORE_AT, tzinfo=zone)
+
+
+def due_reminders(now: datetime) -> list[Due]:
+    """Reminders due now for confirmed sign-ups of occurrences in the next two days."""
+    stmt = (
+        select(Signup, Occurrence)
+        .join(Occurrence, Signup.occurrence_id == Occurrence.id)
+        .where(
+            Signup.status == SignupStatus.CONFIRMED,
+            Occurrence.cancelled_at.is_(None),
+            Occurrence.starts_at > now,
+            Occurrence.starts_at <= now + timedelta(days=2),
+        )
+    )
+    due: list[Due] = []
+    for signup, occurrence in db.session.execute(stmt).all():
+        person = db.session.get(Person, signup.person_id)
+        if person is None or not person.active:
+            continue
+        zone = ZoneInfo(person.time_zone or "Europe/Paris")
+        day_before = _day_before_moment(occurrence, zone)
+        if day_before <= now < day_before + DAY_BEFORE_WINDOW and _wants(person.id, "day"):
+            due.append(Due(occurrence, person, "day"))
+        if occurrence.starts_at - HOUR_BEFORE <= now and _wants(person.id, "hour"):
+            due.append(Due(occurrence, person, "hour"))
+    return due
+
+
+def _message(due: Due) -> str:
+    zone = ZoneInfo(due.person.time_zone or "Europe/Paris")
+    locale = due.person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    at = format_time(due.occurrence.starts_at, "short", tzinfo=zone, locale=locale)
+    with force_locale(locale):
+        title = due.occurrence.activity.title
+        if due.kind == "day":
+            return _("Reminder: %(title)s tomorrow at %(time)s", title=title, time=at)
+        return _("Reminder: %(title)s in one hour, at %(time)s", title=title, time=at)
+
+
+def send_due_reminders(now: datetime) -> int:
+    """Send each due reminder once, even if several processes run this at the same time."""
+    sent = 0
+    for due in due_reminders(now):
+        if db.session.get(ReminderSent, (due.occurrence.id, due.person.id, due.kind)):
+            continue
+        db.session.add(ReminderSent(occurrence_id=due.occurrence.id, person_id=due.person.id,
+                                    kind=due.kind, sent_at=now))  # fmt: skip
+        url = path_for("activities.occurrence", occurrence_id=due.occurrence.id)
+        add_notification(due.person.id, "activities.reminder", _message(due), url)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # another process sent it first
+            continue
+        sent += 1
+    return sent

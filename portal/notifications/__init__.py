@@ -1,0 +1,1 @@
+"""Notifications kept for each person, and sent live to their screens."""

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import time_machine
+
+from activities import service
+from activities.models import ReminderPreference
+from activities.reminders import send_due_reminders
+from portal.notifications.service import EVENT_CREATED, list_notifications
+from portal.people.models import Role
+from tests.factories import make_building, make_resident, make_staff
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def setup_activity(db):
+    building = make_building()
+    coordinator = make_staff(Role.COORDINATOR, [building])
+    start = datetime(2026, 12, 3, 15, 0, tzinfo=PARIS)
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=PARIS), tick=False):
+        occurrence = service.do_create_activity(
+            coordinator, building.id, title="Loto", starts_at=start,
+            ends_at=start + timedelta(hours=2), capacity=2,
+        ).occurrences[0]  # fmt: skip
+        ann, bob, cat, dan = (make_resident(building, first_name=n) for n in "ABCD")
+        service.do_sign_up(ann, occurrence.id)
+        service.do_sign_up(bob, occurrence.id)
+        service.do_sign_up(cat, occurrence.id)  # waiting list
+        service.do_sign_up(dan, occurrence.id)  # waiting list, then cancels
+        service.do_cancel_signup(dan, occurrence.id)
+    return occurrence, ann, bob, cat, dan
+
+
+def reminded(events) -> list[str]:
+    return sorted(e.to for e in events.named(EVENT_CREATED) if "Reminder" in e.payload["title"]
+                  or "Rappel" in e.payload["title"])  # fmt: skip
+
+
+def test_reminders_reach_only_participants_once(app, db, events):
+    _occurrence, ann, bob, cat, dan = setup_activity(db)
+    events.clear()
+    before = datetime(2026, 12, 2, 17, 59, tzinfo=PARIS)
+    assert send_due_reminders(before) == 0
+    evening = datetime(2026, 12, 2, 18, 5, tzinfo=PARIS)
+    assert send_due_reminders(evening) == 2
+    assert reminded(events) == [f"user:{ann.id}", f"user:{bob.id}"]
+    assert send_due_reminders(evening + timedelta(minutes=1)) == 0  # never twice
+    hour_before = datetime(2026, 12, 3, 14, 1, tzinfo=PARIS)
+    assert send_due_reminders(hour_before) == 2
+    assert send_due_reminders(hour_before + timedelta(minutes=1)) == 0
+    titles = [n.title for n in list_notifications(ann.id)]
+    assert any("15:00" in t and "Loto" in t for t in titles)
+    assert list_notifications(cat.id) == [] and list_notifications(dan.id) == []
+
+
+def test_people_choose_their_reminders(app, db, events):
+    _occurrence, ann, bob, _cat, _dan = setup_activity(db)
+    db.session.add(ReminderPreference(person_id=bob.id, day_before=False, hour_before=True))
+    db.session.commit()
+    events.clear()
+    assert send_due_reminders(datetime(2026, 12, 2, 18, 5, tzinfo=PARIS)) == 1
+    assert reminded(events) == [f"user:{ann.id}"]
+
+
+def test_a_promoted_person_is_notified_and_then_reminded(app, db, events):
+    occurrence, ann, bob, cat, _dan = setup_activity(db)
+    with time_machine.travel(datetime(2026, 12, 2, 10, 0, tzinfo=PARIS), tick=False):
+        service.do_cancel_signup(bob, occurrence.id)
+    assert [n.kind for n in list_notifications(cat.id)] == ["activities.promoted"]
+    events.clear()
+    send_due_reminders(datetime(2026, 12, 2, 18, 5, tzinfo=PARIS))
+    assert reminded(events) == [f"user:{ann.id}", f"user:{cat.id}"]
+
+
+def test_a_missed_evening_reminder_is_not_sent_the_next_morning(app, db, events):
+    _occurrence, _ann, _bob, _cat, _dan = setup_activity(db)
+    events.clear()
+    assert send_due_reminders(datetime(2026, 12, 3, 9, 0, tzinfo=PARIS)) == 0
+
+
+def test_reminder_job_is_registered(app):
+    from portal import scheduler
+
+    ids = [job.id for job in scheduler.build_scheduler(app, blocking=False).get_jobs()]
+    assert "activities.reminders" in ids
