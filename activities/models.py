@@ -114,3 +114,15 @@ class ReminderSent(Base):
     )
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     sent_at: Mapped[datetime]
+
+
+class CalendarFeed(Base):
+    """A person's private iCal feed; only the token's hash is kept, and a new one revokes it."""
+
+    __tablename__ = "activity_calendar_feeds"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from activities import bp, service
+from activities import bp, ical, service
 from activities.forms import ActivityForm, SignupForm
 from activities.models import Recurrence
 from portal.auth.forms import ConfirmForm
@@ -141,3 +141,36 @@ def new_activity() -> str | tuple[str, int] | Response:
             return redirect(url_for("activities.occurrence", occurrence_id=first.id))
     status = 422 if request.method == "POST" else 200
     return render_template("activities/new.html", form=form), status
+
+
+ICS_TYPE = "text/calendar; charset=utf-8"
+
+
+@bp.get("/activities/occurrences/<int:occurrence_id>.ics")
+@login_required
+def occurrence_ics(occurrence_id: int) -> Response:
+    found = _occurrence_or_404(occurrence_id)
+    response = Response(ical.occurrence_ics(found), content_type=ICS_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="activite-{found.id}.ics"'
+    return response
+
+
+@bp.get("/activities/feed/<token>.ics")
+def feed(token: str) -> Response:
+    """The private feed read by calendar apps: the token in the link is the key."""
+    person = ical.person_for_feed(token)
+    if person is None:
+        abort(404)
+    return Response(ical.feed_ics(person), content_type=ICS_TYPE)
+
+
+@bp.route("/activities/my-calendar", methods=["GET", "POST"])
+@login_required
+def my_calendar() -> str:
+    link = None
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        token = ical.do_new_feed_token(current_user)
+        link = url_for("activities.feed", token=token, _external=True)
+    return render_template("activities/my_calendar.html", link=link, confirm_form=ConfirmForm())
