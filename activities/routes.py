@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -68,6 +69,7 @@ def occurrence(occurrence_id: int) -> str:
         others=others,
         form=SignupForm(),
         confirm_form=ConfirmForm(),
+        can_plan=_can_plan(),
     )
 
 
@@ -174,3 +176,23 @@ def my_calendar() -> str:
         token = ical.do_new_feed_token(current_user)
         link = url_for("activities.feed", token=token, _external=True)
     return render_template("activities/my_calendar.html", link=link, confirm_form=ConfirmForm())
+
+
+@bp.post("/activities/occurrences/<int:occurrence_id>/cancel-activity")
+@login_required
+def cancel_activity(occurrence_id: int) -> Response:
+    if not _can_plan():
+        abort(404)
+    _occurrence_or_404(occurrence_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    series = request.form.get("scope") == "series"
+    try:
+        cancelled = service.do_cancel_occurrences(current_user, occurrence_id, series=series)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(ngettext("%(num)d date cancelled; everyone signed up has been told.",
+                       "%(num)d dates cancelled; everyone signed up has been told.",
+                       len(cancelled)), "success")  # fmt: skip
+    return redirect(url_for("activities.occurrence", occurrence_id=occurrence_id))

@@ -341,3 +341,50 @@ def going_names(occurrence_id: int) -> tuple[list[str], int]:
             hidden += 1
         hidden += signup.guests
     return shown, hidden
+
+
+EVENT_CANCELLED = "activities.occurrence_cancelled"
+
+
+def do_cancel_occurrences(staff: Person, occurrence_id: int, *, series: bool) -> list[int]:
+    """Cancel one date, or it and every later date; everyone signed up is told at once.
+
+    Returns the ids of the cancelled occurrences."""
+    begin_write(db.session)
+    occurrence = access_occurrence(staff, occurrence_id, lock=True)
+    activity = occurrence.activity
+    check_planner(staff, activity.building_id)
+    targets = [occurrence]
+    if series:
+        targets = [o for o in activity.occurrences if o.starts_at >= occurrence.starts_at]
+    now = utcnow()
+    cancelled: list[int] = []
+    for target in targets:
+        if target.cancelled_at is not None:
+            continue
+        target.cancelled_at = now
+        cancelled.append(target.id)
+        for status in (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED):
+            for signup in list_signups(target.id, status):
+                _notify_cancelled(signup.person_id, target)
+        realtime.publish(EVENT_CANCELLED, {"occurrence_id": target.id},
+                         realtime.building_room(activity.building_id))  # fmt: skip
+    db.session.commit()
+    return cancelled
+
+
+def _notify_cancelled(person_id: int, occurrence: Occurrence) -> None:
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime
+
+    person = db.session.get(Person, person_id)
+    if person is None:
+        return
+    locale = person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    when = format_datetime(occurrence.starts_at, "short", tzinfo=ZoneInfo(person.time_zone),
+                           locale=locale)  # fmt: skip
+    with force_locale(locale):
+        title = _("Cancelled: %(title)s on %(when)s", title=occurrence.activity.title, when=when)
+    url = path_for("activities.occurrence", occurrence_id=occurrence.id)
+    add_notification(person_id, "activities.cancelled", title, url)

@@ -181,3 +181,29 @@ def test_one_winner_for_the_last_place_on_sqlite(tmp_path):
 def test_one_winner_for_the_last_place_on_postgresql():
     with postgres_schema("race") as url:
         assert race_for_the_last_place(url) == ["confirmed"] + ["waitlisted"] * 7
+
+
+def test_cancelling_a_date_or_the_series_tells_everyone_signed_up(coordinator, building, events):
+    from portal.notifications.service import list_notifications
+
+    start = in_days(2)
+    activity = service.do_create_activity(
+        coordinator, building.id, title="Gym douce", starts_at=start,
+        ends_at=start + timedelta(hours=1), capacity=1, recurrence=Recurrence.WEEKLY,
+        repeat_until=(start + timedelta(weeks=3)).date(),
+    )  # fmt: skip
+    first, second = activity.occurrences[0], activity.occurrences[1]
+    going, waiting, left = (make_resident(building) for _ in range(3))
+    service.do_sign_up(going, first.id)
+    service.do_sign_up(waiting, first.id)
+    service.do_sign_up(left, second.id)
+    service.do_cancel_signup(left, second.id)
+    resident = make_resident(building)
+    assert code(service.do_cancel_occurrences, resident, first.id, series=False) == "forbidden"
+    assert service.do_cancel_occurrences(coordinator, first.id, series=False) == [first.id]
+    assert [n.kind for n in list_notifications(going.id)] == ["activities.cancelled"]
+    assert [n.kind for n in list_notifications(waiting.id)] == ["activities.cancelled"]
+    assert code(service.do_sign_up, resident, first.id) == "cancelled"
+    rest = service.do_cancel_occurrences(coordinator, second.id, series=True)
+    assert rest == [o.id for o in activity.occurrences[1:]]
+    assert list_notifications(left.id) == []  # had cancelled their place already
