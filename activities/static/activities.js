@@ -6,6 +6,12 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!socket) {
     return;
   }
+  socket.on("activities.signup_changed", (data) => {
+    const status = document.getElementById("my-status");
+    if (status && data.promoted && Number(status.dataset.occurrenceId) === data.occurrence_id) {
+      status.querySelector("strong").textContent = status.dataset.promoted;
+    }
+  });
   socket.on("activities.places_changed", (data) => {
     document.querySelectorAll('[data-places-for="' + data.occurrence_id + '"]').forEach((el) => {
       if (data.places_left === null) {
