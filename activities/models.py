@@ -84,6 +84,8 @@ class Signup(TimestampMixin, Base):
     # Waiting-list order: when the person (re)joined the list.
     queued_at: Mapped[datetime]
     promoted_at: Mapped[datetime | None]
+    # Marked by the coordinator after the activity: None until then.
+    attended: Mapped[bool | None]
 
     occurrence: Mapped[Occurrence] = relationship()
 

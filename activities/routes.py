@@ -16,6 +16,7 @@ from activities import bp, ical, service
 from activities.forms import ActivityForm, SignupForm
 from activities.models import Recurrence
 from portal.auth.forms import ConfirmForm
+from portal.db import utcnow
 from portal.errors import DomainError
 
 RANGES = {"today": 1, "week": 7, "month": 31}
@@ -70,6 +71,8 @@ def occurrence(occurrence_id: int) -> str:
         form=SignupForm(),
         confirm_form=ConfirmForm(),
         can_plan=_can_plan(),
+        participants=service.list_participants(found.id) if _can_plan() else [],
+        started=found.starts_at <= utcnow(),
     )
 
 
@@ -195,4 +198,23 @@ def cancel_activity(occurrence_id: int) -> Response:
         flash(ngettext("%(num)d date cancelled; everyone signed up has been told.",
                        "%(num)d dates cancelled; everyone signed up has been told.",
                        len(cancelled)), "success")  # fmt: skip
+    return redirect(url_for("activities.occurrence", occurrence_id=occurrence_id))
+
+
+@bp.post("/activities/occurrences/<int:occurrence_id>/attendance")
+@login_required
+def attendance(occurrence_id: int) -> Response:
+    if not _can_plan():
+        abort(404)
+    _occurrence_or_404(occurrence_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+    try:
+        came = service.do_mark_attendance(current_user, occurrence_id, present)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(ngettext("Saved: %(num)d person came.", "Saved: %(num)d people came.", came),
+              "success")  # fmt: skip
     return redirect(url_for("activities.occurrence", occurrence_id=occurrence_id))

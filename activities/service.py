@@ -388,3 +388,27 @@ def _notify_cancelled(person_id: int, occurrence: Occurrence) -> None:
         title = _("Cancelled: %(title)s on %(when)s", title=occurrence.activity.title, when=when)
     url = path_for("activities.occurrence", occurrence_id=occurrence.id)
     add_notification(person_id, "activities.cancelled", title, url)
+
+
+def do_mark_attendance(staff: Person, occurrence_id: int, present_ids: set[int]) -> int:
+    """Record who came among those signed up; returns how many came."""
+    occurrence = access_occurrence(staff, occurrence_id)
+    check_planner(staff, occurrence.activity.building_id)
+    if occurrence.starts_at > utcnow():
+        raise DomainError(_("Attendance is marked once the activity has started."), "not_started")
+    came = 0
+    for signup in list_signups(occurrence.id, SignupStatus.CONFIRMED):
+        signup.attended = signup.person_id in present_ids
+        came += signup.attended
+    db.session.commit()
+    return came
+
+
+def list_participants(occurrence_id: int) -> list[tuple[Signup, Person]]:
+    stmt = (
+        select(Signup, Person)
+        .join(Person, Person.id == Signup.person_id)
+        .where(Signup.occurrence_id == occurrence_id, Signup.status == SignupStatus.CONFIRMED)
+        .order_by(Person.first_name, Person.last_name)
+    )
+    return [(signup, person) for signup, person in db.session.execute(stmt).all()]

@@ -84,3 +84,26 @@ def test_end_before_start_is_refused_and_nothing_is_created(app, client, login):
     response = client.post("/activities/new", data=data, follow_redirects=True)
     assert "The end must come after the start." in response.get_data(as_text=True)
     assert "l&#39;envers" not in client.get("/activities").get_data(as_text=True)
+
+
+def test_staff_mark_who_came_on_the_activity_page(app, client, login):
+    import time_machine
+
+    building = make_building()
+    coordinator = make_staff(Role.COORDINATOR, [building])
+    occurrence = make_activity(coordinator, building, capacity=3).occurrences[0]
+    resident = make_resident(building)
+    service.do_sign_up(resident, occurrence.id)
+    path = f"/activities/occurrences/{occurrence.id}"
+    with time_machine.travel(occurrence.starts_at + timedelta(hours=1), tick=False):
+        login(resident)
+        assert (
+            client.post(f"{path}/attendance", data={"csrf_token": token(client, path)}).status_code
+            == 404
+        )
+        login(coordinator)
+        page = client.get(path).get_data(as_text=True)
+        assert "Who came" in page and resident.last_name in page
+        data = {"csrf_token": token(client, path), "present": [str(resident.id)]}
+        assert client.post(f"{path}/attendance", data=data).status_code == 302
+    assert service.list_participants(occurrence.id)[0][0].attended is True

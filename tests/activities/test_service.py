@@ -207,3 +207,20 @@ def test_cancelling_a_date_or_the_series_tells_everyone_signed_up(coordinator, b
     rest = service.do_cancel_occurrences(coordinator, second.id, series=True)
     assert rest == [o.id for o in activity.occurrences[1:]]
     assert list_notifications(left.id) == []  # had cancelled their place already
+
+
+def test_attendance_is_marked_after_the_start_by_staff_only(coordinator, building):
+    import time_machine
+
+    occurrence = make_activity(coordinator, building, capacity=5).occurrences[0]
+    came, absent = make_resident(building), make_resident(building)
+    service.do_sign_up(came, occurrence.id)
+    service.do_sign_up(absent, occurrence.id)
+    assert code(service.do_mark_attendance, coordinator, occurrence.id, {came.id}) == (
+        "not_started"
+    )
+    with time_machine.travel(occurrence.starts_at + timedelta(minutes=30), tick=False):
+        assert code(service.do_mark_attendance, came, occurrence.id, {came.id}) == "forbidden"
+        assert service.do_mark_attendance(coordinator, occurrence.id, {came.id}) == 1
+    marks = {p.id: s.attended for s, p in service.list_participants(occurrence.id)}
+    assert marks == {came.id: True, absent.id: False}
