@@ -49,3 +49,12 @@ class ActivityForm(FlaskForm):
         default="none",
     )
     repeat_until = DateField(_l("Repeat until"), validators=[Optional()])
+
+
+class ProposalForm(FlaskForm):
+    title = StringField(_l("What"), validators=[DataRequired(_l("Give a title.")), Length(max=120)])
+    description = TextAreaField(_l("A few words about it"), validators=[Length(max=2000)])
+    place = StringField(_l("Where"), validators=[Length(max=200)])
+    day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
+    start = TimeField(_l("Start"), validators=[DataRequired(_l("Choose a start time."))])
+    end = TimeField(_l("End"), validators=[DataRequired(_l("Choose an end time."))])

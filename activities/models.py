@@ -43,6 +43,8 @@ class Activity(TimestampMixin, Base):
     recurrence: Mapped[Recurrence] = mapped_column(_enum(Recurrence), default=Recurrence.NONE)
     repeat_until: Mapped[date | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # The resident whose proposal it was, shown as co-host.
+    cohost_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     cancelled_at: Mapped[datetime | None]
 
     occurrences: Mapped[list[Occurrence]] = relationship(
@@ -128,3 +130,32 @@ class CalendarFeed(Base):
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
+
+
+class ProposalStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class Proposal(TimestampMixin, Base):
+    """An activity a resident proposes; the coordinator approves or declines it."""
+
+    __tablename__ = "activity_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[ProposalStatus] = mapped_column(
+        _enum(ProposalStatus), default=ProposalStatus.PENDING
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    decision_message: Mapped[str] = mapped_column(String(500), default="")
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="SET NULL")
+    )

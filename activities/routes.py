@@ -12,8 +12,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from activities import bp, ical, service
-from activities.forms import ActivityForm, SignupForm
+from activities import bp, ical, proposals, service
+from activities.forms import ActivityForm, ProposalForm, SignupForm
 from activities.models import Recurrence
 from portal.auth.forms import ConfirmForm
 from portal.db import utcnow
@@ -218,3 +218,60 @@ def attendance(occurrence_id: int) -> Response:
         flash(ngettext("Saved: %(num)d person came.", "Saved: %(num)d people came.", came),
               "success")  # fmt: skip
     return redirect(url_for("activities.occurrence", occurrence_id=occurrence_id))
+
+
+@bp.route("/activities/propose", methods=["GET", "POST"])
+@login_required
+def propose() -> str | tuple[str, int] | Response:
+    if not current_user.is_resident:
+        abort(404)
+    form = ProposalForm()
+    if form.validate_on_submit():
+        zone = _zone()
+        try:
+            proposals.do_propose(
+                current_user, title=form.title.data or "",
+                description=form.description.data or "", place=form.place.data or "",
+                starts_at=datetime.combine(form.day.data, form.start.data, tzinfo=zone),
+                ends_at=datetime.combine(form.day.data, form.end.data, tzinfo=zone),
+            )  # fmt: skip
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Thank you! The coordinator will answer you soon."), "success")
+            return redirect(url_for("activities.calendar"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("activities/propose.html", form=form), status
+
+
+@bp.get("/activities/proposals")
+@login_required
+def proposals_page() -> str:
+    if not _can_plan():
+        abort(404)
+    return render_template("activities/proposals.html",
+                           proposals=proposals.list_pending(current_user),
+                           confirm_form=ConfirmForm())  # fmt: skip
+
+
+@bp.post("/activities/proposals/<int:proposal_id>/<decision>")
+@login_required
+def decide(proposal_id: int, decision: str) -> Response:
+    if not _can_plan() or decision not in {"approve", "decline"}:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        if decision == "approve":
+            raw = request.form.get("capacity", "").strip()
+            capacity = int(raw) if raw.isdigit() else None
+            proposals.do_approve(current_user, proposal_id, capacity)
+            flash(_("The proposal is now an activity in the calendar."), "success")
+        else:
+            proposals.do_decline(current_user, proposal_id, request.form.get("message", ""))
+            flash(_("Your answer has been sent to the resident."), "success")
+    except DomainError as error:
+        if error.code == "not_found":
+            abort(404)
+        flash(error.message, "error")
+    return redirect(url_for("activities.proposals_page"))

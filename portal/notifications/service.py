@@ -15,7 +15,7 @@ EVENT_CREATED = "portal.notification_created"
 
 def add_notification(person_id: int, kind: str, title: str, url: str = "") -> Notification:
     """Add a notification to the current transaction; it is published when that commits."""
-    notification = Notification(person_id=person_id, kind=kind, title=title, url=url)
+    notification = Notification(person_id=person_id, kind=kind, title=title[:200], url=url)
     db.session.add(notification)
     db.session.flush()
     realtime.publish(EVENT_CREATED, payload(notification), realtime.user_room(person_id))

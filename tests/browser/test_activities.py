@@ -59,3 +59,25 @@ def test_plan_find_and_join_an_activity(new_page: NewPage, seed: Seed, lang: str
     assert "/activities/feed/" in tablet.locator("main").inner_text()
     check_accessibility(tablet)
     check_targets(tablet)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_proposal_pages_are_accessible(new_page: NewPage, seed: Seed, lang: str) -> None:
+    tablet = new_page(locale=LOCALES[lang])
+    login_with_card(tablet, seed.residents["claire"], lang)
+    tablet.goto("/activities/propose")
+    check_accessibility(tablet)
+    check_targets(tablet)
+    tablet.locator("#title").fill(f"Pétanque ({lang})")
+    tablet.locator("#day").fill((date.today() + timedelta(days=4)).isoformat())
+    tablet.locator("#start").fill("15:00")
+    tablet.locator("#end").fill("17:00")
+    tablet.locator("main form button[type=submit]").click()
+    tablet.wait_for_url("**/activities")
+    staff = new_page(locale=LOCALES[lang])
+    login_staff(staff, seed, lang)
+    staff.goto("/activities/proposals")
+    assert f"Pétanque ({lang})" in staff.locator("main").inner_text()
+    check_accessibility(staff)
+    check_targets(staff)

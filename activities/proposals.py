@@ -1,0 +1,117 @@
+"""Residents propose activities; the coordinator approves (resident co-hosts) or declines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from activities import service
+from activities.models import Activity, Proposal, ProposalStatus
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.notifications.service import add_notification
+from portal.people.models import Person, Role
+from portal.urls import path_for
+
+
+def _in_locale(person: Person | None) -> str:
+    return (person.locale if person else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def do_propose(
+    resident: Person, *, title: str, starts_at: datetime, ends_at: datetime,
+    description: str = "", place: str = "",
+) -> Proposal:  # fmt: skip
+    """Record a proposal and tell the building's coordinators."""
+    if resident.building_id is None:
+        raise DomainError(_("You have no building."), "not_found")
+    title = (title or "").strip()
+    if not title or len(title) > 120:
+        raise DomainError(_("Give the activity a title of at most 120 characters."), "bad_title")
+    service.check_times(starts_at, ends_at)
+    proposal = Proposal(building_id=resident.building_id, proposer_id=resident.id, title=title,
+                        description=description.strip(), place=place.strip(),
+                        starts_at=starts_at, ends_at=ends_at)  # fmt: skip
+    db.session.add(proposal)
+    db.session.flush()
+    for coordinator in _coordinators(resident.building_id):
+        with force_locale(_in_locale(coordinator)):
+            text = _("%(name)s proposes an activity: %(title)s",
+                     name=resident.first_name, title=title)  # fmt: skip
+        add_notification(coordinator.id, "activities.proposed", text,
+                         path_for("activities.proposals_page"))  # fmt: skip
+    db.session.commit()
+    return proposal
+
+
+def _coordinators(building_id: int) -> list[Person]:
+    stmt = select(Person).where(Person.role == Role.COORDINATOR, Person.active.is_(True))
+    return [p for p in db.session.scalars(stmt) if building_id in {b.id for b in p.staff_buildings}
+            or p.building_id == building_id]  # fmt: skip
+
+
+def access_pending(staff: Person, proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise DomainError(_("This proposal does not exist."), "not_found")
+    service.check_planner(staff, proposal.building_id)
+    if proposal.status != ProposalStatus.PENDING:
+        raise DomainError(_("This proposal has already been answered."), "answered")
+    return proposal
+
+
+def do_approve(staff: Person, proposal_id: int, capacity: int | None = None) -> Activity:
+    """The proposal becomes an activity, with the resident as co-host."""
+    proposal = access_pending(staff, proposal_id)
+    activity = service.do_create_activity(
+        staff, proposal.building_id, title=proposal.title, description=proposal.description,
+        place=proposal.place, starts_at=proposal.starts_at, ends_at=proposal.ends_at,
+        capacity=capacity,
+    )  # fmt: skip
+    activity.cohost_id = proposal.proposer_id
+    proposal.status = ProposalStatus.APPROVED
+    proposal.decided_by_id = staff.id
+    proposal.activity_id = activity.id
+    proposer = db.session.get(Person, proposal.proposer_id) if proposal.proposer_id else None
+    if proposer is not None:
+        with force_locale(_in_locale(proposer)):
+            text = _("Your activity is in the calendar: %(title)s", title=proposal.title)
+        url = path_for("activities.occurrence", occurrence_id=activity.occurrences[0].id)
+        add_notification(proposer.id, "activities.approved", text, url)
+    db.session.commit()
+    return activity
+
+
+def do_decline(staff: Person, proposal_id: int, message: str) -> Proposal:
+    """Decline with a message the resident receives."""
+    proposal = access_pending(staff, proposal_id)
+    message = (message or "").strip()
+    if not message:
+        raise DomainError(_("Please write a few words for the resident."), "empty")
+    proposal.status = ProposalStatus.DECLINED
+    proposal.decided_by_id = staff.id
+    proposal.decision_message = message[:500]
+    proposer = db.session.get(Person, proposal.proposer_id) if proposal.proposer_id else None
+    if proposer is not None:
+        with force_locale(_in_locale(proposer)):
+            text = _("About your proposal %(title)s: %(message)s",
+                     title=proposal.title, message=proposal.decision_message)  # fmt: skip
+        add_notification(proposer.id, "activities.declined", text)
+    db.session.commit()
+    return proposal
+
+
+def list_pending(staff: Person) -> list[Proposal]:
+    from portal.people import service as people
+
+    stmt = (
+        select(Proposal)
+        .where(Proposal.building_id.in_(people.building_ids_for(staff)),
+               Proposal.status == ProposalStatus.PENDING)
+        .order_by(Proposal.created_at)
+    )  # fmt: skip
+    return list(db.session.scalars(stmt))
