@@ -58,3 +58,27 @@ class ProposalForm(FlaskForm):
     day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
     start = TimeField(_l("Start"), validators=[DataRequired(_l("Choose a start time."))])
     end = TimeField(_l("End"), validators=[DataRequired(_l("Choose an end time."))])
+
+
+class RoomForm(FlaskForm):
+    name = StringField(
+        _l("Name of the room"), validators=[DataRequired(_l("Give a name.")), Length(max=120)]
+    )
+    capacity = IntegerField(
+        _l("How many people"), default=20, validators=[DataRequired(), NumberRange(min=1, max=500)]
+    )
+    opens_at = TimeField(_l("Opens at"), validators=[DataRequired(_l("Choose a time."))])
+    closes_at = TimeField(_l("Closes at"), validators=[DataRequired(_l("Choose a time."))])
+    max_minutes = IntegerField(
+        _l("Longest booking, in minutes"),
+        default=180,
+        validators=[DataRequired(), NumberRange(min=15, max=1440)],
+    )
+    needs_approval = BooleanField(_l("Bookings need staff approval"))
+
+
+class BookingForm(FlaskForm):
+    day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
+    start = TimeField(_l("Start"), validators=[DataRequired(_l("Choose a start time."))])
+    end = TimeField(_l("End"), validators=[DataRequired(_l("Choose an end time."))])
+    purpose = StringField(_l("What for (optional)"), validators=[Length(max=200)])

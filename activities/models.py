@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -159,3 +159,43 @@ class Proposal(TimestampMixin, Base):
     activity_id: Mapped[int | None] = mapped_column(
         ForeignKey("activities.id", ondelete="SET NULL")
     )
+
+
+class Room(TimestampMixin, Base):
+    """A common room of the building, configured by staff."""
+
+    __tablename__ = "common_rooms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    capacity: Mapped[int] = mapped_column(default=20)
+    opens_at: Mapped[time]
+    closes_at: Mapped[time]
+    max_minutes: Mapped[int] = mapped_column(default=180)
+    needs_approval: Mapped[bool] = mapped_column(default=False)
+
+
+class BookingStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+class Booking(TimestampMixin, Base):
+    """A common room booked by a resident or staff."""
+
+    __tablename__ = "room_bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(
+        ForeignKey("common_rooms.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    purpose: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus))
+
+    room: Mapped[Room] = relationship()

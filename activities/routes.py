@@ -12,8 +12,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from activities import bp, ical, proposals, service
-from activities.forms import ActivityForm, ProposalForm, SignupForm
+from activities import bp, ical, proposals, rooms, service
+from activities.forms import ActivityForm, BookingForm, ProposalForm, RoomForm, SignupForm
 from activities.models import Recurrence
 from portal.auth.forms import ConfirmForm
 from portal.db import utcnow
@@ -275,3 +275,86 @@ def decide(proposal_id: int, decision: str) -> Response:
             abort(404)
         flash(error.message, "error")
     return redirect(url_for("activities.proposals_page"))
+
+
+@bp.route("/activities/rooms", methods=["GET", "POST"])
+@login_required
+def rooms_page() -> str | tuple[str, int] | Response:
+    form = RoomForm()
+    if request.method == "POST":
+        if not _can_plan() or current_user.building_id is None:
+            abort(404)
+        if form.validate_on_submit():
+            try:
+                rooms.do_create_room(
+                    current_user, current_user.building_id, name=form.name.data or "",
+                    capacity=form.capacity.data or 1, opens_at=form.opens_at.data,
+                    closes_at=form.closes_at.data, max_minutes=form.max_minutes.data or 60,
+                    needs_approval=bool(form.needs_approval.data),
+                )  # fmt: skip
+            except DomainError as error:
+                flash(error.message, "error")
+            else:
+                flash(_("The room is added."), "success")
+                return redirect(url_for("activities.rooms_page"))
+    html = render_template("activities/rooms.html", rooms=rooms.list_rooms(current_user),
+                           form=form, can_plan=_can_plan())  # fmt: skip
+    return html, 422 if request.method == "POST" else 200
+
+
+def _room_or_404(room_id: int):  # type: ignore[no-untyped-def]
+    try:
+        return rooms.access_room(current_user, room_id)
+    except DomainError:
+        abort(404)
+
+
+@bp.route("/activities/rooms/<int:room_id>", methods=["GET", "POST"])
+@login_required
+def room(room_id: int) -> str | tuple[str, int] | Response:
+    found = _room_or_404(room_id)
+    form = BookingForm()
+    if form.validate_on_submit():
+        zone = _zone()
+        try:
+            booking = rooms.do_book(
+                current_user, found.id,
+                datetime.combine(form.day.data, form.start.data, tzinfo=zone),
+                datetime.combine(form.day.data, form.end.data, tzinfo=zone),
+                form.purpose.data or "",
+            )  # fmt: skip
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            pending = booking.status == rooms.BookingStatus.PENDING
+            flash(_("Your booking waits for the staff's approval.") if pending
+                  else _("The room is booked for you."), "success")  # fmt: skip
+            return redirect(url_for("activities.room", room_id=found.id))
+    start = datetime.now(_zone()).replace(hour=0, minute=0, second=0, microsecond=0)
+    html = render_template(
+        "activities/room.html", room=found, form=form, confirm_form=ConfirmForm(),
+        bookings=rooms.list_bookings(found, start, start + timedelta(days=14)),
+        can_plan=_can_plan(),
+    )  # fmt: skip
+    return html, 422 if request.method == "POST" else 200
+
+
+@bp.post("/activities/bookings/<int:booking_id>/<action>")
+@login_required
+def booking_action(booking_id: int, action: str) -> Response:
+    if action not in {"cancel", "approve", "decline"} or not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        if action == "cancel":
+            booking = rooms.access_booking(current_user, booking_id)
+            rooms.do_cancel_booking(current_user, booking_id)
+            flash(_("The booking is cancelled."), "success")
+        else:
+            booking = rooms.do_decide_booking(current_user, booking_id, action == "approve")
+            flash(_("Your answer has been sent."), "success")
+    except DomainError as error:
+        if error.code in {"not_found", "forbidden"}:
+            abort(404)
+        flash(error.message, "error")
+        return redirect(url_for("activities.rooms_page"))
+    return redirect(url_for("activities.room", room_id=booking.room_id))
