@@ -9,6 +9,7 @@ from wtforms import (
     DateField,
     IntegerField,
     RadioField,
+    SelectField,
     StringField,
     TextAreaField,
     TimeField,
@@ -32,6 +33,7 @@ class ActivityForm(FlaskForm):
     )
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
     place = StringField(_l("Place"), validators=[Length(max=200)])
+    room = SelectField(_l("Common room"), coerce=str, default="", validate_choice=True)
     day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
     start = TimeField(_l("Start"), validators=[DataRequired(_l("Choose a start time."))])
     end = TimeField(_l("End"), validators=[DataRequired(_l("Choose an end time."))])

@@ -38,6 +38,9 @@ class Activity(TimestampMixin, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(30), default="other")
     place: Mapped[str] = mapped_column(String(200), default="")
+    room_id: Mapped[int | None] = mapped_column(
+        ForeignKey("common_rooms.id", ondelete="SET NULL"), index=True
+    )
     capacity: Mapped[int | None]
     audience: Mapped[str] = mapped_column(String(30), default="everyone")
     recurrence: Mapped[Recurrence] = mapped_column(_enum(Recurrence), default=Recurrence.NONE)

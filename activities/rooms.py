@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from activities import service
-from activities.models import Booking, BookingStatus, Room
+from activities.models import Activity, Booking, BookingStatus, Occurrence, Room
 from portal.db import begin_write
 from portal.errors import DomainError
 from portal.extensions import db
@@ -81,12 +81,39 @@ def check_slot(room: Room, starts_at: datetime, ends_at: datetime) -> None:
         raise DomainError(
             _("A booking of this room lasts at most %(n)d minutes.", n=room.max_minutes), "too_long"
         )
+    check_free(room, starts_at, ends_at)
+
+
+def check_free(room: Room, starts_at: datetime, ends_at: datetime) -> None:
+    """Neither a booking nor an activity holds the room at that time."""
     clash = select(Booking.id).where(
         Booking.room_id == room.id, Booking.status.in_(HOLDING),
         Booking.starts_at < ends_at, Booking.ends_at > starts_at,
     )  # fmt: skip
-    if db.session.scalars(clash).first() is not None:
+    activity_clash = (
+        select(Occurrence.id)
+        .join(Activity, Activity.id == Occurrence.activity_id)
+        .where(
+            Activity.room_id == room.id, Activity.cancelled_at.is_(None),
+            Occurrence.cancelled_at.is_(None),
+            Occurrence.starts_at < ends_at, Occurrence.ends_at > starts_at,
+        )
+    )  # fmt: skip
+    if (
+        db.session.scalars(clash).first() is not None
+        or db.session.scalars(activity_clash).first() is not None
+    ):
         raise DomainError(_("The room is already booked at that time."), "overlap")
+
+
+def list_my_bookings(person: Person, start: datetime, end: datetime) -> list[Booking]:
+    stmt = (
+        select(Booking)
+        .where(Booking.person_id == person.id, Booking.status.in_(HOLDING),
+               Booking.starts_at < end, Booking.ends_at > start)
+        .order_by(Booking.starts_at)
+    )  # fmt: skip
+    return list(db.session.scalars(stmt))
 
 
 def do_book(

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from activities import bp, ical, proposals, rooms, service
 from activities.forms import ActivityForm, BookingForm, ProposalForm, RoomForm, SignupForm
@@ -34,14 +35,18 @@ def calendar() -> str:
         span = "week"
     zone = _zone()
     start = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    views = service.list_upcoming(current_user, start, start + timedelta(days=RANGES[span]))
+    end = start + timedelta(days=RANGES[span])
+    views = service.list_upcoming(current_user, start, end)
+    bookings = rooms.list_my_bookings(current_user, start, end)
     days = [
         (day, list(items))
         for day, items in groupby(
             views, key=lambda v: v.occurrence.starts_at.astimezone(zone).date()
         )
     ]
-    return render_template("activities/calendar.html", days=days, span=span, can_plan=_can_plan())
+    return render_template(
+        "activities/calendar.html", days=days, span=span, can_plan=_can_plan(), bookings=bookings
+    )
 
 
 def _can_plan() -> bool:
@@ -126,6 +131,9 @@ def new_activity() -> str | tuple[str, int] | Response:
     if not _can_plan() or current_user.building_id is None:
         abort(404)
     form = ActivityForm()
+    form.room.choices = [SelectChoice("", _("Another place"))] + [
+        SelectChoice(str(r.id), r.name) for r in rooms.list_rooms(current_user)
+    ]
     if form.validate_on_submit():
         zone = _zone()
         starts_at = datetime.combine(form.day.data, form.start.data, tzinfo=zone)
@@ -137,6 +145,7 @@ def new_activity() -> str | tuple[str, int] | Response:
                 starts_at=starts_at, ends_at=ends_at, capacity=form.capacity.data,
                 recurrence=Recurrence(form.recurrence.data or "none"),
                 repeat_until=form.repeat_until.data,
+                room_id=int(form.room.data) if form.room.data else None,
             )  # fmt: skip
         except DomainError as error:
             flash(error.message, "error")

@@ -96,8 +96,10 @@ def do_create_activity(
     audience: str = "everyone",
     recurrence: Recurrence = Recurrence.NONE,
     repeat_until: date | None = None,
+    room_id: int | None = None,
 ) -> Activity:
-    """Create an activity and all its occurrences, each with the same capacity."""
+    """Create an activity and all its occurrences, each with the same capacity; in a common
+    room, every occurrence must find the room free."""
     from zoneinfo import ZoneInfo
 
     check_planner(creator, building_id)
@@ -114,9 +116,17 @@ def do_create_activity(
         place=place.strip(), capacity=capacity, audience=audience, recurrence=recurrence,
         repeat_until=repeat_until, created_by_id=creator.id,
     )  # fmt: skip
+    starts = occurrence_starts(starts_at, recurrence, repeat_until, zone)
+    if room_id is not None:
+        from activities import rooms
+
+        room = rooms.access_room(creator, room_id)
+        for start in starts:
+            rooms.check_free(room, start, start + duration)
+        activity.room_id = room.id
+        activity.place = activity.place or room.name
     activity.occurrences = [
-        Occurrence(starts_at=start, ends_at=start + duration, capacity=capacity)
-        for start in occurrence_starts(starts_at, recurrence, repeat_until, zone)
+        Occurrence(starts_at=start, ends_at=start + duration, capacity=capacity) for start in starts
     ]
     db.session.add(activity)
     db.session.commit()

@@ -91,3 +91,25 @@ def test_room_pages(world, client, login):
     assert (
         client.post("/activities/rooms", data={"csrf_token": token, "name": "X"}).status_code == 404
     )
+
+
+def test_activities_and_bookings_never_share_a_room(world):
+    from activities import service
+
+    staff, room, alice = world["staff"], world["room"], world["alice"]
+    activity = service.do_create_activity(
+        staff, world["building"].id, title="Chorale", starts_at=at(17), ends_at=at(18),
+        room_id=room.id,
+    )  # fmt: skip
+    assert activity.place == "Salle commune"
+    assert code(rooms.do_book, alice, room.id, at(17, 30), at(18, 30)) == "overlap"
+    rooms.do_book(alice, room.id, at(10), at(11))
+    assert code(service.do_create_activity, staff, world["building"].id, title="Yoga",
+                starts_at=at(10, 30), ends_at=at(11, 30), room_id=room.id) == "overlap"  # fmt: skip
+
+
+def test_my_bookings_appear_in_the_calendar(world, client, login):
+    rooms.do_book(world["alice"], world["room"].id, at(10), at(11))
+    login(world["alice"])
+    html = client.get("/activities?range=month").get_data(as_text=True)
+    assert "My room bookings" in html and "Salle commune" in html
