@@ -97,3 +97,18 @@ def send_due_reminders(now: datetime) -> int:
             continue
         sent += 1
     return sent
+
+
+def get_preference(person_id: int) -> ReminderPreference:
+    return db.session.get(ReminderPreference, person_id) or ReminderPreference(
+        person_id=person_id, day_before=True, hour_before=True
+    )
+
+
+def do_set_preference(person_id: int, *, day_before: bool, hour_before: bool) -> None:
+    preference = db.session.get(ReminderPreference, person_id)
+    if preference is None:
+        preference = ReminderPreference(person_id=person_id)
+        db.session.add(preference)
+    preference.day_before, preference.hour_before = day_before, hour_before
+    db.session.commit()

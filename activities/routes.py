@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from activities import bp, ical, proposals, rooms, service
+from activities import bp, ical, proposals, reminders, rooms, service
 from activities.forms import ActivityForm, BookingForm, ProposalForm, RoomForm, SignupForm
 from activities.models import Recurrence
 from portal.auth.forms import ConfirmForm
@@ -185,9 +185,20 @@ def my_calendar() -> str:
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
-        token = ical.do_new_feed_token(current_user)
-        link = url_for("activities.feed", token=token, _external=True)
-    return render_template("activities/my_calendar.html", link=link, confirm_form=ConfirmForm())
+        if request.form.get("action") == "reminders":
+            reminders.do_set_preference(
+                current_user.id,
+                day_before=request.form.get("day_before") == "1",
+                hour_before=request.form.get("hour_before") == "1",
+            )
+            flash(_("Your reminders are saved."), "success")
+        else:
+            token = ical.do_new_feed_token(current_user)
+            link = url_for("activities.feed", token=token, _external=True)
+    return render_template(
+        "activities/my_calendar.html", link=link, confirm_form=ConfirmForm(),
+        preference=reminders.get_preference(current_user.id),
+    )  # fmt: skip
 
 
 @bp.post("/activities/occurrences/<int:occurrence_id>/cancel-activity")

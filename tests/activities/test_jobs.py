@@ -85,3 +85,18 @@ def test_reminder_job_is_registered(app):
 
     ids = [job.id for job in scheduler.build_scheduler(app, blocking=False).get_jobs()]
     assert "activities.reminders" in ids
+
+
+def test_reminder_choices_are_saved_from_the_page(app, client, login):
+    import re
+
+    from activities.reminders import get_preference
+
+    resident = make_resident(make_building())
+    login(resident)
+    html = client.get("/activities/my-calendar").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    data = {"csrf_token": token, "action": "reminders", "hour_before": "1"}
+    assert client.post("/activities/my-calendar", data=data).status_code == 200
+    preference = get_preference(resident.id)
+    assert (preference.day_before, preference.hour_before) == (False, True)

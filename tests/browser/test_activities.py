@@ -54,7 +54,7 @@ def test_plan_find_and_join_an_activity(new_page: NewPage, seed: Seed, lang: str
     check_accessibility(tablet)
     check_targets(tablet)
     tablet.goto("/activities/my-calendar")
-    tablet.locator("main form button[type=submit]").click()
+    tablet.locator("main form button[type=submit]").last.click()
     tablet.wait_for_load_state()
     assert "/activities/feed/" in tablet.locator("main").inner_text()
     check_accessibility(tablet)
