@@ -84,3 +84,25 @@ class BookingForm(FlaskForm):
     start = TimeField(_l("Start"), validators=[DataRequired(_l("Choose a start time."))])
     end = TimeField(_l("End"), validators=[DataRequired(_l("Choose an end time."))])
     purpose = StringField(_l("What for (optional)"), validators=[Length(max=200)])
+
+
+class EditForm(FlaskForm):
+    scope = RadioField(
+        _l("What to change"),
+        choices=[
+            SelectChoice("one", _l("This date only")),
+            SelectChoice("series", _l("This date and all the following ones")),
+        ],
+        default="one",
+    )
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Give a title.")), Length(max=120)]
+    )
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
+    place = StringField(_l("Place"), validators=[Length(max=200)])
+    start = TimeField(_l("Start"), validators=[DataRequired(_l("Choose a start time."))])
+    end = TimeField(_l("End"), validators=[DataRequired(_l("Choose an end time."))])
+    capacity = IntegerField(
+        _l("Places (leave empty for no limit)"),
+        validators=[Optional(), NumberRange(min=1, max=1000)],
+    )

@@ -14,7 +14,14 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from activities import bp, ical, proposals, reminders, rooms, service
-from activities.forms import ActivityForm, BookingForm, ProposalForm, RoomForm, SignupForm
+from activities.forms import (
+    ActivityForm,
+    BookingForm,
+    EditForm,
+    ProposalForm,
+    RoomForm,
+    SignupForm,
+)
 from activities.models import Recurrence
 from portal.auth.forms import ConfirmForm
 from portal.db import utcnow
@@ -378,3 +385,35 @@ def booking_action(booking_id: int, action: str) -> Response:
         flash(error.message, "error")
         return redirect(url_for("activities.rooms_page"))
     return redirect(url_for("activities.room", room_id=booking.room_id))
+
+
+@bp.route("/activities/occurrences/<int:occurrence_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(occurrence_id: int) -> str | tuple[str, int] | Response:
+    if not _can_plan():
+        abort(404)
+    found = _occurrence_or_404(occurrence_id)
+    form = EditForm()
+    if request.method == "GET":
+        zone = _zone()
+        form.title.data, form.description.data = found.activity.title, found.activity.description
+        form.place.data, form.capacity.data = found.activity.place, found.capacity
+        form.start.data = found.starts_at.astimezone(zone).time()
+        form.end.data = found.ends_at.astimezone(zone).time()
+    elif form.validate_on_submit():
+        try:
+            changed = service.do_edit_occurrences(
+                current_user, found.id, series=form.scope.data == "series",
+                start=form.start.data, end=form.end.data, capacity=form.capacity.data,
+                title=form.title.data, description=form.description.data or "",
+                place=form.place.data or "",
+            )  # fmt: skip
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(ngettext("%(num)d date changed; everyone signed up has been told.",
+                           "%(num)d dates changed; everyone signed up has been told.",
+                           len(changed)), "success")  # fmt: skip
+            return redirect(url_for("activities.occurrence", occurrence_id=found.id))
+    html = render_template("activities/edit.html", form=form, occurrence=found)
+    return html, 422 if request.method == "POST" else 200

@@ -422,3 +422,82 @@ def list_participants(occurrence_id: int) -> list[tuple[Signup, Person]]:
         .order_by(Person.first_name, Person.last_name)
     )
     return [(signup, person) for signup, person in db.session.execute(stmt).all()]
+
+
+EVENT_CHANGED = "activities.occurrence_changed"
+
+
+def do_edit_occurrences(
+    staff: Person, occurrence_id: int, *, series: bool, start: Any, end: Any,
+    capacity: int | None, title: str | None = None, description: str | None = None,
+    place: str | None = None,
+) -> list[int]:  # fmt: skip
+    """Change the times and places of one date, or of it and all the following ones; the
+    title, description and place belong to the whole activity. Everyone signed up is told.
+    Returns the ids of the changed occurrences."""
+    from zoneinfo import ZoneInfo
+
+    begin_write(db.session)
+    occurrence = access_occurrence(staff, occurrence_id, lock=True)
+    activity = occurrence.activity
+    check_planner(staff, activity.building_id)
+    check_capacity(capacity)
+    building = people.get_building(activity.building_id)
+    zone = ZoneInfo(building.time_zone if building else "Europe/Paris")
+    targets = [occurrence]
+    if series:
+        targets = [o for o in activity.occurrences
+                   if o.starts_at >= occurrence.starts_at and o.cancelled_at is None]  # fmt: skip
+    planned = []
+    for target in targets:
+        day = target.starts_at.astimezone(zone).date()
+        new_start = datetime.combine(day, start, tzinfo=zone)
+        new_end = datetime.combine(day, end, tzinfo=zone)
+        check_times(new_start, new_end)
+        if capacity is not None and places_taken(target.id) > capacity:
+            raise DomainError(
+                _("More people are already signed up than that; cancel places first."),
+                "capacity_below",
+            )
+        planned.append((target, new_start, new_end))
+    if title is not None:
+        title = title.strip()
+        if not title or len(title) > 120:
+            raise DomainError(
+                _("Give the activity a title of at most 120 characters."), "bad_title"
+            )
+        activity.title = title
+    if description is not None:
+        activity.description = description.strip()
+    if place is not None:
+        activity.place = place.strip()
+    for target, new_start, new_end in planned:
+        target.starts_at, target.ends_at, target.capacity = new_start, new_end, capacity
+        db.session.flush()
+        _promote_waiting(target)
+        for status in (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED):
+            for signup in list_signups(target.id, status):
+                _notify_changed(signup.person_id, target)
+        realtime.publish(EVENT_CHANGED, {"occurrence_id": target.id},
+                         realtime.building_room(activity.building_id))  # fmt: skip
+        _publish_places(target, places_left(target))
+    db.session.commit()
+    return [t.id for t, _s, _e in planned]
+
+
+def _notify_changed(person_id: int, occurrence: Occurrence) -> None:
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime
+
+    person = db.session.get(Person, person_id)
+    if person is None:
+        return
+    locale = person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    when = format_datetime(occurrence.starts_at, "short", tzinfo=ZoneInfo(person.time_zone),
+                           locale=locale)  # fmt: skip
+    with force_locale(locale):
+        title = _("Changed: %(title)s is now on %(when)s", title=occurrence.activity.title,
+                  when=when)  # fmt: skip
+    url = path_for("activities.occurrence", occurrence_id=occurrence.id)
+    add_notification(person_id, "activities.changed", title, url)

@@ -224,3 +224,38 @@ def test_attendance_is_marked_after_the_start_by_staff_only(coordinator, buildin
         assert service.do_mark_attendance(coordinator, occurrence.id, {came.id}) == 1
     marks = {p.id: s.attended for s, p in service.list_participants(occurrence.id)}
     assert marks == {came.id: True, absent.id: False}
+
+
+def test_editing_a_date_or_the_rest_of_a_series(coordinator, building):
+    from datetime import time
+
+    from portal.notifications.service import list_notifications
+
+    start = in_days(2, hour=10)
+    activity = service.do_create_activity(
+        coordinator, building.id, title="Marche", starts_at=start,
+        ends_at=start + timedelta(hours=1), capacity=2, recurrence=Recurrence.WEEKLY,
+        repeat_until=(start + timedelta(weeks=2)).date(),
+    )  # fmt: skip
+    _first, second, third = activity.occurrences
+    a, b, c = (make_resident(building) for _ in range(3))
+    for person in (a, b, c):
+        service.do_sign_up(person, second.id)
+    assert code(service.do_edit_occurrences, coordinator, second.id, series=False,
+                start=time(10), end=time(11), capacity=1) == "capacity_below"  # fmt: skip
+    assert code(service.do_edit_occurrences, coordinator, second.id, series=False,
+                start=time(11), end=time(10), capacity=2) == "end_before_start"  # fmt: skip
+    changed = service.do_edit_occurrences(
+        coordinator,
+        second.id,
+        series=True,
+        start=time(14),
+        end=time(15, 30),
+        capacity=3,
+        title="Marche douce",
+    )
+    assert changed == [second.id, third.id]
+    assert [o.starts_at.astimezone(PARIS).hour for o in activity.occurrences] == [10, 14, 14]
+    assert activity.title == "Marche douce"
+    assert service.get_signup_status(c, second.id) == SignupStatus.CONFIRMED  # promoted: 3 places
+    assert "activities.changed" in [n.kind for n in list_notifications(a.id)]

@@ -39,6 +39,9 @@ def test_plan_find_and_join_an_activity(new_page: NewPage, seed: Seed, lang: str
     staff.get_by_role("button", name=PLAN[lang]).click()
     staff.wait_for_url("**/activities/occurrences/*")
     check_accessibility(staff)
+    staff.goto(staff.url + "/edit")
+    check_accessibility(staff)
+    check_targets(staff)
 
     tablet = new_page(locale=LOCALES[lang])
     login_with_card(tablet, seed.residents["gaston"], lang)
