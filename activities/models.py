@@ -202,3 +202,18 @@ class Booking(TimestampMixin, Base):
     status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus))
 
     room: Mapped[Room] = relationship()
+
+
+class ActivityPhoto(Base):
+    """A photo in an activity's album, seen by its participants and the staff."""
+
+    __tablename__ = "activity_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(
+        ForeignKey("activity_occurrences.id", ondelete="CASCADE"), index=True
+    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    file_name: Mapped[str] = mapped_column(String(80), unique=True)
+    thumb_name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]

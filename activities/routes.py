@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from activities import bp, ical, proposals, reminders, rooms, service
+from activities import album, bp, ical, proposals, reminders, rooms, service
 from activities.forms import (
     ActivityForm,
     BookingForm,
@@ -26,6 +26,7 @@ from activities.models import Recurrence
 from portal.auth.forms import ConfirmForm
 from portal.db import utcnow
 from portal.errors import DomainError
+from portal.uploads import path_of
 
 RANGES = {"today": 1, "week": 7, "month": 31}
 
@@ -84,6 +85,8 @@ def occurrence(occurrence_id: int) -> str:
         confirm_form=ConfirmForm(),
         can_plan=_can_plan(),
         participants=service.list_participants(found.id) if _can_plan() else [],
+        photos=album.list_photos(current_user, found),
+        may_see_album=album.may_see_album(current_user, found),
         started=found.starts_at <= utcnow(),
     )
 
@@ -417,3 +420,36 @@ def edit(occurrence_id: int) -> str | tuple[str, int] | Response:
             return redirect(url_for("activities.occurrence", occurrence_id=found.id))
     html = render_template("activities/edit.html", form=form, occurrence=found)
     return html, 422 if request.method == "POST" else 200
+
+
+@bp.post("/activities/occurrences/<int:occurrence_id>/photos")
+@login_required
+def add_photo(occurrence_id: int) -> Response:
+    if not _can_plan():
+        abort(404)
+    _occurrence_or_404(occurrence_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    file = request.files.get("photo")
+    try:
+        if file is None:
+            raise DomainError(_("No file was sent."), "empty")
+        album.do_add_photo(current_user, occurrence_id, file.read())
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("The photo is in the album."), "success")
+    return redirect(url_for("activities.occurrence", occurrence_id=occurrence_id))
+
+
+@bp.get("/activities/photos/<int:photo_id>")
+@login_required
+def photo(photo_id: int) -> Response:
+    try:
+        found = album.access_photo(current_user, photo_id)
+    except DomainError:
+        abort(404)
+    name = found.thumb_name if request.args.get("size") == "thumb" else found.file_name
+    response = send_file(path_of(name), mimetype="image/jpeg", max_age=86400)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response

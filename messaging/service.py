@@ -845,7 +845,7 @@ def do_save_upload(person: Person, kind: str, data: bytes, duration_ms: Any = No
     if not ratelimits.hit("30/minute", "messaging.upload", person.id):
         raise DomainError(_("Too many files at once. Please wait a minute."), "rate_limited")
     if kind == "photo":
-        stored = uploads.store_image(data)
+        stored = uploads.store_photo(data)
         attachment_kind = AttachmentKind.IMAGE
         duration = None
     elif kind == "voice":

@@ -1,21 +1,17 @@
-"""Photos and voice messages: checked by content, re-encoded where possible, server-named."""
+"""Voice messages: the container is checked by content and the name is ours.
+
+Photos go through portal.uploads (checked, re-encoded, metadata stripped)."""
 
 from __future__ import annotations
 
-import io
-import secrets
-from dataclasses import dataclass
-from pathlib import Path
-
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from portal.errors import DomainError
+from portal.uploads import StoredFile, check_size, new_name, path_of, store_image, upload_dir
 
-IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "HEIF", "MPO"}
-THUMB_SIZE = (480, 480)
-MAX_IMAGE_SIDE = 2048
+__all__ = ["path_of", "store_audio", "store_photo"]
+
 # Container signatures of what browsers record: WebM/Matroska, Ogg, MP4/M4A.
 AUDIO_SIGNATURES = (
     (b"\x1a\x45\xdf\xa3", "audio/webm", "webm"),
@@ -23,59 +19,8 @@ AUDIO_SIGNATURES = (
 )
 
 
-@dataclass(frozen=True)
-class StoredFile:
-    file_name: str
-    thumb_name: str | None
-    mime_type: str
-    size_bytes: int
-    width: int | None = None
-    height: int | None = None
-
-
-def upload_dir() -> Path:
-    path = Path(current_app.config["MESSAGING_UPLOAD_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _new_name(extension: str) -> str:
-    return f"{secrets.token_hex(16)}.{extension}"
-
-
-def check_size(data: bytes, limit: int) -> None:
-    if len(data) > limit:
-        raise DomainError(
-            _("The file is too large (at most %(mb)d MB).", mb=limit // 1_000_000), "too_large"
-        )
-    if not data:
-        raise DomainError(_("The file is empty."), "empty")
-
-
-def store_image(data: bytes) -> StoredFile:
-    """Open the image by content, drop its metadata, re-encode it as JPEG with a thumbnail."""
-    check_size(data, current_app.config["MESSAGING_MAX_PHOTO_BYTES"])
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in IMAGE_FORMATS:
-                raise DomainError(_("This file is not a photo we can show."), "bad_type")
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-            clean = Image.new("RGB", image.size)  # a fresh image carries no metadata
-            clean.paste(image)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DomainError(_("This file is not a photo we can show."), "bad_type") from exc
-    folder = upload_dir()
-    name, thumb = _new_name("jpg"), _new_name("jpg")
-    clean.save(folder / name, "JPEG", quality=85, optimize=True)
-    preview = clean.copy()
-    preview.thumbnail(THUMB_SIZE)
-    preview.save(folder / thumb, "JPEG", quality=80)
-    return StoredFile(
-        name, thumb, "image/jpeg", (folder / name).stat().st_size, clean.width, clean.height
-    )
+def store_photo(data: bytes) -> StoredFile:
+    return store_image(data, current_app.config["MESSAGING_MAX_PHOTO_BYTES"])
 
 
 def store_audio(data: bytes) -> StoredFile:
@@ -87,10 +32,6 @@ def store_audio(data: bytes) -> StoredFile:
     if not found:
         raise DomainError(_("This file is not a voice message we can play."), "bad_type")
     mime, extension = found[0]
-    name = _new_name(extension)
+    name = new_name(extension)
     (upload_dir() / name).write_bytes(data)
     return StoredFile(name, None, mime, len(data))
-
-
-def path_of(file_name: str) -> Path:
-    return upload_dir() / file_name

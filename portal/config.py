@@ -56,7 +56,7 @@ class BaseConfig:
     SOCKETIO_CORS_ORIGINS: list[str] | str | None = None
 
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
-    MESSAGING_UPLOAD_DIR = str(PROJECT_ROOT / "var" / "uploads")
+    PORTAL_UPLOAD_DIR = str(PROJECT_ROOT / "var" / "uploads")
     MESSAGING_MAX_PHOTO_BYTES = 10_000_000
     MESSAGING_MAX_VOICE_BYTES = 4_000_000
     MESSAGING_MAX_VOICE_SECONDS = 120
@@ -119,7 +119,7 @@ ENV_KEYS: dict[str, tuple[str, Any]] = {
     "BV_PORT": ("SERVER_PORT", int),
     "BV_SCHEDULER": ("SCHEDULER_ENABLED", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "BV_SOCKETIO_ASYNC_MODE": ("SOCKETIO_ASYNC_MODE", str),
-    "BV_UPLOAD_DIR": ("MESSAGING_UPLOAD_DIR", str),
+    "BV_UPLOAD_DIR": ("PORTAL_UPLOAD_DIR", str),
     "BV_SECURE_COOKIES": (
         "SESSION_COOKIE_SECURE",
         lambda v: v.lower() in {"1", "true", "yes", "on"},

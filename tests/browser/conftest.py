@@ -179,7 +179,7 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> Seed:
     uri = f"sqlite:///{folder / 'db.sqlite3'}"
     upload_dir = str(folder / "uploads")
     app = create_app(
-        {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": uri, "MESSAGING_UPLOAD_DIR": upload_dir}
+        {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": uri, "PORTAL_UPLOAD_DIR": upload_dir}
     )
     with app.app_context():
         db.create_all()

@@ -25,7 +25,7 @@ class World:
 
 @pytest.fixture
 def world(app, tmp_path) -> World:
-    app.config["MESSAGING_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
     org = make_organisation()
     building, other = make_building(org), make_building(org)
     return World(
