@@ -13,3 +13,9 @@ bp = Blueprint(
 )
 
 from activities import routes, tiles  # noqa: E402, F401
+from activities.categories import audience_label, icon, label  # noqa: E402
+
+
+@bp.app_context_processor
+def category_helpers() -> dict[str, object]:
+    return {"category_icon": icon, "category_label": label, "audience_label": audience_label}

@@ -17,6 +17,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from activities.categories import AUDIENCES, CATEGORIES
+
 
 class SignupForm(FlaskForm):
     guests = RadioField(
@@ -30,6 +32,16 @@ class SignupForm(FlaskForm):
 class ActivityForm(FlaskForm):
     title = StringField(
         _l("Title"), validators=[DataRequired(_l("Give a title.")), Length(max=120)]
+    )
+    category = RadioField(
+        _l("Kind of activity"),
+        choices=[SelectChoice(key, label) for key, (_icon, label) in CATEGORIES.items()],
+        default="other",
+    )
+    audience = RadioField(
+        _l("For whom"),
+        choices=[SelectChoice(key, label) for key, label in AUDIENCES.items()],
+        default="everyone",
     )
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
     place = StringField(_l("Place"), validators=[Length(max=200)])

@@ -155,6 +155,8 @@ def new_activity() -> str | tuple[str, int] | Response:
                 starts_at=starts_at, ends_at=ends_at, capacity=form.capacity.data,
                 recurrence=Recurrence(form.recurrence.data or "none"),
                 repeat_until=form.repeat_until.data,
+                category=form.category.data or "other",
+                audience=form.audience.data or "everyone",
                 room_id=int(form.room.data) if form.room.data else None,
             )  # fmt: skip
         except DomainError as error:

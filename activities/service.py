@@ -103,6 +103,12 @@ def do_create_activity(
     from zoneinfo import ZoneInfo
 
     check_planner(creator, building_id)
+    from activities.categories import AUDIENCES, CATEGORIES
+
+    if category not in CATEGORIES or audience not in AUDIENCES:
+        raise DomainError(
+            _("Please choose one of the categories and audiences shown."), "bad_choice"
+        )
     title = (title or "").strip()
     if not title or len(title) > 120:
         raise DomainError(_("Give the activity a title of at most 120 characters."), "bad_title")

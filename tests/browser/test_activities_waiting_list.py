@@ -52,3 +52,6 @@ def test_third_resident_is_promoted_live(new_page: NewPage, seed: Seed) -> None:
 
     first.get_by_role("button", name=CANCEL).click()
     third.locator("#my-status", has_text="Une place s'est libérée").wait_for(timeout=10_000)
+    # The notification also appears on screen, in the resident's language.
+    third.locator("#toasts .toast", has_text="Aide aux devoirs").wait_for(timeout=10_000)
+    check_accessibility(third)

@@ -64,6 +64,36 @@
     socket.on("connect", () => refreshBadge(badge));
   });
 
+  // Notifications (reminders, promotions, changes) appear on screen as they arrive.
+  const toasts = document.getElementById("toasts");
+  socket.on("portal.notification_created", (data) => {
+    if (!toasts) {
+      return;
+    }
+    const toast = document.createElement("div");
+    toast.className = "toast";
+    const text = document.createElement("p");
+    text.textContent = data.title;
+    toast.appendChild(text);
+    const actions = document.createElement("div");
+    actions.className = "actions";
+    if (data.url) {
+      const link = document.createElement("a");
+      link.className = "button button-primary";
+      link.href = data.url;
+      link.textContent = toasts.dataset.open;
+      actions.appendChild(link);
+    }
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "button";
+    close.textContent = toasts.dataset.close;
+    close.addEventListener("click", () => toast.remove());
+    actions.appendChild(close);
+    toast.appendChild(actions);
+    toasts.appendChild(toast);
+  });
+
   // Presence: "online now" while a page is open and visible.
   window.setInterval(() => {
     if (socket.connected && document.visibilityState === "visible") {
