@@ -18,4 +18,18 @@ from activities.categories import audience_label, icon, label  # noqa: E402
 
 @bp.app_context_processor
 def category_helpers() -> dict[str, object]:
-    return {"category_icon": icon, "category_label": label, "audience_label": audience_label}
+    return {
+        "category_icon": icon,
+        "category_label": label,
+        "audience_label": audience_label,
+        "weekday_names": weekday_names,
+    }
+
+
+def weekday_names() -> list[str]:
+    """Short weekday names, Monday first, in the page's language."""
+    from babel.dates import get_day_names
+    from flask_babel import get_locale
+
+    names = get_day_names("abbreviated", locale=get_locale())
+    return [names[i] for i in range(7)]

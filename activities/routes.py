@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -52,9 +52,30 @@ def calendar() -> str:
             views, key=lambda v: v.occurrence.starts_at.astimezone(zone).date()
         )
     ]
-    return render_template(
-        "activities/calendar.html", days=days, span=span, can_plan=_can_plan(), bookings=bookings
+    grid = (
+        month_grid(start.date(), {day: len(items) for day, items in days})
+        if span == "month"
+        else []
     )
+    return render_template(
+        "activities/calendar.html", days=days, span=span, can_plan=_can_plan(), bookings=bookings,
+        grid=grid,
+    )  # fmt: skip
+
+
+def month_grid(first: date, counts: dict[date, int]) -> list[list[tuple[date, int] | None]]:
+    """Weeks (Monday first) covering the next 31 days, each day with its activity count."""
+    last = first + timedelta(days=RANGES["month"] - 1)
+    start = first - timedelta(days=first.weekday())
+    weeks: list[list[tuple[date, int] | None]] = []
+    day = start
+    while day <= last:
+        week: list[tuple[date, int] | None] = []
+        for _weekday in range(7):
+            week.append((day, counts.get(day, 0)) if first <= day <= last else None)
+            day += timedelta(days=1)
+        weeks.append(week)
+    return weeks
 
 
 def _can_plan() -> bool:

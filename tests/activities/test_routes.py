@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from activities import service
 from activities.models import SignupStatus
@@ -107,3 +108,14 @@ def test_staff_mark_who_came_on_the_activity_page(app, client, login):
         data = {"csrf_token": token(client, path), "present": [str(resident.id)]}
         assert client.post(f"{path}/attendance", data=data).status_code == 302
     assert service.list_participants(occurrence.id)[0][0].attended is True
+
+
+def test_month_view_has_a_grid_linking_to_each_day(app, client, login):
+    building = make_building()
+    coordinator = make_staff(Role.COORDINATOR, [building])
+    occurrence = make_activity(coordinator, building).occurrences[0]
+    login(make_resident(building))
+    html = client.get("/activities?range=month").get_data(as_text=True)
+    day = occurrence.starts_at.astimezone(ZoneInfo("Europe/Paris")).date().isoformat()
+    assert f'href="#day-{day}"' in html and f'id="day-{day}"' in html
+    assert "1 activity" in html
