@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -63,6 +64,7 @@ class ActivityForm(FlaskForm):
         default="none",
     )
     repeat_until = DateField(_l("Repeat until"), validators=[Optional()])
+    photo = FileField(_l("A photo (optional)"))
 
 
 class ProposalForm(FlaskForm):

@@ -48,6 +48,7 @@ class Activity(TimestampMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     # The resident whose proposal it was, shown as co-host.
     cohost_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    photo_name: Mapped[str | None] = mapped_column(String(80))
     cancelled_at: Mapped[datetime | None]
 
     occurrences: Mapped[list[Occurrence]] = relationship(

@@ -177,6 +177,7 @@ def new_activity() -> str | tuple[str, int] | Response:
                 recurrence=Recurrence(form.recurrence.data or "none"),
                 repeat_until=form.repeat_until.data,
                 category=form.category.data or "other",
+                photo=form.photo.data.read() if form.photo.data else None,
                 audience=form.audience.data or "everyone",
                 room_id=int(form.room.data) if form.room.data else None,
             )  # fmt: skip
@@ -474,5 +475,16 @@ def photo(photo_id: int) -> Response:
         abort(404)
     name = found.thumb_name if request.args.get("size") == "thumb" else found.file_name
     response = send_file(path_of(name), mimetype="image/jpeg", max_age=86400)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@bp.get("/activities/<int:activity_id>/photo")
+@login_required
+def activity_photo(activity_id: int) -> Response:
+    found = service.get_activity(current_user, activity_id)
+    if found is None or not found.photo_name:
+        abort(404)
+    response = send_file(path_of(found.photo_name), mimetype="image/jpeg", max_age=86400)
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response

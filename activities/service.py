@@ -97,6 +97,7 @@ def do_create_activity(
     recurrence: Recurrence = Recurrence.NONE,
     repeat_until: date | None = None,
     room_id: int | None = None,
+    photo: bytes | None = None,
 ) -> Activity:
     """Create an activity and all its occurrences, each with the same capacity; in a common
     room, every occurrence must find the room free."""
@@ -131,6 +132,11 @@ def do_create_activity(
             rooms.check_free(room, start, start + duration)
         activity.room_id = room.id
         activity.place = activity.place or room.name
+    if photo:
+        from portal.uploads import store_image
+
+        max_bytes = current_app.config["MESSAGING_MAX_PHOTO_BYTES"]
+        activity.photo_name = store_image(photo, max_bytes).file_name
     activity.occurrences = [
         Occurrence(starts_at=start, ends_at=start + duration, capacity=capacity) for start in starts
     ]
@@ -507,3 +513,10 @@ def _notify_changed(person_id: int, occurrence: Occurrence) -> None:
                   when=when)  # fmt: skip
     url = path_for("activities.occurrence", occurrence_id=occurrence.id)
     add_notification(person_id, "activities.changed", title, url)
+
+
+def get_activity(person: Person, activity_id: int) -> Activity | None:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or activity.building_id not in people.building_ids_for(person):
+        return None
+    return activity

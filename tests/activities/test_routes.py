@@ -119,3 +119,33 @@ def test_month_view_has_a_grid_linking_to_each_day(app, client, login):
     day = occurrence.starts_at.astimezone(ZoneInfo("Europe/Paris")).date().isoformat()
     assert f'href="#day-{day}"' in html and f'id="day-{day}"' in html
     assert "1 activity" in html
+
+
+def test_an_activity_can_have_a_photo(app, client, login, tmp_path):
+    import io
+
+    from PIL import Image
+
+    app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    building = make_building()
+    coordinator = make_staff(Role.COORDINATOR, [building])
+    login(coordinator)
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 40), "#336699").save(buffer, "PNG")
+    data = {
+        "csrf_token": token(client, "/activities/new"), "title": "Atelier photo",
+        "day": in_days(3).date().isoformat(), "start": "10:00", "end": "11:00",
+        "recurrence": "none", "category": "culture", "audience": "everyone",
+        "photo": (io.BytesIO(buffer.getvalue()), "affiche.png"),
+    }  # fmt: skip
+    response = client.post("/activities/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    found = re.search(r"src=\"(/activities/\d+/photo)\"", page)
+    assert found, page[page.find("<main"):][:800]
+    url = found.group(1)
+    login(make_resident(building))
+    with client.get(url) as image:
+        assert image.status_code == 200 and image.mimetype == "image/jpeg"
+    login(make_resident(make_building()))
+    assert client.get(url).status_code == 404
