@@ -142,7 +142,7 @@ def test_an_activity_can_have_a_photo(app, client, login, tmp_path):
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     found = re.search(r"src=\"(/activities/\d+/photo)\"", page)
-    assert found, page[page.find("<main"):][:800]
+    assert found, page[page.find("<main") :][:800]
     url = found.group(1)
     login(make_resident(building))
     with client.get(url) as image:
