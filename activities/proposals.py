@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from activities import service
 from activities.models import Activity, Proposal, ProposalStatus
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.notifications.service import add_notification
-from portal.people.models import Person, Role
+from portal.notifications.service import notify
+from portal.people.models import Person, Role, staff_buildings
 from portal.urls import path_for
-
-
-def _in_locale(person: Person | None) -> str:
-    return (person.locale if person else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def do_propose(
@@ -38,20 +32,22 @@ def do_propose(
                         starts_at=starts_at, ends_at=ends_at)  # fmt: skip
     db.session.add(proposal)
     db.session.flush()
+    name, url = resident.first_name, path_for("activities.proposals_page")
     for coordinator in _coordinators(resident.building_id):
-        with force_locale(_in_locale(coordinator)):
-            text = _("%(name)s proposes an activity: %(title)s",
-                     name=resident.first_name, title=title)  # fmt: skip
-        add_notification(coordinator.id, "activities.proposed", text,
-                         path_for("activities.proposals_page"))  # fmt: skip
+        notify(coordinator, "activities.proposed",
+               lambda: _("%(name)s proposes an activity: %(title)s", name=name, title=title),
+               url)  # fmt: skip
     db.session.commit()
     return proposal
 
 
 def _coordinators(building_id: int) -> list[Person]:
-    stmt = select(Person).where(Person.role == Role.COORDINATOR, Person.active.is_(True))
-    return [p for p in db.session.scalars(stmt) if building_id in {b.id for b in p.staff_buildings}
-            or p.building_id == building_id]  # fmt: skip
+    covers = select(staff_buildings.c.person_id).where(staff_buildings.c.building_id == building_id)
+    stmt = select(Person).where(
+        Person.role == Role.COORDINATOR, Person.active.is_(True),
+        or_(Person.building_id == building_id, Person.id.in_(covers)),
+    )  # fmt: skip
+    return list(db.session.scalars(stmt))
 
 
 def access_pending(staff: Person, proposal_id: int) -> Proposal:
@@ -78,10 +74,10 @@ def do_approve(staff: Person, proposal_id: int, capacity: int | None = None) -> 
     proposal.activity_id = activity.id
     proposer = db.session.get(Person, proposal.proposer_id) if proposal.proposer_id else None
     if proposer is not None:
-        with force_locale(_in_locale(proposer)):
-            text = _("Your activity is in the calendar: %(title)s", title=proposal.title)
+        title = proposal.title
         url = path_for("activities.occurrence", occurrence_id=activity.occurrences[0].id)
-        add_notification(proposer.id, "activities.approved", text, url)
+        render = lambda: _("Your activity is in the calendar: %(title)s", title=title)  # noqa: E731
+        notify(proposer, "activities.approved", render, url)
     db.session.commit()
     return activity
 
@@ -97,10 +93,12 @@ def do_decline(staff: Person, proposal_id: int, message: str) -> Proposal:
     proposal.decision_message = message[:500]
     proposer = db.session.get(Person, proposal.proposer_id) if proposal.proposer_id else None
     if proposer is not None:
-        with force_locale(_in_locale(proposer)):
-            text = _("About your proposal %(title)s: %(message)s",
-                     title=proposal.title, message=proposal.decision_message)  # fmt: skip
-        add_notification(proposer.id, "activities.declined", text)
+        title, said = proposal.title, proposal.decision_message
+        notify(
+            proposer,
+            "activities.declined",
+            lambda: _("About your proposal %(title)s: %(message)s", title=title, message=said),
+        )
     db.session.commit()
     return proposal
 

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_time
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from activities.models import Occurrence, ReminderPreference, ReminderSent, Signup, SignupStatus
 from portal.extensions import db
-from portal.notifications.service import add_notification
+from portal.notifications.service import notify, person_datetime
 from portal.people.models import Person
 from portal.urls import path_for
 
@@ -31,8 +29,7 @@ class Due:
     kind: str
 
 
-def _wants(person_id: int, kind: str) -> bool:
-    preference = db.session.get(ReminderPreference, person_id)
+def _wants(preference: ReminderPreference | None, kind: str) -> bool:
     if preference is None:
         return True
     return preference.day_before if kind == "day" else preference.hour_before
@@ -46,9 +43,12 @@ def _day_before_moment(occurrence: Occurrence, zone: ZoneInfo) -> datetime:
 def due_reminders(now: datetime) -> list[Due]:
     """Reminders due now for confirmed sign-ups of occurrences in the next two days."""
     stmt = (
-        select(Signup, Occurrence)
-        .join(Occurrence, Signup.occurrence_id == Occurrence.id)
+        select(Occurrence, Person, ReminderPreference)
+        .join(Signup, Signup.occurrence_id == Occurrence.id)
+        .join(Person, Person.id == Signup.person_id)
+        .outerjoin(ReminderPreference, ReminderPreference.person_id == Person.id)
         .where(
+            Person.active.is_(True),
             Signup.status == SignupStatus.CONFIRMED,
             Occurrence.cancelled_at.is_(None),
             Occurrence.starts_at > now,
@@ -56,28 +56,22 @@ def due_reminders(now: datetime) -> list[Due]:
         )
     )
     due: list[Due] = []
-    for signup, occurrence in db.session.execute(stmt).all():
-        person = db.session.get(Person, signup.person_id)
-        if person is None or not person.active:
-            continue
+    for occurrence, person, preference in db.session.execute(stmt).all():
         zone = ZoneInfo(person.time_zone or "Europe/Paris")
         day_before = _day_before_moment(occurrence, zone)
-        if day_before <= now < day_before + DAY_BEFORE_WINDOW and _wants(person.id, "day"):
+        if day_before <= now < day_before + DAY_BEFORE_WINDOW and _wants(preference, "day"):
             due.append(Due(occurrence, person, "day"))
-        if occurrence.starts_at - HOUR_BEFORE <= now and _wants(person.id, "hour"):
+        if occurrence.starts_at - HOUR_BEFORE <= now and _wants(preference, "hour"):
             due.append(Due(occurrence, person, "hour"))
     return due
 
 
-def _message(due: Due) -> str:
-    zone = ZoneInfo(due.person.time_zone or "Europe/Paris")
-    locale = due.person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    at = format_time(due.occurrence.starts_at, "short", tzinfo=zone, locale=locale)
-    with force_locale(locale):
-        title = due.occurrence.activity.title
-        if due.kind == "day":
-            return _("Reminder: %(title)s tomorrow at %(time)s", title=title, time=at)
-        return _("Reminder: %(title)s in one hour, at %(time)s", title=title, time=at)
+def _render(due: Due) -> Callable[[], str]:
+    title = due.occurrence.activity.title
+    at = person_datetime(due.person, due.occurrence.starts_at, "time")
+    if due.kind == "day":
+        return lambda: _("Reminder: %(title)s tomorrow at %(time)s", title=title, time=at)
+    return lambda: _("Reminder: %(title)s in one hour, at %(time)s", title=title, time=at)
 
 
 def send_due_reminders(now: datetime) -> int:
@@ -89,7 +83,7 @@ def send_due_reminders(now: datetime) -> int:
         db.session.add(ReminderSent(occurrence_id=due.occurrence.id, person_id=due.person.id,
                                     kind=due.kind, sent_at=now))  # fmt: skip
         url = path_for("activities.occurrence", occurrence_id=due.occurrence.id)
-        add_notification(due.person.id, "activities.reminder", _message(due), url)
+        notify(due.person, "activities.reminder", _render(due), url)
         try:
             db.session.commit()
         except IntegrityError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -13,7 +14,7 @@ from activities.models import Activity, Booking, BookingStatus, Occurrence, Room
 from portal.db import begin_write
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.notifications.service import add_notification
+from portal.notifications.service import notify
 from portal.people import service as people
 from portal.people.models import Person
 from portal.urls import path_for
@@ -107,13 +108,7 @@ def check_free(room: Room, starts_at: datetime, ends_at: datetime) -> None:
 
 
 def list_my_bookings(person: Person, start: datetime, end: datetime) -> list[Booking]:
-    stmt = (
-        select(Booking)
-        .where(Booking.person_id == person.id, Booking.status.in_(HOLDING),
-               Booking.starts_at < end, Booking.ends_at > start)
-        .order_by(Booking.starts_at)
-    )  # fmt: skip
-    return list(db.session.scalars(stmt))
+    return _holding_between(Booking.person_id == person.id, start, end)
 
 
 def do_book(
@@ -159,22 +154,28 @@ def do_decide_booking(staff: Person, booking_id: int, approve: bool) -> Booking:
     if booking.status != BookingStatus.PENDING:
         raise DomainError(_("This booking has already been answered."), "answered")
     booking.status = BookingStatus.CONFIRMED if approve else BookingStatus.DECLINED
-    if booking.person_id is not None:
-        text = (
-            _("Your booking of %(room)s is confirmed.", room=booking.room.name) if approve
-            else _("Your booking of %(room)s was declined.", room=booking.room.name)
+    resident = db.session.get(Person, booking.person_id) if booking.person_id else None
+    if resident is not None:
+        room = booking.room.name
+        render = (  # in the resident's language, not the staff member's
+            (lambda: _("Your booking of %(room)s is confirmed.", room=room)) if approve
+            else (lambda: _("Your booking of %(room)s was declined.", room=room))
         )  # fmt: skip
-        add_notification(booking.person_id, "activities.booking", text,
-                         path_for("activities.room", room_id=booking.room_id))  # fmt: skip
+        notify(resident, "activities.booking", render,
+               path_for("activities.room", room_id=booking.room_id))  # fmt: skip
     db.session.commit()
     return booking
 
 
 def list_bookings(room: Room, start: datetime, end: datetime) -> list[Booking]:
+    return _holding_between(Booking.room_id == room.id, start, end)
+
+
+def _holding_between(which: Any, start: datetime, end: datetime) -> list[Booking]:
+    """Active bookings matching `which` that overlap [start, end), in time order."""
     stmt = (
         select(Booking)
-        .where(Booking.room_id == room.id, Booking.status.in_(HOLDING),
-               Booking.starts_at < end, Booking.ends_at > start)
+        .where(which, Booking.status.in_(HOLDING), Booking.starts_at < end, Booking.ends_at > start)
         .order_by(Booking.starts_at)
-    )  # fmt: skip
+    )
     return list(db.session.scalars(stmt))

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -17,7 +16,7 @@ from portal import realtime
 from portal.db import begin_write, utcnow
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.notifications.service import add_notification
+from portal.notifications.service import notify, person_datetime
 from portal.people import service as people
 from portal.people.models import Person, Role
 from portal.urls import path_for
@@ -266,11 +265,12 @@ def _promote_waiting(occurrence: Occurrence) -> list[int]:
 def _notify_promoted(person_id: int, occurrence: Occurrence) -> None:
     """Tell the promoted person, in their own language."""
     person = db.session.get(Person, person_id)
-    locale = (person.locale if person else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(locale):
-        title = _("A place freed up: you are going to %(title)s", title=occurrence.activity.title)
-    url = path_for("activities.occurrence", occurrence_id=occurrence.id)
-    add_notification(person_id, "activities.promoted", title, url)
+    if person is None:
+        return
+    title = occurrence.activity.title
+    notify(person, "activities.promoted",
+           lambda: _("A place freed up: you are going to %(title)s", title=title),
+           path_for("activities.occurrence", occurrence_id=occurrence.id))  # fmt: skip
 
 
 def _publish_places(occurrence: Occurrence, left: int | None) -> None:
@@ -355,9 +355,8 @@ def list_upcoming(person: Person, start: datetime, end: datetime) -> list[Occurr
 def going_names(occurrence_id: int) -> tuple[list[str], int]:
     """First names of those going who chose to be shown, and how many others are going."""
     shown, hidden = [], 0
-    for signup in list_signups(occurrence_id, SignupStatus.CONFIRMED):
-        person = db.session.get(Person, signup.person_id)
-        if signup.show_name and person is not None:
+    for signup, person in list_participants(occurrence_id):
+        if signup.show_name:
             shown.append(person.first_name)
         else:
             hidden += 1
@@ -396,20 +395,13 @@ def do_cancel_occurrences(staff: Person, occurrence_id: int, *, series: bool) ->
 
 
 def _notify_cancelled(person_id: int, occurrence: Occurrence) -> None:
-    from zoneinfo import ZoneInfo
-
-    from babel.dates import format_datetime
-
     person = db.session.get(Person, person_id)
     if person is None:
         return
-    locale = person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    when = format_datetime(occurrence.starts_at, "short", tzinfo=ZoneInfo(person.time_zone),
-                           locale=locale)  # fmt: skip
-    with force_locale(locale):
-        title = _("Cancelled: %(title)s on %(when)s", title=occurrence.activity.title, when=when)
-    url = path_for("activities.occurrence", occurrence_id=occurrence.id)
-    add_notification(person_id, "activities.cancelled", title, url)
+    title, when = occurrence.activity.title, person_datetime(person, occurrence.starts_at)
+    notify(person, "activities.cancelled",
+           lambda: _("Cancelled: %(title)s on %(when)s", title=title, when=when),
+           path_for("activities.occurrence", occurrence_id=occurrence.id))  # fmt: skip
 
 
 def do_mark_attendance(staff: Person, occurrence_id: int, present_ids: set[int]) -> int:
@@ -498,21 +490,13 @@ def do_edit_occurrences(
 
 
 def _notify_changed(person_id: int, occurrence: Occurrence) -> None:
-    from zoneinfo import ZoneInfo
-
-    from babel.dates import format_datetime
-
     person = db.session.get(Person, person_id)
     if person is None:
         return
-    locale = person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    when = format_datetime(occurrence.starts_at, "short", tzinfo=ZoneInfo(person.time_zone),
-                           locale=locale)  # fmt: skip
-    with force_locale(locale):
-        title = _("Changed: %(title)s is now on %(when)s", title=occurrence.activity.title,
-                  when=when)  # fmt: skip
-    url = path_for("activities.occurrence", occurrence_id=occurrence.id)
-    add_notification(person_id, "activities.changed", title, url)
+    title, when = occurrence.activity.title, person_datetime(person, occurrence.starts_at)
+    notify(person, "activities.changed",
+           lambda: _("Changed: %(title)s is now on %(when)s", title=title, when=when),
+           path_for("activities.occurrence", occurrence_id=occurrence.id))  # fmt: skip
 
 
 def get_activity(person: Person, activity_id: int) -> Activity | None:

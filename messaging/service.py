@@ -557,7 +557,9 @@ def total_unread(person: Person) -> int:
     return sum(unread_counts(person, _readable_conversation_ids(person)).values())
 
 
-def conversation_title(person: Person, conversation: Conversation) -> str:
+def conversation_title(
+    person: Person, conversation: Conversation, partner: Person | None = None
+) -> str:
     kind = conversation.kind
     if kind == ConversationKind.GROUP:
         return conversation.title
@@ -568,8 +570,9 @@ def conversation_title(person: Person, conversation: Conversation) -> str:
             return _("The concierge desk")
         resident = conversation.desk_resident
         return _("Desk · %(name)s", name=resident.full_name if resident else "?")
-    partner_id = direct_partner_id(conversation, person.id)
-    partner = db.session.get(Person, partner_id) if partner_id else None
+    if partner is None:
+        partner_id = direct_partner_id(conversation, person.id)
+        partner = db.session.get(Person, partner_id) if partner_id else None
     return partner.full_name if partner else _("Former resident")
 
 
@@ -602,16 +605,23 @@ def list_conversations(person: Person) -> list[ConversationSummary]:
         )
     }
     unread = unread_counts(person, [c.id for c in conversations])
+    partner_ids = {c.id: direct_partner_id(c, person.id) for c in conversations}
+    partners = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Person).where(Person.id.in_([i for i in partner_ids.values() if i]))
+        )
+    }
     summaries = []
     for conversation in conversations:
-        partner_id = direct_partner_id(conversation, person.id)
+        partner = partners.get(partner_ids[conversation.id] or 0)
         summaries.append(
             ConversationSummary(
                 conversation=conversation,
-                title=conversation_title(person, conversation),
+                title=conversation_title(person, conversation, partner),
                 unread=unread.get(conversation.id, 0),
                 last_message=last.get(conversation.last_message_id or 0),
-                partner=db.session.get(Person, partner_id) if partner_id else None,
+                partner=partner,
             )
         )
     epoch = datetime.min.replace(tzinfo=utcnow().tzinfo)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime, format_time
+from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal import realtime
 from portal.extensions import db
 from portal.notifications.models import Notification
+from portal.people.models import Person
 
 EVENT_CREATED = "portal.notification_created"
 
@@ -40,3 +47,22 @@ def list_notifications(person_id: int, limit: int = 50) -> list[Notification]:
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
+
+
+def person_locale(person: Person) -> str:
+    return person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def person_datetime(person: Person, moment: datetime, kind: str = "datetime") -> str:
+    """A moment written for this person: their language and their time zone."""
+    zone, locale = ZoneInfo(person.time_zone or "Europe/Paris"), person_locale(person)
+    if kind == "time":
+        return format_time(moment, "short", tzinfo=zone, locale=locale)
+    return format_datetime(moment, "short", tzinfo=zone, locale=locale)
+
+
+def notify(person: Person, kind: str, render: Callable[[], str], url: str = "") -> Notification:
+    """Add a notification whose text `render` writes in the person's own language."""
+    with force_locale(person_locale(person)):
+        title = render()
+    return add_notification(person.id, kind, title, url)
