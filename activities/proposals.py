@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from activities import service
 from activities.models import Activity, Proposal, ProposalStatus
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.notifications.service import notify
-from portal.people.models import Person, Role, staff_buildings
+from portal.people import service as people
+from portal.people.models import Person, Role
 from portal.urls import path_for
 
 
@@ -42,12 +43,7 @@ def do_propose(
 
 
 def _coordinators(building_id: int) -> list[Person]:
-    covers = select(staff_buildings.c.person_id).where(staff_buildings.c.building_id == building_id)
-    stmt = select(Person).where(
-        Person.role == Role.COORDINATOR, Person.active.is_(True),
-        or_(Person.building_id == building_id, Person.id.in_(covers)),
-    )  # fmt: skip
-    return list(db.session.scalars(stmt))
+    return people.list_staff(building_id, [Role.COORDINATOR])
 
 
 def access_pending(staff: Person, proposal_id: int) -> Proposal:

@@ -95,8 +95,9 @@ def init_command(lang: str) -> None:
 @scheduler_cli.command("run")
 def scheduler_run() -> None:
     """Run the scheduler alone (one such process per deployment)."""
-    from portal import scheduler
+    from portal import logs, scheduler
 
+    logs.configure(current_app.config["LOG_JSON"])
     scheduler.run_standalone(current_app._get_current_object())  # type: ignore[attr-defined]
 
 

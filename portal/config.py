@@ -64,8 +64,26 @@ class BaseConfig:
     SOCKETIO_MAX_PAYLOAD = 64 * 1024
     SOCKETIO_EVENT_LIMIT = "120/10 seconds"
 
+    # The concierge desk: targets per priority, in working hours of the building's desk.
+    CONCIERGE_TARGETS: dict[str, dict[str, int]] = {
+        "urgent": {"acknowledge": 4, "resolve": 16},
+        "high": {"acknowledge": 8, "resolve": 40},
+        "normal": {"acknowledge": 16, "resolve": 80},
+        "low": {"acknowledge": 40, "resolve": 160},
+    }
+    CONCIERGE_WORKING_HOURS = (8, 18)  # local building time, Monday to Friday
+    CONCIERGE_WORKING_DAYS = (0, 1, 2, 3, 4)
+    CONCIERGE_PARCEL_REMINDER_DAYS = 3
+    CONCIERGE_MAX_DOCUMENT_BYTES = 10_000_000
+    CONCIERGE_MAX_TICKET_PHOTOS = 3
+
     SCHEDULER_ENABLED = True
     SCHEDULER_HEARTBEAT_SECONDS = 30
+
+    LOG_JSON = False  # JSON lines (production) or readable text
+    LOG_REQUESTS = True
+    SERVER_STOP_TIMEOUT = 10  # seconds given to in-flight requests on SIGTERM
+    HEALTH_REQUIRE_SCHEDULER = True
 
     PORTAL_BASE_URL: str | None = None  # public address printed on demo logins
     SERVER_HOST = "127.0.0.1"
@@ -91,6 +109,8 @@ class TestingConfig(BaseConfig):
     # Tests hold a session open while requests run in the same thread.
     SQLITE_SERIALIZE = False
     SCHEDULER_ENABLED = False
+    HEALTH_REQUIRE_SCHEDULER = False
+    LOG_REQUESTS = False
     RATELIMIT_ENABLED = True
     # Cheap hashing keeps the suite fast; still argon2id, still verified for real.
     AUTH_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
@@ -101,6 +121,7 @@ class ProductionConfig(BaseConfig):
 
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
+    LOG_JSON = True
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {
@@ -120,6 +141,8 @@ ENV_KEYS: dict[str, tuple[str, Any]] = {
     "BV_SCHEDULER": ("SCHEDULER_ENABLED", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "BV_SOCKETIO_ASYNC_MODE": ("SOCKETIO_ASYNC_MODE", str),
     "BV_UPLOAD_DIR": ("PORTAL_UPLOAD_DIR", str),
+    "BV_LOG_JSON": ("LOG_JSON", lambda v: v.lower() in {"1", "true", "yes", "on"}),
+    "BV_STOP_TIMEOUT": ("SERVER_STOP_TIMEOUT", float),
     "BV_SECURE_COOKIES": (
         "SESSION_COOKIE_SECURE",
         lambda v: v.lower() in {"1", "true", "yes", "on"},

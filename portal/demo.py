@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -130,6 +131,17 @@ HOUSEHOLDS = (
 )
 
 
+DemoHook = Callable[[Building], None]
+_demo_hooks: list[DemoHook] = []
+
+
+def on_demo_built(hook: DemoHook) -> DemoHook:
+    """Register a domain's demo content, added through its services once the building exists."""
+    if hook not in _demo_hooks:
+        _demo_hooks.append(hook)
+    return hook
+
+
 @dataclass
 class DemoSummary:
     """What the demo contains and how to log in to it."""
@@ -146,6 +158,8 @@ def load_demo(seed: int = 7) -> DemoSummary:
     org = db.session.scalars(select(Organisation).where(Organisation.name == ORGANISATION)).first()
     if org is None:
         org = _build(seed)
+        for hook in _demo_hooks:
+            hook(org.buildings[0])
     building = org.buildings[0]
     showcase = _showcase_residents(building)
     cards = [(person, auth.do_issue_card(person, issued_by=None)) for person in showcase]

@@ -64,7 +64,7 @@ def _prepare_sqlite(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal import i18n, realtime, security
+    from portal import health, i18n, logs, realtime, security
     from portal.auth import init_app as init_auth
     from portal.errors import register_error_handlers
 
@@ -84,23 +84,32 @@ def _init_extensions(app: Flask) -> None:
     init_auth(app, login_manager)
     realtime.init_app(app, socketio)
     security.init_app(app)
+    logs.init_app(app)
+    health.init_app(app)
     register_error_handlers(app)
 
 
 def _register_domains(app: Flask) -> None:
-    import portal.notifications.models  # noqa: F401  (its table)
     from activities import bp as activities_bp
+    from concierge import bp as concierge_bp
     from messaging import bp as messaging_bp
     from portal import cli, scheduler
     from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
     from portal.home import bp as home_bp
+    from portal.notifications import bp as notifications_bp
     from portal.people import bp as people_bp
 
-    domains = (messaging_bp, activities_bp)
-    for blueprint in (auth_bp, home_bp, people_bp, admin_bp, *domains):
+    domains = (messaging_bp, activities_bp, concierge_bp)
+    for blueprint in (auth_bp, home_bp, people_bp, admin_bp, notifications_bp, *domains):
         app.register_blueprint(blueprint)
     from activities import jobs as activities_jobs
+    from concierge import jobs as concierge_jobs
 
-    scheduler.init_app(app, job_registrars=[scheduler.register_jobs, activities_jobs.register_jobs])
+    registrars = [
+        scheduler.register_jobs,
+        activities_jobs.register_jobs,
+        concierge_jobs.register_jobs,
+    ]
+    scheduler.init_app(app, job_registrars=registrars)
     cli.init_app(app)

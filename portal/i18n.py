@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, format_time, get_locale
+from flask_babel import Babel, format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -57,6 +57,7 @@ def init_app(app: Flask, babel: Babel) -> None:
         locale_names=LOCALE_NAMES,
         format_date=format_date,
         format_datetime=format_datetime,
+        format_decimal=format_decimal,
         format_time=format_time,
         now_utc=utcnow,
         role_label=role_label,

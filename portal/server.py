@@ -1,4 +1,4 @@
-"""Serve the app with real-time support in one process (development and tests)."""
+"""Serve the app with real-time support: one process, gevent by default."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import socket
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 
-from portal import scheduler
+from portal import logs, scheduler
 from portal.extensions import socketio
+
+log = logging.getLogger(__name__)
 
 
 class NoDelayRequestHandler(WSGIRequestHandler):
@@ -33,9 +35,28 @@ def gevent_nodelay_handler() -> type:
     return NoDelayHandler
 
 
+def install_graceful_stop(app: Flask) -> None:
+    """On SIGTERM or SIGINT, stop accepting connections and let in-flight requests finish
+    (up to SERVER_STOP_TIMEOUT seconds) before the process exits."""
+    import signal
+
+    import gevent
+
+    timeout = float(app.config["SERVER_STOP_TIMEOUT"])
+
+    def stop() -> None:
+        server = socketio.wsgi_server
+        if server is not None:
+            log.info("stopping: finishing in-flight requests (at most %.0f s)", timeout)
+            server.stop(timeout=timeout)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        gevent.signal_handler(signum, lambda: gevent.spawn(stop))
+
+
 def serve(app: Flask) -> None:
     """Run the Socket.IO server, with the scheduler inside this single process."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(app.config["LOG_JSON"])
     host, port = app.config["SERVER_HOST"], app.config["SERVER_PORT"]
     scheduler.start_in_process(app)
     options: dict[str, object] = {"debug": False, "use_reloader": False, "log_output": False}
@@ -43,4 +64,5 @@ def serve(app: Flask) -> None:
         options.update(allow_unsafe_werkzeug=True, request_handler=NoDelayRequestHandler)
     elif app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
         options.update(handler_class=gevent_nodelay_handler())
+        install_graceful_stop(app)
     socketio.run(app, host=host, port=port, **options)

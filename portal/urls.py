@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
 
@@ -13,3 +14,11 @@ def path_for(endpoint: str, **values: Any) -> str:
         return url_for(endpoint, **values)
     adapter = current_app.url_map.bind("localhost", script_name="/")
     return adapter.build(endpoint, values)
+
+
+def is_local_path(target: str | None) -> bool:
+    """True for a path on this site ("/…"), never for another host or scheme."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and "\\" not in target

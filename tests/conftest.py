@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from portal.extensions import db as _db
 from portal.extensions import socketio
 from portal.factory import create_app
 from portal.people.models import Person
+from tests.live import postgres_schema
 
 TEST_CONFIG: dict[str, Any] = {"ENV_NAME": "testing"}
 
@@ -40,17 +42,33 @@ class IsolatedClient(FlaskClient):
         return response
 
 
+def on_postgresql() -> bool:
+    """BV_TEST_DATABASE=postgresql runs the suite on the PostgreSQL of DATABASE_URL_TEST."""
+    return os.environ.get("BV_TEST_DATABASE", "sqlite") == "postgresql"
+
+
+@contextlib.contextmanager
+def test_database(tmp_path: Path) -> Iterator[str]:
+    if on_postgresql():
+        with postgres_schema("t") as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
-    """A fresh app on its own SQLite file, scheduler off, with its tables created."""
-    config = {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}"}
-    application = create_app(config)
-    application.test_client_class = IsolatedClient
-    with application.app_context():
-        _db.create_all()
-        yield application
-        _db.session.remove()
-        _db.drop_all()
+    """A fresh app on its own database (an SQLite file, or a PostgreSQL schema), scheduler
+    off, with its tables created."""
+    with test_database(tmp_path) as uri:
+        application = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": uri})
+        application.test_client_class = IsolatedClient
+        with application.app_context():
+            _db.create_all()
+            yield application
+            _db.session.remove()
+            _db.drop_all()
+            _db.engine.dispose()
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ def test_scheduler_collects_every_registered_job(app):
     built = scheduler.build_scheduler(app, blocking=False)
     assert sorted(job.id for job in built.get_jobs()) == [
         "activities.reminders",
+        "concierge.help",
+        "concierge.parcel_reminders",
         "portal.heartbeat",
     ]
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Response,
     abort,
@@ -29,6 +27,7 @@ from portal.home.tiles import tiles_for
 from portal.i18n import SESSION_LOCALE_KEY
 from portal.people import service as people
 from portal.people.models import Role
+from portal.urls import is_local_path
 
 
 @bp.get("/")
@@ -98,12 +97,7 @@ def _current_locale() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only redirect back to a path on this site."""
-    if not target:
-        return url_for("home.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("home.index")
-    return target
+    return target if is_local_path(target) else url_for("home.index")
 
 
 @bp.post("/language")

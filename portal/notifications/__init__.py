@@ -1,1 +1,7 @@
-"""Notifications kept for each person, and sent live to their screens."""
+"""Every notification addressed to a person, in one list, live."""
+
+from flask import Blueprint
+
+bp = Blueprint("notifications", __name__, template_folder="templates")
+
+from portal.notifications import routes  # noqa: E402, F401

@@ -10,14 +10,18 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime, format_time
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
 
 from portal import realtime
+from portal.db import utcnow
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.people.models import Person
 
 EVENT_CREATED = "portal.notification_created"
+EVENT_READ = "portal.notifications_read"
 
 
 def add_notification(person_id: int, kind: str, title: str, url: str = "") -> Notification:
@@ -47,6 +51,46 @@ def list_notifications(person_id: int, limit: int = 50) -> list[Notification]:
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
+
+
+def count_unread(person: Person) -> int:
+    stmt = select(func.count(Notification.id)).where(
+        Notification.person_id == person.id, Notification.read_at.is_(None)
+    )
+    return int(db.session.scalar(stmt) or 0)
+
+
+def access_notification(person: Person, notification_id: int) -> Notification:
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.person_id != person.id:
+        raise DomainError(_("This notification does not exist."), "not_found")
+    return notification
+
+
+def do_open(person: Person, notification_id: int) -> Notification:
+    """Mark one notification read and give back where it leads."""
+    notification = access_notification(person, notification_id)
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        _publish_read(person)
+        db.session.commit()
+    return notification
+
+
+def do_mark_all_read(person: Person) -> int:
+    stmt = (
+        update(Notification)
+        .where(Notification.person_id == person.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    count = db.session.execute(stmt).rowcount or 0
+    _publish_read(person)
+    db.session.commit()
+    return count
+
+
+def _publish_read(person: Person) -> None:
+    realtime.publish(EVENT_READ, {"person_id": person.id}, realtime.user_room(person.id))
 
 
 def person_locale(person: Person) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from portal.db import utcnow
 from portal.errors import DomainError, PermissionDenied
@@ -21,6 +21,7 @@ from portal.people.models import (
     Person,
     Role,
     TextSize,
+    staff_buildings,
 )
 
 # Dark tones: white initials on each of them keep a contrast ratio above 4.5:1.
@@ -130,6 +131,21 @@ def list_directory(building_id: int) -> list[Person]:
     )
     people = list(db.session.scalars(stmt))
     return sorted(people, key=lambda p: (p.role == Role.RESIDENT, p.first_name, p.last_name))
+
+
+def list_staff(building_id: int, roles: Iterable[Role] = STAFF_ROLES) -> list[Person]:
+    """Active staff of these roles who work in or cover a building."""
+    covers = select(staff_buildings.c.person_id).where(staff_buildings.c.building_id == building_id)
+    stmt = (
+        select(Person)
+        .where(
+            Person.role.in_(list(roles)),
+            Person.active.is_(True),
+            or_(Person.building_id == building_id, Person.id.in_(covers)),
+        )
+        .order_by(Person.id)
+    )
+    return list(db.session.scalars(stmt))
 
 
 def get_person(person_id: int) -> Person | None:

@@ -127,6 +127,9 @@ SEED_RESIDENTS = {
     "simone": ("Simone", "Lambert", True),  # messaging: in none of the others' conversations
     "claire": ("Claire", "Mercier", True),  # messaging pages in fr/en
     "gaston": ("Gaston", "Fontaine", True),  # messaging: Claire's neighbour
+    "yvette": ("Yvette", "Leroy", True),  # help between neighbours: asks for groceries
+    "karim": ("Karim", "Benali", True),  # help between neighbours: offers groceries, helps
+    "nadia": ("Nadia", "Perrin", True),  # help between neighbours: refused pharmacy details
 }
 
 # One-to-one conversations made in the seed step: name -> (resident, resident).

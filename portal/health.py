@@ -1,0 +1,81 @@
+"""/healthz: is the database reachable, Redis reachable, the scheduler alive?"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify
+from sqlalchemy import text
+from werkzeug.wrappers import Response
+
+from portal import scheduler
+from portal.db import utcnow
+from portal.extensions import db, limiter
+
+bp = Blueprint("health", __name__)
+
+OK, FAILING, OFF = "ok", "failing", "off"
+
+
+def check_database() -> str:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        db.session.rollback()
+        return FAILING
+    return OK
+
+
+def check_redis() -> str:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return OFF
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except Exception:
+        return FAILING
+    return OK
+
+
+def check_scheduler() -> str:
+    """Recent heartbeat from the one scheduler process (or the in-process one)."""
+    if not current_app.config["HEALTH_REQUIRE_SCHEDULER"]:
+        return OFF
+    try:
+        beat = scheduler.get_last_heartbeat()
+    except Exception:
+        db.session.rollback()
+        return FAILING
+    max_age = timedelta(seconds=current_app.config["HEALTH_SCHEDULER_MAX_AGE"])
+    return OK if beat is not None and utcnow() - beat <= max_age else FAILING
+
+
+def report() -> dict[str, Any]:
+    checks = {
+        "database": check_database(),
+        "redis": check_redis(),
+        "scheduler": check_scheduler(),
+    }
+    healthy = FAILING not in checks.values()
+    return {"status": OK if healthy else FAILING, "checks": checks}
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz() -> tuple[Response, int]:
+    result = report()
+    return jsonify(result), 200 if result["status"] == OK else 503
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault(
+        "HEALTH_SCHEDULER_MAX_AGE", 3 * app.config["SCHEDULER_HEARTBEAT_SECONDS"] + 30
+    )
+    app.register_blueprint(bp)

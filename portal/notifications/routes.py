@@ -1,0 +1,61 @@
+"""The notifications page: newest first, unread marked, each opening what it is about."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from portal.auth.forms import ConfirmForm
+from portal.errors import DomainError
+from portal.notifications import bp, service
+from portal.urls import is_local_path
+
+
+@bp.get("/notifications")
+@login_required
+def index() -> str:
+    return render_template(
+        "notifications/index.html",
+        notifications=service.list_notifications(current_user.id, limit=100),
+        unread=service.count_unread(current_user),
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/notifications/<int:notification_id>/open")
+@login_required
+def open_one(notification_id: int) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        notification = service.do_open(current_user, notification_id)
+    except DomainError:
+        abort(404)
+    target = notification.url if is_local_path(notification.url) else ""
+    return redirect(target or url_for("notifications.index"))
+
+
+@bp.post("/notifications/read")
+@login_required
+def read_all() -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    service.do_mark_all_read(current_user)
+    flash(_("Everything is marked as read."), "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.get("/api/notifications/unread")
+@login_required
+def api_unread() -> Response:
+    return jsonify({"ok": True, "count": service.count_unread(current_user)})
+
+
+@bp.app_context_processor
+def unread_helper() -> dict[str, object]:
+    def unread_notifications() -> int:
+        return service.count_unread(current_user) if current_user.is_authenticated else 0
+
+    return {"unread_notifications": unread_notifications}

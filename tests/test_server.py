@@ -1,0 +1,30 @@
+"""`python app.py` stops gracefully on SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+
+import requests
+
+from portal.extensions import db
+from portal.factory import create_app
+from tests.live import live_server
+
+
+def test_sigterm_finishes_cleanly(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    with live_server(uri, tmp_path) as server:
+        health = requests.get(f"{server.url}/healthz", timeout=5).json()
+        assert health["checks"]["database"] == "ok"
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            code = server.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            code = None
+        assert code == 0, server.log()
+        assert "stopping: finishing in-flight requests" in server.log()
