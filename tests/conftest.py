@@ -59,9 +59,12 @@ def test_database(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     """A fresh app on its own database (an SQLite file, or a PostgreSQL schema), scheduler
-    off, with its tables created."""
+    off, uploads in its own folder, with its tables created."""
     with test_database(tmp_path) as uri:
-        application = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": uri})
+        uploads = str(tmp_path / "uploads")
+        application = create_app(
+            {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, "PORTAL_UPLOAD_DIR": uploads}
+        )
         application.test_client_class = IsolatedClient
         with application.app_context():
             _db.create_all()

@@ -22,8 +22,7 @@ def jpeg() -> bytes:
 
 
 @pytest.fixture
-def world(app, tmp_path):
-    app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
+def world(app):
     building = make_building()
     staff = make_staff(Role.COORDINATOR, [building])
     occurrence = make_activity(staff, building, capacity=5).occurrences[0]

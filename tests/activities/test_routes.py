@@ -126,7 +126,6 @@ def test_an_activity_can_have_a_photo(app, client, login, tmp_path):
 
     from PIL import Image
 
-    app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
     building = make_building()
     coordinator = make_staff(Role.COORDINATOR, [building])
     login(coordinator)

@@ -36,12 +36,6 @@ def token(client, path: str) -> str:
     return match.group(1)
 
 
-@pytest.fixture(autouse=True)
-def uploads(app, tmp_path):
-    """Uploaded files go to the test's own folder."""
-    app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
-
-
 @pytest.fixture
 def building(app):
     return make_building()

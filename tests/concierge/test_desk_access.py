@@ -30,11 +30,6 @@ def jpeg() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture(autouse=True)
-def uploads(app, tmp_path):
-    app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
-
-
 @dataclass
 class World:
     alice: Person

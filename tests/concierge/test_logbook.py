@@ -33,12 +33,6 @@ def code(call, *args, **kwargs) -> str:
     return error.value.code
 
 
-@pytest.fixture(autouse=True)
-def uploads(app, tmp_path):
-    """Uploaded files go to the test's own folder."""
-    app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
-
-
 @pytest.fixture
 def building(app):
     return make_building()

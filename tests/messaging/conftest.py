@@ -24,8 +24,7 @@ class World:
 
 
 @pytest.fixture
-def world(app, tmp_path) -> World:
-    app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
+def world(app) -> World:
     org = make_organisation()
     building, other = make_building(org), make_building(org)
     return World(
