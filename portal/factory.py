@@ -95,6 +95,7 @@ def _register_domains(app: Flask) -> None:
     from messaging import bp as messaging_bp
     from portal import cli, scheduler
     from portal.admin import bp as admin_bp
+    from portal.audit import models as _audit_models  # noqa: F401  (the audit table)
     from portal.auth import bp as auth_bp
     from portal.home import bp as home_bp
     from portal.notifications import bp as notifications_bp

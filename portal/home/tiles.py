@@ -50,3 +50,36 @@ def tiles_for(person: Person) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+# Home panels ----------------------------------------------------------------------------
+# Below the tiles, each domain may show a panel: "today" items, a check-in button, a pinned
+# announcement. A panel's context function returns None when it has nothing to show.
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    template: str  # rendered with the context the function returns
+    context: Callable[[Person], dict[str, Any] | None]
+    order: int = 50
+    roles: frozenset[Role] = ALL_ROLES
+
+
+_panels: dict[str, Panel] = {}
+
+
+def register_panel(panel: Panel) -> None:
+    _panels[panel.key] = panel
+
+
+def panels_for(person: Person) -> list[dict[str, Any]]:
+    """The panels a person sees on their home screen, in order, each with its context."""
+    result = []
+    for panel in sorted(_panels.values(), key=lambda p: (p.order, p.key)):
+        if person.role not in panel.roles:
+            continue
+        context = panel.context(person)
+        if context is not None:
+            result.append({"panel": panel, "context": context})
+    return result
