@@ -12,6 +12,12 @@ run: install assets translations migrate demo
 
 test: install-test assets translations chromium lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$${DATABASE_URL_TEST:-}" ]; then \
+	  echo "The same suite on PostgreSQL (DATABASE_URL_TEST), browser tests aside:"; \
+	  BV_TEST_DATABASE=postgresql $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS); \
+	else \
+	  echo "DATABASE_URL_TEST is not set: the suite did not run again on PostgreSQL."; \
+	fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import StatementError
 
+from portal.extensions import db as _db
+from portal.factory import create_app
 from portal.people.models import Person
 from tests.factories import make_resident
 
@@ -32,3 +36,53 @@ def test_naive_datetimes_are_refused(app, db):
 def test_created_at_is_set_in_utc(app):
     resident = make_resident()
     assert resident.created_at.tzinfo == UTC
+
+
+def _write_from_threads(app, writers: int, writes: int) -> list[str]:
+    """Each thread reads a counter and writes it back + 1, many times, in write transactions."""
+    from portal.db import begin_write
+
+    with app.app_context():
+        person_id = make_resident().id
+        _db.session.commit()
+        _db.session.remove()
+    barrier = threading.Barrier(writers)
+    errors: list[str] = []
+
+    def run() -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                for _ in range(writes):
+                    begin_write(_db.session)
+                    person = _db.session.get(Person, person_id, populate_existing=True)
+                    person.pin_failures += 1
+                    _db.session.commit()
+            except Exception as error:
+                errors.append(repr(error))
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        errors.append(f"count={_db.session.get(Person, person_id).pin_failures}")
+        _db.session.remove()
+    return errors
+
+
+def test_concurrent_writers_on_sqlite_wait_instead_of_failing(tmp_path):
+    """WAL, a busy timeout and BEGIN IMMEDIATE: no "database is locked", no lost update,
+    with one connection per thread as separate processes (web workers, scheduler) have."""
+    uri = f"sqlite:///{tmp_path / 'writers.sqlite3'}"
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": uri,
+                      "SQLITE_SERIALIZE": False})  # fmt: skip
+    with app.app_context():
+        _db.create_all()
+        mode = _db.session.execute(text("PRAGMA journal_mode")).scalar()
+        _db.session.remove()
+    assert mode == "wal"
+    assert _write_from_threads(app, writers=8, writes=25) == ["count=200"]
