@@ -44,6 +44,9 @@ class BaseConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_ENABLED = True
+    # Redis away: count in this process's memory meanwhile rather than refuse everyone.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     AUTH_STAFF_LOGIN_LIMIT = "10 per 15 minutes"
     AUTH_PIN_LOGIN_LIMIT = "30 per 15 minutes"
     AUTH_PIN_MAX_FAILURES = 5

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+# The database cannot be reached (restarting, failing over, connections exhausted).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 class DomainError(Exception):
@@ -32,7 +40,9 @@ ERROR_MESSAGES = {
     413: _l("The file is too large."),
     429: _l("Too many attempts. Please wait a few minutes, then try again."),
     500: _l("Something went wrong on our side. Nothing you did is lost; please try again."),
+    503: _l("Bon Voisin is briefly unavailable. Please try again in a moment."),
 }
+UNAVAILABLE_MESSAGE = ERROR_MESSAGES[503]
 
 
 def render_error(status: int, message: str | None = None) -> tuple[str, int]:
@@ -67,6 +77,22 @@ def register_error_handlers(app: Flask) -> None:
             }
             return app.json.response(body), status  # type: ignore[return-value]
         return render_error(status)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error: Exception) -> tuple[str, int] | Response:
+        from portal.extensions import db
+
+        log.warning("database unavailable: %s", type(error).__name__)
+        db.session.rollback()
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            body = {"ok": False, "error": "unavailable", "message": str(UNAVAILABLE_MESSAGE)}
+            return app.json.response(body), 503  # type: ignore[return-value]
+        try:
+            return render_error(503)
+        except DATABASE_UNAVAILABLE:  # the page itself needed the database (who is logged in)
+            db.session.rollback()
+            return str(UNAVAILABLE_MESSAGE), 503
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> tuple[str, int]:

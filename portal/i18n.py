@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.db import utcnow
+from portal.errors import DATABASE_UNAVAILABLE
 
 LOCALE_NAMES = {"fr": "Français", "en": "English"}
 ROLE_LABELS = {
@@ -35,8 +38,9 @@ def select_locale() -> str:
     locales = supported_locales()
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in locales:
-        return current_user.locale
+    own = _logged_in_setting("locale")
+    if own in locales:
+        return own
     chosen = session.get(SESSION_LOCALE_KEY)
     if chosen in locales:
         return chosen
@@ -45,9 +49,21 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user.time_zone
-    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    own = _logged_in_setting("time_zone") if has_request_context() else None
+    return own or current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def _logged_in_setting(name: str) -> Any:
+    """A setting of the logged-in person; None when nobody is, or the database is away
+    (an error page must still speak the device's language)."""
+    try:
+        if current_user and current_user.is_authenticated:
+            return getattr(current_user, name)
+    except DATABASE_UNAVAILABLE:
+        from portal.extensions import db
+
+        db.session.rollback()
+    return None
 
 
 def init_app(app: Flask, babel: Babel) -> None:

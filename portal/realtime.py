@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import socketio as python_socketio
 from flask import Flask
 from flask_socketio import SocketIO
 from sqlalchemy import event
@@ -16,6 +18,8 @@ log = logging.getLogger(__name__)
 
 PENDING_KEY = "bv_pending_events"
 SESSION_ENDED_EVENT = "portal.session_ended"
+RESYNC_EVENT = "portal.resync"
+QUEUE_CHANNEL = "flask-socketio"
 
 _socketio: SocketIO | None = None
 
@@ -111,6 +115,34 @@ def disconnect_room(room: str) -> None:
         server.disconnect(sid, namespace="/")
 
 
+class CatchUpRedisManager(python_socketio.RedisManager):  # type: ignore[misc]
+    """Redis between processes; after losing Redis, this process's clients catch up.
+
+    While Redis is away, events published by any process are lost. Once this process's
+    subscription is back, it tells its own sockets (without Redis) to ask for what they
+    missed, as they do after reconnecting. Retries back off up to RETRY_MAX seconds.
+    """
+
+    RETRY_MAX = 8.0
+
+    def _redis_listen_with_retries(self) -> Iterator[Any]:
+        delay, lost = 0.5, False
+        while True:
+            try:
+                self._redis_connect()
+                self.pubsub.subscribe(self.channel)
+                if lost:
+                    log.warning("Redis is back: this process's clients catch up")
+                    self.server.emit(RESYNC_EVENT, {}, namespace="/", ignore_queue=True)
+                delay, lost = 0.5, False
+                yield from self.pubsub.listen()
+            except Exception as exc:  # redis raises its own and socket errors alike
+                log.error("Redis subscription lost (%s); retrying in %.1f s", exc, delay)
+                lost = True
+                time.sleep(delay)
+                delay = min(delay * 2, self.RETRY_MAX)
+
+
 def init_app(app: Flask, socketio: SocketIO) -> None:
     """Bind Socket.IO with an explicit async mode and the Redis queue when configured."""
     global _socketio
@@ -119,10 +151,14 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
         "cors_allowed_origins": app.config["SOCKETIO_CORS_ORIGINS"],
         "manage_session": True,
         "max_http_buffer_size": app.config["SOCKETIO_MAX_PAYLOAD"],
-        "message_queue": app.config.get("REDIS_URL"),
     }
     # The extension object keeps its options between init_app() calls (one per app).
     socketio.server_options.pop("client_manager", None)
+    socketio.server_options.pop("message_queue", None)
+    if app.config.get("REDIS_URL"):
+        options["client_manager"] = CatchUpRedisManager(
+            app.config["REDIS_URL"], channel=QUEUE_CHANNEL
+        )
     socketio.init_app(app, **options)
     _socketio = socketio
     if not event.contains(Session, "after_commit", _after_commit):

@@ -187,7 +187,7 @@
 
   // Sending --------------------------------------------------------------------------------
 
-  const RETRYABLE = new Set(["rate_limited", "server_error", "unauthenticated"]);
+  const RETRYABLE = new Set(["rate_limited", "server_error", "unauthenticated", "unavailable"]);
 
   function deliver(item) {
     if (!socket || !socket.connected) {
@@ -196,7 +196,14 @@
     }
     socket.timeout(10000).emit("send_message", item, (error, ack) => {
       if (error) {
-        return; // no answer: it stays in the outbox and is sent again on reconnect
+        // No answer: it stays in the outbox, sent again now and on reconnect (the server
+        // keeps one message per client id, so a retry never doubles it).
+        window.setTimeout(() => {
+          if (loadOutbox().some((waiting) => waiting.client_id === item.client_id)) {
+            deliver(item);
+          }
+        }, 5000);
+        return;
       }
       if (ack && ack.ok) {
         removeFromOutbox(item.client_id);

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 
 from portal import ratelimits
 from portal.auth import forget_loaded_person
-from portal.errors import DomainError
+from portal.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_MESSAGE, DomainError
 from portal.extensions import db
 from portal.people.models import Role
 
@@ -50,21 +50,36 @@ def socket_handler(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict
 
     @functools.wraps(handler)
     def wrapped(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        forget_loaded_person()
-        if not current_user.is_authenticated:
-            return ack_error("unauthenticated", _("Your session has ended. Please log in again."))
-        limit = current_app.config["SOCKETIO_EVENT_LIMIT"]
-        if not ratelimits.hit(limit, "socket.event", current_user.id):
-            return ack_error("rate_limited", _("Too many requests. Please wait a few seconds."))
         try:
-            result = handler(*args, **kwargs)
-        except DomainError as error:
+            return _run_checked(handler, *args, **kwargs)
+        except DATABASE_UNAVAILABLE as error:
+            # The client keeps what it sent (the tablet's outbox) and tries again.
             db.session.rollback()
-            return ack_error(error.code, error.message)
-        except Exception:
-            db.session.rollback()
-            log.exception("socket event %s failed", handler.__name__)
-            return ack_error("server_error", _("Something went wrong. Please try again."))
-        return {"ok": True, **(result or {})}
+            log.warning("socket event %s: database unavailable: %s", handler.__name__,
+                        type(error).__name__)  # fmt: skip
+            return ack_error("unavailable", str(UNAVAILABLE_MESSAGE))
 
     return wrapped
+
+
+def _run_checked(
+    handler: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any
+) -> dict[str, Any]:
+    forget_loaded_person()
+    if not current_user.is_authenticated:
+        return ack_error("unauthenticated", _("Your session has ended. Please log in again."))
+    limit = current_app.config["SOCKETIO_EVENT_LIMIT"]
+    if not ratelimits.hit(limit, "socket.event", current_user.id):
+        return ack_error("rate_limited", _("Too many requests. Please wait a few seconds."))
+    try:
+        result = handler(*args, **kwargs)
+    except DomainError as error:
+        db.session.rollback()
+        return ack_error(error.code, error.message)
+    except DATABASE_UNAVAILABLE:
+        raise
+    except Exception:
+        db.session.rollback()
+        log.exception("socket event %s failed", getattr(handler, "__name__", "?"))
+        return ack_error("server_error", _("Something went wrong. Please try again."))
+    return {"ok": True, **(result or {})}

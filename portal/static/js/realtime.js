@@ -29,6 +29,11 @@
   }
 
   socket.on("portal.session_ended", endSession);
+  // The server lost events for a while (its Redis restarted): every feature asks for what
+  // it missed, exactly as after a reconnect.
+  socket.on("portal.resync", () => {
+    socket.listeners("connect").forEach((listener) => listener());
+  });
   socket.on("disconnect", (reason) => {
     // The server ends a socket only when the session has ended.
     if (reason === "io server disconnect") {
