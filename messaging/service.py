@@ -468,8 +468,37 @@ def list_messages(
     return list(reversed(list(db.session.scalars(stmt))))
 
 
+# Events of messages committed a moment apart by different processes can arrive in either
+# order; if the earlier one was lost (a worker died, Redis restarted), the client's last id
+# is already past it. Catching up therefore also returns the messages created in the few
+# seconds before that id; clients skip the ids they already show.
+CATCH_UP_OVERLAP = timedelta(seconds=5)
+
+
+def catch_up_floor(conversation_id: int, last_id: int) -> int:
+    """The id to catch up after: the client's last id, moved back over CATCH_UP_OVERLAP."""
+    if last_id <= 0:
+        return 0
+    last_created = db.session.scalar(
+        select(Message.created_at).where(
+            Message.id == last_id, Message.conversation_id == conversation_id
+        )
+    )
+    if last_created is None:
+        return last_id
+    earliest = db.session.scalar(
+        select(func.min(Message.id)).where(
+            Message.conversation_id == conversation_id,
+            Message.id < last_id,
+            Message.created_at >= last_created - CATCH_UP_OVERLAP,
+        )
+    )
+    return earliest - 1 if earliest is not None else last_id
+
+
 def catch_up(person: Person, after: dict[Any, Any]) -> dict[int, list[dict[str, Any]]]:
-    """Everything after the last id the client has, per conversation it names."""
+    """Everything after the last id the client has (and a few seconds before it, see
+    CATCH_UP_OVERLAP), per conversation it names."""
     result: dict[int, list[dict[str, Any]]] = {}
     for raw_id, raw_last in list(after.items())[:200]:
         try:
@@ -480,8 +509,9 @@ def catch_up(person: Person, after: dict[Any, Any]) -> dict[int, list[dict[str, 
             conversation = access_conversation(person, conversation_id)
         except DomainError:
             continue
-        messages = list_messages(person, conversation, after_id=last_id, limit=500)
-        result[conversation_id] = [message_payload(m) for m in messages]
+        floor = catch_up_floor(conversation_id, last_id)
+        messages = list_messages(person, conversation, after_id=floor, limit=500)
+        result[conversation_id] = [message_payload(m) for m in messages if m.id != last_id]
     return result
 
 

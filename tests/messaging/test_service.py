@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from PIL import Image
@@ -196,6 +197,19 @@ def test_catch_up_returns_only_what_came_after(world):
     result = service.catch_up(world.bob, {str(conv.id): first.id, str(other.id): 0, "x": "y"})
     assert [m["body"] for m in result[conv.id]] == ["2", "3"]
     assert other.id not in result  # Bob is not in Carol and Alice's conversation
+
+
+def test_catch_up_also_returns_a_moment_before_the_last_id(world, db):
+    """A later message's event arrived but an earlier one's was lost: it still comes back."""
+    conv = service.get_or_create_direct(world.alice, world.bob.id)
+    old, _lost, seen = (
+        service.do_send_message(world.alice, conv.id, client_id=cid(), body=body).message
+        for body in ("old", "lost", "seen")
+    )
+    old.created_at = seen.created_at - timedelta(minutes=1)
+    db.session.commit()
+    result = service.catch_up(world.bob, {str(conv.id): seen.id})
+    assert [m["body"] for m in result[conv.id]] == ["lost"]
 
 
 def test_history_pages_of_fifty(world, app):
