@@ -10,9 +10,10 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, union, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from messaging import uploads
 from messaging.models import (
@@ -28,7 +29,7 @@ from messaging.models import (
     Report,
 )
 from portal import ratelimits, realtime
-from portal.db import utcnow
+from portal.db import begin_write, utcnow
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.people import service as people
@@ -113,9 +114,11 @@ def check_can_post(person: Person, conversation: Conversation) -> None:
         raise DomainError(_("You cannot write to this person."), "blocked")
 
 
-def access_conversation(person: Person, conversation_id: int) -> Conversation:
+def access_conversation(
+    person: Person, conversation_id: int, *, lock: bool = False
+) -> Conversation:
     """Load a conversation the person may read, or raise not_found (404 on pages)."""
-    conversation = db.session.get(Conversation, conversation_id)
+    conversation = db.session.get(Conversation, conversation_id, with_for_update=lock or None)
     if conversation is None or not may_read(person, conversation):
         raise DomainError(_("This conversation does not exist."), "not_found")
     return conversation
@@ -389,7 +392,10 @@ def do_send_message(
     existing = find_sent(person, client_id)
     if existing is not None:
         return SendResult(existing, created=False, payload=message_payload(existing))
-    conversation = access_conversation(person, conversation_id)
+    # One send at a time per conversation: its messages commit, and so are announced, in
+    # the order of their ids.
+    begin_write(db.session)
+    conversation = access_conversation(person, conversation_id, lock=True)
     check_can_post(person, conversation)
     try:
         message_kind = MessageKind(kind)
@@ -525,61 +531,71 @@ class ConversationSummary:
 
 
 def _readable_conversation_ids(person: Person) -> list[int]:
-    ids = set(
-        db.session.scalars(
-            select(Membership.conversation_id)
-            .join(Conversation, Conversation.id == Membership.conversation_id)
-            .where(
-                Membership.person_id == person.id,
-                Membership.left_at.is_(None),
-                Conversation.kind.in_([ConversationKind.DIRECT, ConversationKind.GROUP]),
-            )
-        )
-    )
-    if person.is_resident:
-        desk = select(Conversation.id).where(Conversation.desk_resident_id == person.id)
-        ids.update(db.session.scalars(desk))
+    """One query: the person's one-to-one and group conversations, their own desk, their
+    buildings' announcements (and desks, for desk staff), less the groups they left."""
     buildings = people.building_ids_for(person)
-    shared = select(Conversation.id).where(
-        Conversation.building_id.in_(buildings),
-        Conversation.kind == ConversationKind.ANNOUNCEMENTS,
-    )
-    ids.update(db.session.scalars(shared))
+    parts = [
+        select(Membership.conversation_id.label("id"))
+        .join(Conversation, Conversation.id == Membership.conversation_id)
+        .where(
+            Membership.person_id == person.id,
+            Membership.left_at.is_(None),
+            Conversation.kind.in_([ConversationKind.DIRECT, ConversationKind.GROUP]),
+        ),
+        select(Conversation.id).where(
+            Conversation.building_id.in_(buildings),
+            Conversation.kind == ConversationKind.ANNOUNCEMENTS,
+        ),
+    ]
+    if person.is_resident:
+        parts.append(select(Conversation.id).where(Conversation.desk_resident_id == person.id))
     if person.role in DESK_ROLES:
-        desks = select(Conversation.id).where(
-            Conversation.building_id.in_(buildings), Conversation.kind == ConversationKind.DESK
-        )
-        ids.update(db.session.scalars(desks))
-    ids.difference_update(
-        db.session.scalars(
-            select(Membership.conversation_id).where(
-                Membership.person_id == person.id, Membership.left_at.is_not(None)
+        parts.append(
+            select(Conversation.id).where(
+                Conversation.building_id.in_(buildings), Conversation.kind == ConversationKind.DESK
             )
         )
+    left = select(Membership.conversation_id).where(
+        Membership.person_id == person.id, Membership.left_at.is_not(None)
     )
-    return sorted(ids)
+    readable = union(*parts).subquery()
+    stmt = select(readable.c.id).where(readable.c.id.not_in(left))
+    return sorted(set(db.session.scalars(stmt)))
 
 
 def unread_counts(person: Person, conversation_ids: Sequence[int]) -> dict[int, int]:
     """Messages from others after the person's read pointer, per conversation (one query)."""
     if not conversation_ids:
         return {}
-    read = (
-        select(Membership.conversation_id, Membership.last_read_message_id)
-        .where(Membership.person_id == person.id)
-        .subquery()
+    from_others = and_(
+        Message.hidden_at.is_(None),
+        or_(Message.sender_id.is_(None), Message.sender_id != person.id),
     )
-    stmt = (
-        select(Message.conversation_id, func.count(Message.id))
-        .outerjoin(read, read.c.conversation_id == Message.conversation_id)
-        .where(
-            Message.conversation_id.in_(conversation_ids),
-            Message.hidden_at.is_(None),
-            or_(Message.sender_id.is_(None), Message.sender_id != person.id),
-            Message.id > func.coalesce(read.c.last_read_message_id, 0),
+    # Driven by the read pointers, so only the messages after each pointer are visited
+    # (an index range per conversation), not every message of every conversation.
+    after_pointer = (
+        select(Message.conversation_id, Message.id)
+        .join(
+            Membership,
+            and_(
+                Membership.conversation_id == Message.conversation_id,
+                Message.id > Membership.last_read_message_id,
+            ),
         )
-        .group_by(Message.conversation_id)
+        .where(
+            Membership.person_id == person.id,
+            Membership.conversation_id.in_(conversation_ids),
+            from_others,
+        )
     )
+    pointers = select(Membership.conversation_id).where(Membership.person_id == person.id)
+    without_pointer = select(Message.conversation_id, Message.id).where(
+        Message.conversation_id.in_(conversation_ids),
+        Message.conversation_id.not_in(pointers),
+        from_others,
+    )
+    unread = union_all(after_pointer, without_pointer).subquery()
+    stmt = select(unread.c.conversation_id, func.count()).group_by(unread.c.conversation_id)
     return {cid: count for cid, count in db.session.execute(stmt)}
 
 
@@ -606,14 +622,21 @@ def conversation_title(
     return partner.full_name if partner else _("Former resident")
 
 
+def conversation_titles(person: Person, conversations: Iterable[Conversation]) -> dict[int, str]:
+    """Titles of several conversations, their one-to-one partners read in one query."""
+    unique = {c.id: c for c in conversations}
+    partner_ids = {cid: direct_partner_id(c, person.id) for cid, c in unique.items()}
+    wanted = {i for i in partner_ids.values() if i}
+    partners = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(wanted)))}
+    return {
+        cid: conversation_title(person, c, partners.get(partner_ids[cid] or 0))
+        for cid, c in unique.items()
+    }
+
+
 def list_conversations(person: Person) -> list[ConversationSummary]:
     """The person's conversations, latest message first, with unread counts."""
     ids = _readable_conversation_ids(person)
-    if person.is_resident:
-        # Every resident has the desk and the announcements, even before a first message.
-        ids = sorted({*ids, get_or_create_desk(person).id})
-        if person.building_id is not None:
-            ids = sorted({*ids, get_or_create_announcements(person.building_id).id})
     conversations = list(
         db.session.scalars(
             select(Conversation)
@@ -621,6 +644,9 @@ def list_conversations(person: Person) -> list[ConversationSummary]:
             .options(selectinload(Conversation.desk_resident))
         )
     )
+    if person.is_resident:
+        # Every resident has the desk and the announcements, even before a first message.
+        conversations += _missing_own_channels(person, conversations)
     # Staff see desk conversations only once a resident wrote.
     conversations = [
         c
@@ -628,20 +654,16 @@ def list_conversations(person: Person) -> list[ConversationSummary]:
         if c.last_message_id or c.kind != ConversationKind.DESK or c.desk_resident_id == person.id
     ]
     last_ids = [c.last_message_id for c in conversations if c.last_message_id]
-    last = {
-        m.id: m
-        for m in db.session.scalars(
-            select(Message).where(Message.id.in_(last_ids)).options(selectinload(Message.sender))
-        )
-    }
+    last = {m.id: m for m in db.session.scalars(select(Message).where(Message.id.in_(last_ids)))}
     unread = unread_counts(person, [c.id for c in conversations])
     partner_ids = {c.id: direct_partner_id(c, person.id) for c in conversations}
+    # Partners and the last messages' senders in one query: mostly the same people.
+    wanted = {i for i in partner_ids.values() if i} | {m.sender_id for m in last.values()}
     partners = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Person).where(Person.id.in_([i for i in partner_ids.values() if i]))
-        )
+        p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(wanted - {None})))
     }
+    for message in last.values():
+        set_committed_value(message, "sender", partners.get(message.sender_id or 0))
     summaries = []
     for conversation in conversations:
         partner = partners.get(partner_ids[conversation.id] or 0)
@@ -657,6 +679,18 @@ def list_conversations(person: Person) -> list[ConversationSummary]:
     epoch = datetime.min.replace(tzinfo=utcnow().tzinfo)
     summaries.sort(key=lambda s: s.conversation.last_message_at or epoch, reverse=True)
     return summaries
+
+
+def _missing_own_channels(person: Person, loaded: list[Conversation]) -> list[Conversation]:
+    """The resident's desk and building announcements when not among `loaded` (created on
+    first use)."""
+    missing = []
+    if not any(c.desk_resident_id == person.id for c in loaded):
+        missing.append(get_or_create_desk(person))
+    has_news = any(c.kind == ConversationKind.ANNOUNCEMENTS for c in loaded)
+    if person.building_id is not None and not has_news:
+        missing.append(get_or_create_announcements(person.building_id))
+    return missing
 
 
 def summary_payload(summary: ConversationSummary) -> dict[str, Any]:
