@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 export FLASK_APP := app
+# Two test processes (pytest-xdist): the suite fits the time CI gives it on two cores.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test install install-test assets translations migrate demo lint format chromium clean
 

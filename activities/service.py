@@ -10,6 +10,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from activities.models import Activity, Occurrence, Recurrence, Signup, SignupStatus
 from portal import realtime
@@ -316,6 +317,7 @@ def list_upcoming(person: Person, start: datetime, end: datetime) -> list[Occurr
     stmt = (
         select(Occurrence)
         .join(Activity, Occurrence.activity_id == Activity.id)
+        .options(contains_eager(Occurrence.activity))
         .where(
             Activity.building_id.in_(buildings),
             Activity.cancelled_at.is_(None),

@@ -29,12 +29,14 @@ from pathlib import Path
 from typing import Any
 
 import socketio
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.live import answers, free_port  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from common import prepare_database  # noqa: E402
 
 SECRET = "bench-secret-key"
 
@@ -77,25 +79,6 @@ class Tally:
 
 
 # Seeding --------------------------------------------------------------------------------
-
-
-def prepare_database(url: str | None) -> tuple[str, Any]:
-    """A fresh SQLite file, or a fresh schema in the given PostgreSQL database."""
-    if not url:
-        folder = tempfile.mkdtemp(prefix="bv-bench-")
-        return f"sqlite:///{folder}/bench.sqlite3", None
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-
-    def drop() -> None:
-        with engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
-
-    return f"{url}{separator}options=-csearch_path%3D{schema}", drop
 
 
 def seed(uri: str, clients: int, group_size: int) -> Seed:

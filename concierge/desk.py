@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from concierge import parcels, tickets, visits
@@ -20,6 +21,7 @@ from portal.extensions import db
 from portal.people import service as people
 from portal.people.models import Building, Dwelling, Person, Role
 from portal.urls import path_for
+from portal.wellbeing import service as wellbeing
 
 DESK_STAFF_ROLES = frozenset({Role.CONCIERGE, Role.COORDINATOR, Role.MANAGER})
 DEFAULT_ZONE = "Europe/Paris"
@@ -101,7 +103,7 @@ def list_dwellings(staff: Person, building_id: int, query: str = "") -> list[Dwe
             ),
         )
         stmt = stmt.where(or_(func.lower(Dwelling.number).like(pattern), Dwelling.id.in_(by_name)))
-    stmt = stmt.order_by(Dwelling.floor, Dwelling.number)
+    stmt = stmt.order_by(Dwelling.floor, Dwelling.number).options(selectinload(Dwelling.residents))
     return list(db.session.scalars(stmt))
 
 
@@ -150,6 +152,7 @@ def deadline(start: datetime, hours: float, building_id: int) -> datetime:
 
 # The queue ------------------------------------------------------------------------------
 
+RANK_HELP_CALL = -1  # a resident pressed "I need help"
 RANK_OVERDUE, RANK_URGENT, RANK_HIGH, RANK_NORMAL, RANK_LOW = 0, 1, 2, 3, 4
 PRIORITY_RANK = {
     Priority.URGENT: RANK_URGENT,
@@ -178,11 +181,17 @@ def list_queue(staff: Person, building: Building, now: datetime) -> list[QueueIt
     """Open tickets, help requests needing attention, parcels waiting and today's visits,
     the most urgent and the oldest first."""
     check_building_staff(staff, building.id)
+    # One query for every dwelling the queue names, instead of one per line.
+    homes = {
+        d.id: d
+        for d in db.session.scalars(select(Dwelling).where(Dwelling.building_id == building.id))
+    }
     items = [
-        *_ticket_items(building, now),
+        *_help_call_items(staff, building),
+        *_ticket_items(building, now, homes),
         *_help_items(staff, building),
-        *_parcel_items(building),
-        *_visit_items(building, now),
+        *_parcel_items(building, homes),
+        *_visit_items(building, now, homes),
     ]
     return sorted(items, key=lambda item: (item.rank, item.since))
 
@@ -201,11 +210,11 @@ def _dwelling_label(dwelling: Dwelling | None) -> str:
     return _("Flat %(number)s", number=dwelling.number)
 
 
-def _ticket_items(building: Building, now: datetime) -> list[QueueItem]:
+def _ticket_items(building: Building, now: datetime, homes: dict[int, Dwelling]) -> list[QueueItem]:
     items = []
     for ticket in tickets.list_open(building.id):
         overdue = tickets.is_overdue(ticket, now)
-        dwelling = db.session.get(Dwelling, ticket.dwelling_id) if ticket.dwelling_id else None
+        dwelling = homes.get(ticket.dwelling_id) if ticket.dwelling_id else None
         items.append(
             QueueItem(
                 kind="ticket",
@@ -236,14 +245,19 @@ def _help_items(staff: Person, building: Building) -> list[QueueItem]:
     if helping is None or not hasattr(helping, "list_needing_attention"):
         return []
     items = []
-    for request in helping.list_needing_attention(staff):
-        if request.building_id != building.id:
-            continue
+    requests = [r for r in helping.list_needing_attention(staff) if r.building_id == building.id]
+    requesters = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Person).where(Person.id.in_({r.requester_id for r in requests}))
+        )
+    }
+    for request in requests:
         try:
             url = path_for("concierge.help_request", request_id=request.id)
         except BuildError:
             url = ""
-        requester = db.session.get(Person, request.requester_id) if request.requester_id else None
+        requester = requesters.get(request.requester_id)
         urgency = getattr(request.urgency, "value", str(request.urgency))
         items.append(
             QueueItem(
@@ -259,10 +273,30 @@ def _help_items(staff: Person, building: Building) -> list[QueueItem]:
     return items
 
 
-def _parcel_items(building: Building) -> list[QueueItem]:
+def _help_call_items(staff: Person, building: Building) -> list[QueueItem]:
+    """Residents who pressed "I need help": above everything else."""
+    items = []
+    for call in wellbeing.list_help_calls(staff, building.id):
+        seen = call.status == "seen"
+        state = _("Someone is on the way") if seen else _("Nobody has answered yet")
+        items.append(
+            QueueItem(
+                kind="helpcall",
+                icon="🆘",
+                title=_("Call for help: %(name)s", name=call.person.full_name),
+                detail=f"{_dwelling_label(call.dwelling)} · {state}",
+                url=path_for("wellbeing.staff_page", building=building.id),
+                rank=RANK_HELP_CALL,
+                since=call.since,
+            )
+        )
+    return items
+
+
+def _parcel_items(building: Building, homes: dict[int, Dwelling]) -> list[QueueItem]:
     items = []
     for parcel in parcels.list_waiting([building.id]):
-        dwelling = db.session.get(Dwelling, parcel.dwelling_id)
+        dwelling = homes.get(parcel.dwelling_id)
         items.append(
             QueueItem(
                 kind="parcel",
@@ -279,10 +313,10 @@ def _parcel_items(building: Building) -> list[QueueItem]:
     return items
 
 
-def _visit_items(building: Building, now: datetime) -> list[QueueItem]:
+def _visit_items(building: Building, now: datetime, homes: dict[int, Dwelling]) -> list[QueueItem]:
     items = []
     for visit in visits.list_for_day(building.id, now, building_zone(building.id)):
-        dwelling = db.session.get(Dwelling, visit.dwelling_id)
+        dwelling = homes.get(visit.dwelling_id)
         items.append(
             QueueItem(
                 kind="visit",

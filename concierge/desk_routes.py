@@ -111,6 +111,8 @@ def new_ticket() -> Page:
         form.resident.choices = _resident_choices(current_user)
         if request.method == "GET" and request.args.get("resident", "").isdigit():
             form.resident.data = request.args["resident"]
+    if request.method == "GET" and request.args.get("category") in tickets.CATEGORIES:
+        form.category.data = request.args["category"]  # "Report a problem" suggests a repair
     if form.validate_on_submit():
         resident_id = int(form.resident.data) if isinstance(form, StaffTicketForm) else None
         try:
@@ -139,8 +141,9 @@ def _ticket_page(ticket: Ticket, status: int = 200, **forms: Any) -> tuple[str, 
     assignee_form = forms.get("assignee_form") or AssigneeForm(
         assignee=str(ticket.assignee_id or "")
     )
+    assignable = tickets.list_assignable(ticket.building_id) if staff else []
     assignee_form.assignee.choices = [SelectChoice("", _("Nobody yet"))] + [
-        SelectChoice(str(p.id), p.full_name) for p in tickets.list_assignable(ticket.building_id)
+        SelectChoice(str(p.id), p.full_name) for p in assignable
     ]
     acknowledge_by, resolve_by = tickets.targets(ticket) if staff else (None, None)
     html = render_template(

@@ -24,6 +24,7 @@ from concierge.help_models import (
 )
 from messaging import service as messaging
 from portal import realtime
+from portal.audit import service as audit
 from portal.db import begin_write, utcnow
 from portal.errors import DomainError
 from portal.extensions import db
@@ -130,6 +131,9 @@ def get_details(person: Person, request: HelpRequest, channel: str) -> str | Non
     if is_health(request) and request.details is not None:
         db.session.add(HealthAccessLog(request_id=request.id, viewer_id=person.id,
                                        channel=channel[:20], viewed_at=utcnow()))  # fmt: skip
+        requester = people.get_person(request.requester_id)
+        audit.record("health.details_read", actor=person, subject=requester,
+                     object_type="help_request", object_id=request.id)  # fmt: skip
         db.session.commit()
     return request.details
 

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from concierge import desk, tickets
 from concierge.models import LogbookDocument, LogbookEntry, LogbookKind, Ticket
@@ -47,7 +48,7 @@ def kind_label(kind: LogbookKind) -> str:
 def entry_title(entry: LogbookEntry) -> str:
     """A ticket's entry is titled in the reader's language; others as the staff wrote them."""
     if entry.kind == LogbookKind.TICKET and entry.ticket_id is not None:
-        ticket = db.session.get(Ticket, entry.ticket_id)
+        ticket = entry.ticket
         if ticket is not None:
             category = tickets.category_label(ticket.category)
             return _("Report resolved: %(category)s", category=category)
@@ -172,6 +173,7 @@ def list_entries(person: Person, dwelling_id: int) -> tuple[Dwelling, list[Logbo
         select(LogbookEntry)
         .where(LogbookEntry.dwelling_id == dwelling.id)
         .order_by(LogbookEntry.happened_on.desc(), LogbookEntry.id.desc())
+        .options(selectinload(LogbookEntry.documents), joinedload(LogbookEntry.ticket))
     )
     return dwelling, list(db.session.scalars(stmt))
 

@@ -171,6 +171,8 @@ class LogbookEntry(TimestampMixin, Base):
     documents: Mapped[list[LogbookDocument]] = relationship(
         back_populates="entry", order_by="LogbookDocument.id", cascade="all, delete-orphan"
     )
+    # Read-only: lets a logbook page load its entries' tickets in one query.
+    ticket: Mapped[Ticket | None] = relationship(viewonly=True)
 
 
 class LogbookDocument(TimestampMixin, Base):

@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from concierge import desk, logbook
 from concierge.models import (
@@ -485,8 +486,14 @@ def list_assignable(building_id: int) -> list[Person]:
             Person.active.is_(True),
         )
         .order_by(Person.first_name, Person.last_name)
+        .options(selectinload(Person.staff_buildings))
     )
-    return [p for p in db.session.scalars(stmt) if desk.is_building_staff(p, building_id)]
+    # Managers cover every building of their organisation, which this one is part of.
+    return [
+        p
+        for p in db.session.scalars(stmt)
+        if p.role == Role.MANAGER or desk.is_building_staff(p, building_id)
+    ]
 
 
 def targets(ticket: Ticket) -> tuple[datetime, datetime]:

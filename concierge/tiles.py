@@ -1,11 +1,38 @@
-"""The "Help between neighbours" tile on every home screen."""
+"""The "Help between neighbours" tile on every home screen, and the help I promised today."""
 
 from __future__ import annotations
 
+from flask import url_for
+from flask_babel import format_time
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from concierge import helping
-from portal.home.tiles import Tile, register_tile
+from concierge.help_models import HelpStatus
+from portal.home.tiles import Tile, TodayItem, register_tile, register_today, today_bounds
+from portal.people.models import Person
+
+
+def today_items(person: Person) -> list[TodayItem]:
+    """The help requests the person took that are due by the end of today."""
+    _start, end = today_bounds(person)
+    items = []
+    for request in helping.list_helping(person):
+        if request.status != HelpStatus.TAKEN or request.helper_id != person.id:
+            continue
+        if request.window_start.replace(tzinfo=None) >= end.replace(tzinfo=None):
+            continue
+        items.append(
+            TodayItem(
+                icon=helping.kind_icon(request.kind),
+                text=_("I help: %(kind)s", kind=helping.kind_label(request.kind)),
+                url=url_for("concierge.help_request", request_id=request.id),
+                time=format_time(request.window_start, "short"),
+                sort_key=request.window_start.isoformat(),
+            )
+        )
+    return items
+
 
 register_tile(
     Tile(
@@ -19,3 +46,4 @@ register_tile(
         badge_events=(helping.EVENT_CHANGED,),
     )
 )
+register_today("help", today_items)

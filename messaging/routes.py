@@ -55,11 +55,11 @@ def _conversation_context(conversation: Any, form: MessageForm | None = None) ->
     messages = service.list_messages(current_user, conversation)
     partner_id = service.direct_partner_id(conversation, current_user.id)
     partner = people.get_person(partner_id) if partner_id else None
-    can_post, reason = True, ""
+    can_post, reason, code = True, "", ""
     try:
         service.check_can_post(current_user, conversation)
     except DomainError as error:
-        can_post, reason = False, error.message
+        can_post, reason, code = False, error.message, error.code
     form = form or MessageForm(client_id=str(uuid.uuid4()))
     return {
         "conversation": conversation,
@@ -70,7 +70,10 @@ def _conversation_context(conversation: Any, form: MessageForm | None = None) ->
         "read_states": service.read_states(conversation),
         "partner": partner,
         "presence": service.presence_of(partner) if partner else None,
-        "blocked": bool(partner and service.has_blocked(current_user, partner.id)),
+        # Only a block in either direction stops posting: otherwise nobody blocked anyone.
+        "blocked": bool(
+            partner and code == "blocked" and service.has_blocked(current_user, partner.id)
+        ),
         "can_post": can_post,
         "cannot_post_reason": reason,
         "form": form,
@@ -213,8 +216,7 @@ def report(message_id: int) -> Response | tuple[Response, int]:
 def search_page() -> str:
     query = request.args.get("q", "")
     results = service.search(current_user, query)
-    titles = {m.conversation_id: service.conversation_title(current_user, m.conversation)
-              for m in results}  # fmt: skip
+    titles = service.conversation_titles(current_user, (m.conversation for m in results))
     return render_template("messaging/search.html", query=query, results=results, titles=titles)
 
 

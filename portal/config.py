@@ -21,6 +21,10 @@ class BaseConfig:
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{PROJECT_ROOT / 'var' / 'bonvoisin.sqlite3'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # PostgreSQL connections per worker process (see factory._size_server_pool).
+    DB_POOL_SIZE = 10
+    DB_MAX_OVERFLOW = 20
+    DB_POOL_TIMEOUT = 10.0
     REDIS_URL: str | None = None
     SQLITE_SERIALIZE = True  # see factory._prepare_sqlite
 
@@ -39,7 +43,7 @@ class BaseConfig:
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
-    PORTAL_LOCALES = ("fr", "en")
+    PORTAL_LOCALES = ("fr", "en", "ar")
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
@@ -82,6 +86,7 @@ class BaseConfig:
 
     SCHEDULER_ENABLED = True
     SCHEDULER_HEARTBEAT_SECONDS = 30
+    AUDIT_RETENTION_DAYS = 365  # audit entries older than this are purged daily
 
     LOG_JSON = False  # JSON lines (production) or readable text
     LOG_REQUESTS = True
@@ -146,6 +151,9 @@ ENV_KEYS: dict[str, tuple[str, Any]] = {
     "BV_UPLOAD_DIR": ("PORTAL_UPLOAD_DIR", str),
     "BV_LOG_JSON": ("LOG_JSON", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "BV_STOP_TIMEOUT": ("SERVER_STOP_TIMEOUT", float),
+    "BV_DB_POOL_SIZE": ("DB_POOL_SIZE", int),
+    "BV_DB_MAX_OVERFLOW": ("DB_MAX_OVERFLOW", int),
+    "BV_AUDIT_RETENTION_DAYS": ("AUDIT_RETENTION_DAYS", int),
     "BV_SECURE_COOKIES": (
         "SESSION_COOKIE_SECURE",
         lambda v: v.lower() in {"1", "true", "yes", "on"},

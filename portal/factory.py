@@ -32,6 +32,19 @@ def _configure(app: Flask, overrides: Mapping[str, Any]) -> None:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     config_module.check_config(app.config)
     _prepare_sqlite(app)
+    _size_server_pool(app)
+
+
+def _size_server_pool(app: Flask) -> None:
+    """PostgreSQL: each worker keeps DB_POOL_SIZE connections, DB_MAX_OVERFLOW more at peaks."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        "pool_size": app.config["DB_POOL_SIZE"],
+        "max_overflow": app.config["DB_MAX_OVERFLOW"],
+        "pool_timeout": app.config["DB_POOL_TIMEOUT"],
+    }
 
 
 def _prepare_sqlite(app: Flask) -> None:
@@ -95,22 +108,35 @@ def _register_domains(app: Flask) -> None:
     from messaging import bp as messaging_bp
     from portal import cli, scheduler
     from portal.admin import bp as admin_bp
+    from portal.announcements import bp as announcements_bp
+    from portal.audit import bp as audit_bp
     from portal.audit import models as _audit_models  # noqa: F401  (the audit table)
     from portal.auth import bp as auth_bp
+    from portal.datarights import bp as datarights_bp
+    from portal.figures import bp as figures_bp
     from portal.home import bp as home_bp
     from portal.notifications import bp as notifications_bp
     from portal.people import bp as people_bp
+    from portal.wellbeing import bp as wellbeing_bp
 
-    domains = (messaging_bp, activities_bp, concierge_bp)
+    domains = (messaging_bp, activities_bp, concierge_bp, wellbeing_bp)
     for blueprint in (auth_bp, home_bp, people_bp, admin_bp, notifications_bp, *domains):
         app.register_blueprint(blueprint)
+    app.register_blueprint(announcements_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(datarights_bp)
+    app.register_blueprint(figures_bp)
     from activities import jobs as activities_jobs
     from concierge import jobs as concierge_jobs
+    from portal.audit import jobs as audit_jobs
+    from portal.wellbeing import jobs as wellbeing_jobs
 
     registrars = [
         scheduler.register_jobs,
         activities_jobs.register_jobs,
         concierge_jobs.register_jobs,
+        audit_jobs.register_jobs,
+        wellbeing_jobs.register_jobs,
     ]
     scheduler.init_app(app, job_registrars=registrars)
     cli.init_app(app)

@@ -12,7 +12,8 @@ from flask_login import current_user
 from portal.db import utcnow
 from portal.errors import DATABASE_UNAVAILABLE
 
-LOCALE_NAMES = {"fr": "Français", "en": "English"}
+LOCALE_NAMES = {"fr": "Français", "en": "English", "ar": "العربية"}
+RTL_LOCALES = frozenset({"ar", "he", "fa", "ur"})
 ROLE_LABELS = {
     "resident": _l("Resident"),
     "coordinator": _l("Intergenerational coordinator"),
@@ -48,6 +49,17 @@ def select_locale() -> str:
     return best or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def text_direction(locale: object | None = None) -> str:
+    """ "rtl" for languages written from right to left, else "ltr" (for <html dir>)."""
+    code = str(locale if locale is not None else get_locale())
+    return "rtl" if code.split("_")[0] in RTL_LOCALES else "ltr"
+
+
+def locale_names() -> dict[str, str]:
+    """The languages this portal offers, each named in its own language."""
+    return {code: LOCALE_NAMES.get(code, code) for code in supported_locales()}
+
+
 def select_timezone() -> str:
     own = _logged_in_setting("time_zone") if has_request_context() else None
     return own or current_app.config["BABEL_DEFAULT_TIMEZONE"]
@@ -70,7 +82,8 @@ def init_app(app: Flask, babel: Babel) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals.update(
         get_locale=get_locale,
-        locale_names=LOCALE_NAMES,
+        locale_names=locale_names,
+        text_direction=text_direction,
         format_date=format_date,
         format_datetime=format_datetime,
         format_decimal=format_decimal,

@@ -1,11 +1,13 @@
-"""The French and English catalogues are complete for every string in the sources."""
+"""The French, English and Arabic catalogues are complete for every string in the sources."""
 
 from __future__ import annotations
 
+import gettext
 import re
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from babel.messages.pofile import read_po
 
 from portal.cli import TRANSLATIONS, extract_messages
@@ -31,7 +33,7 @@ def strings(message) -> list[str]:
     return list(message.string) if isinstance(message.string, tuple) else [message.string]
 
 
-@pytest.mark.parametrize("locale", ["fr", "en"])
+@pytest.mark.parametrize("locale", ["fr", "en", "ar"])
 def test_every_source_string_is_translated_and_not_fuzzy(template, locale):
     catalogue = load(locale)
     missing, fuzzy = [], []
@@ -47,7 +49,7 @@ def test_every_source_string_is_translated_and_not_fuzzy(template, locale):
     assert not fuzzy, f"{locale}: fuzzy: {fuzzy}"
 
 
-@pytest.mark.parametrize("locale", ["fr", "en"])
+@pytest.mark.parametrize("locale", ["fr", "en", "ar"])
 def test_placeholders_survive_translation(locale):
     for message in load(locale):
         if not message.id:
@@ -72,3 +74,20 @@ def test_browser_language_is_used_before_login(client):
     english = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
     assert '<html lang="fr"' in french.get_data(as_text=True)
     assert '<html lang="en"' in english.get_data(as_text=True)
+
+
+CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
+
+
+def test_arabic_plural_forms_are_in_cldr_order():
+    """Each number picks the msgstr slot of its CLDR category (translators write in that order)."""
+    rule = load("ar").plural_forms.split("plural=")[1].rstrip(";")
+    slot_of = gettext.c2py(rule)
+    arabic = Locale("ar")
+    for n in range(0, 1100):
+        assert CLDR_ORDER[slot_of(n)] == arabic.plural_form(n), n
+
+
+def test_arabic_pages_are_right_to_left(client):
+    page = client.get("/login", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl"' in page

@@ -21,9 +21,11 @@ def test_scheduler_collects_every_registered_job(app):
     built = scheduler.build_scheduler(app, blocking=False)
     assert sorted(job.id for job in built.get_jobs()) == [
         "activities.reminders",
+        "audit.purge",
         "concierge.help",
         "concierge.parcel_reminders",
         "portal.heartbeat",
+        "wellbeing.missed_checkins",
     ]
 
 

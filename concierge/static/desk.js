@@ -53,7 +53,8 @@
     const refreshQueue = debounce(() => refresh(queue), 300);
 
     socket.onAny((name, data) => {
-      if (typeof name !== "string" || !name.startsWith("concierge.")) {
+      const watched = name === "wellbeing.calls_changed" || name.startsWith("concierge.");
+      if (typeof name !== "string" || !watched) {
         return;
       }
       const payload = data || {};

@@ -2,6 +2,13 @@
 
 from flask import Blueprint
 
-bp = Blueprint("admin", __name__, url_prefix="/staff", template_folder="templates")
+bp = Blueprint(
+    "admin",
+    __name__,
+    url_prefix="/staff",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/admin-static",
+)
 
-from portal.admin import routes  # noqa: E402, F401
+from portal.admin import onboarding_routes, people_routes, routes  # noqa: E402, F401

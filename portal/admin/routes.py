@@ -10,6 +10,8 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as WResponse
 
 from portal.admin import bp
+from portal.admin.onboarding_routes import residents_extras
+from portal.audit import service as audit
 from portal.auth import service as auth
 from portal.auth.decorators import staff_required
 from portal.auth.forms import ConfirmForm, SetPinForm
@@ -23,7 +25,10 @@ from portal.people.models import Person
 def residents(building_id: int) -> str:
     building = people.access_building(current_user, building_id)
     return render_template(
-        "admin/residents.html", building=building, residents=people.list_residents(building)
+        "admin/residents.html",
+        building=building,
+        residents=people.list_residents(building),
+        **residents_extras(building),
     )
 
 
@@ -55,6 +60,7 @@ def issue_card(person_id: int) -> str | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_resident(person, error=_("The form had expired. Please try again."))
     token = auth.do_issue_card(person, current_user)
+    audit.do_record("card.issued", actor=current_user, subject=person)
     url = url_for("auth.card", token=token, _external=True)
     qr_svg = segno.make(url, error="m").svg_inline(scale=6, dark="#000", light="#fff")
     return render_template("admin/card_print.html", person=person, url=url, qr_svg=Markup(qr_svg))
@@ -71,6 +77,7 @@ def revoke_card(person_id: int) -> WResponse | tuple[str, int]:
         auth.do_revoke_card(person, current_user)
     except DomainError as exc:
         return _render_resident(person, error=exc.message)
+    audit.do_record("card.revoked", actor=current_user, subject=person)
     flash(
         _("The card is cancelled. %(name)s is logged out everywhere.", name=person.full_name),
         "success",
@@ -89,5 +96,6 @@ def set_pin(person_id: int) -> WResponse | tuple[str, int]:
         auth.do_set_pin(person, form.pin.data or "", form.confirm.data or "", set_by=current_user)
     except DomainError as exc:
         return _render_resident(person, pin_form=form, error=exc.message)
+    audit.do_record("pin.reset", actor=current_user, subject=person)
     flash(_("The new code is saved."), "success")
     return redirect(url_for("admin.resident", person_id=person.id))

@@ -14,6 +14,7 @@ from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal import realtime
 from portal.auth.models import LoginCard
@@ -75,7 +76,9 @@ def load_session_person(session_id: str) -> Person | None:
     person_id, _, version = session_id.partition(":")
     if not person_id.isdigit() or not version.isdigit():
         return None
-    person = db.session.get(Person, int(person_id))
+    # The buildings come with the person: nearly every page asks which ones they see.
+    eager = [joinedload(Person.building), joinedload(Person.staff_buildings)]
+    person = db.session.get(Person, int(person_id), options=eager)
     if person is None or not person.active or person.session_version != int(version):
         return None
     return person

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
-from portal.home import routes  # noqa: E402, F401
+from portal.home import panels, routes  # noqa: E402, F401

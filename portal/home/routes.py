@@ -7,6 +7,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -23,7 +24,7 @@ from portal.auth.forms import SetPinForm
 from portal.errors import DomainError
 from portal.home import bp
 from portal.home.forms import LanguageForm, SettingsForm
-from portal.home.tiles import tiles_for
+from portal.home.tiles import get_tile, panels_for, resident_tiles_for, tiles_for
 from portal.i18n import SESSION_LOCALE_KEY
 from portal.people import service as people
 from portal.people.models import Role
@@ -35,8 +36,36 @@ def index() -> str | WResponse:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     if current_user.role == Role.RESIDENT:
-        return render_template("home/resident.html", tiles=tiles_for(current_user))
+        return resident_home()
     return staff_home()
+
+
+def need_help_url() -> str:
+    """The "I need help" page when it exists, else the help and concierge page."""
+    if "wellbeing.need_help" in current_app.view_functions:
+        return url_for("wellbeing.need_help")
+    return url_for("home.help_page")
+
+
+def resident_home() -> str:
+    """Five big tiles and the help button; below them the panels, unless simplified."""
+    simplified = current_user.simplified_mode
+    return render_template(
+        "home/resident.html",
+        tiles=resident_tiles_for(current_user),
+        panels=[] if simplified else panels_for(current_user),
+        need_help_url=need_help_url(),
+    )
+
+
+@bp.get("/api/home/tiles/<key>/badge")
+@login_required
+def tile_badge(key: str) -> Response:
+    """A tile's live badge count, for tiles that have no endpoint of their own."""
+    tile = get_tile(key)
+    if tile is None or tile.badge is None or current_user.role not in tile.roles:
+        abort(404)
+    return jsonify({"ok": True, "count": tile.badge(current_user)})
 
 
 def staff_home() -> str:
@@ -69,6 +98,8 @@ def settings() -> str | tuple[str, int] | WResponse:
         form.locale.data = current_user.locale or _current_locale()
         form.text_size.data = str(current_user.text_size)
         form.high_contrast.data = current_user.high_contrast
+        form.simplified_mode.data = current_user.simplified_mode
+        form.read_aloud.data = current_user.read_aloud
         form.show_presence.data = current_user.show_presence
     error: str | None = None
     if form.validate_on_submit():
@@ -79,6 +110,8 @@ def settings() -> str | tuple[str, int] | WResponse:
                 text_size=int(form.text_size.data or 100),
                 high_contrast=bool(form.high_contrast.data),
                 show_presence=bool(form.show_presence.data),
+                simplified_mode=bool(form.simplified_mode.data),
+                read_aloud=bool(form.read_aloud.data),
             )
         except DomainError as exc:
             error = exc.message
@@ -132,7 +165,9 @@ def change_pin() -> str | tuple[str, int] | WResponse:
     return render_template("home/pin.html", form=form, error=error), status
 
 
-VENDOR_FILES = frozenset({"socket.io-client/dist/socket.io.min.js"})
+VENDOR_FILES = frozenset(
+    {"socket.io-client/dist/socket.io.min.js", "chart.js/dist/chart.umd.min.js"}
+)
 
 
 @bp.get("/vendor/<path:filename>")

@@ -129,6 +129,16 @@ class Person(TimestampMixin, Base):
     # Presence: "online now" / "seen today at 14:05", unless the person hides it.
     show_presence: Mapped[bool] = mapped_column(default=True)
     last_seen_at: Mapped[datetime | None]
+    # Accessibility: only the home tiles and the help button; a "Read aloud" button.
+    simplified_mode: Mapped[bool] = mapped_column(default=False)
+    read_aloud: Mapped[bool] = mapped_column(default=False)
+
+    # Profile, shown in the neighbours directory only when the person chooses to appear.
+    display_name: Mapped[str] = mapped_column(String(60), default="")
+    languages: Mapped[str] = mapped_column(String(200), default="")
+    interests: Mapped[str] = mapped_column(String(300), default="")
+    can_help_with: Mapped[str] = mapped_column(String(300), default="")
+    in_directory: Mapped[bool] = mapped_column(default=False)
 
     # Authentication state (see portal.auth.service).
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
@@ -175,6 +185,11 @@ class Person(TimestampMixin, Base):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def shown_name(self) -> str:
+        """The first name the person chose to show to neighbours."""
+        return self.display_name or self.first_name
 
     @property
     def initials(self) -> str:

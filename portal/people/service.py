@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.db import utcnow
 from portal.errors import DomainError, PermissionDenied
@@ -23,6 +24,7 @@ from portal.people.models import (
     TextSize,
     staff_buildings,
 )
+from portal.uploads import store_image
 
 # Dark tones: white initials on each of them keep a contrast ratio above 4.5:1.
 AVATAR_COLOURS = (
@@ -43,6 +45,10 @@ def avatar_colour_for(first_name: str, last_name: str) -> str:
     """A stable colour for a person's generated avatar."""
     digest = hashlib.sha256(f"{first_name} {last_name}".encode()).digest()
     return AVATAR_COLOURS[digest[0] % len(AVATAR_COLOURS)]
+
+
+PROFILE_LIMITS = {"display_name": 60, "languages": 200, "interests": 300, "can_help_with": 300}
+PROFILE_PHOTO_MAX_BYTES = 10_000_000
 
 
 # Reading -------------------------------------------------------------------------------
@@ -100,6 +106,7 @@ def list_residents(building: Building) -> list[Person]:
     stmt = (
         select(Person)
         .outerjoin(Dwelling, Person.dwelling_id == Dwelling.id)
+        .options(contains_eager(Person.dwelling))
         .where(Person.building_id == building.id, Person.role == Role.RESIDENT)
         .order_by(Person.active.desc(), Dwelling.floor, Dwelling.number, Person.first_name)
     )
@@ -122,15 +129,28 @@ def list_pin_residents(building_id: int) -> list[Person]:
     return list(db.session.scalars(stmt))
 
 
-def list_directory(building_id: int) -> list[Person]:
-    """Active people of a building, staff first, then residents by first name."""
+def list_directory(building_id: int, *, listed_only: bool = False) -> list[Person]:
+    """Active people of a building, staff first, then residents by first name.
+
+    With listed_only, only the residents who chose to appear in the neighbours directory.
+    """
     stmt = (
         select(Person)
+        .options(selectinload(Person.dwelling))
         .where(Person.building_id == building_id, Person.active.is_(True))
         .order_by(Person.role != Role.RESIDENT, Person.first_name, Person.last_name)
     )
+    if listed_only:
+        stmt = stmt.where(Person.role == Role.RESIDENT, Person.in_directory.is_(True))
     people = list(db.session.scalars(stmt))
     return sorted(people, key=lambda p: (p.role == Role.RESIDENT, p.first_name, p.last_name))
+
+
+def list_neighbours(viewer: Person) -> list[Person]:
+    """The neighbours directory a resident sees: listed residents of their own building."""
+    if not viewer.is_resident or viewer.building_id is None:
+        return []
+    return [p for p in list_directory(viewer.building_id, listed_only=True) if p.id != viewer.id]
 
 
 def list_staff(building_id: int, roles: Iterable[Role] = STAFF_ROLES) -> list[Person]:
@@ -280,19 +300,80 @@ def do_update_preferences(
     text_size: int,
     high_contrast: bool,
     show_presence: bool = True,
+    simplified_mode: bool | None = None,
+    read_aloud: bool | None = None,
 ) -> Person:
-    """Save a person's language, display and privacy preferences."""
+    """Save a person's language, display and privacy preferences (None keeps a setting)."""
     person.text_size = check_text_size(text_size)
     person.high_contrast = high_contrast
     person.show_presence = show_presence
-    person.locale = locale
+    if simplified_mode is not None:
+        person.simplified_mode = simplified_mode
+    if read_aloud is not None:
+        person.read_aloud = read_aloud
+    person.locale = check_locale(locale)
     db.session.commit()
     return person
 
 
+def check_locale(locale: str | None) -> str | None:
+    if locale is not None and locale not in current_app.config["PORTAL_LOCALES"]:
+        raise DomainError(str(_l("This language is not available.")))
+    return locale
+
+
+def check_profile_text(value: str | None, limit: int) -> str:
+    """A short line of the profile; too long is refused rather than cut."""
+    text = " ".join((value or "").split())
+    if len(text) > limit:
+        raise DomainError(
+            str(_l("Please write at most %(num)d characters.", num=limit)), "too_long"
+        )
+    return text
+
+
+def do_update_profile(
+    person: Person,
+    *,
+    display_name: str,
+    languages: str,
+    interests: str,
+    can_help_with: str,
+    in_directory: bool,
+    photo: bytes | None = None,
+) -> Person:
+    """Save what a resident tells the neighbours about themself, and their photo."""
+    if not person.is_resident:
+        raise PermissionDenied()
+    name = check_profile_text(display_name, PROFILE_LIMITS["display_name"])
+    values = {
+        "languages": check_profile_text(languages, PROFILE_LIMITS["languages"]),
+        "interests": check_profile_text(interests, PROFILE_LIMITS["interests"]),
+        "can_help_with": check_profile_text(can_help_with, PROFILE_LIMITS["can_help_with"]),
+    }
+    stored = store_image(photo, PROFILE_PHOTO_MAX_BYTES) if photo else None
+    person.display_name = name
+    for key, value in values.items():
+        setattr(person, key, value)
+    person.in_directory = in_directory
+    if stored is not None:
+        person.photo_path = stored.thumb_name or stored.file_name
+    db.session.commit()
+    return person
+
+
+def do_remove_photo(person: Person) -> None:
+    """Go back to the generated avatar (initials on a colour)."""
+    person.photo_path = None
+    db.session.commit()
+
+
 def do_touch_presence(person: Person) -> None:
     """Record that the person has a page open now (for "online now" / "seen at")."""
+    from portal.figures.presence import add_activity_day  # figures imports this module
+
     person.last_seen_at = utcnow()
+    add_activity_day(person, person.last_seen_at)
     db.session.commit()
 
 

@@ -10,6 +10,7 @@ from tests.browser.conftest import (
     LOCALES,
     NewPage,
     Seed,
+    arabic,
     check_accessibility,
     check_no_horizontal_scroll,
     check_targets,
@@ -19,10 +20,11 @@ from tests.browser.conftest import (
 
 PLAN = {"fr": "Mettre dans le calendrier", "en": "Put it in the calendar"}
 COMING = {"fr": "Je viens", "en": "Count me in"}
+PLAN["ar"], COMING["ar"] = arabic(PLAN["en"]), arabic(COMING["en"])
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
 def test_plan_find_and_join_an_activity(new_page: NewPage, seed: Seed, lang: str) -> None:
     title = f"Atelier tablette ({lang})"
     staff = new_page(locale=LOCALES[lang])
@@ -70,7 +72,7 @@ def test_plan_find_and_join_an_activity(new_page: NewPage, seed: Seed, lang: str
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
 def test_proposal_pages_are_accessible(new_page: NewPage, seed: Seed, lang: str) -> None:
     tablet = new_page(locale=LOCALES[lang])
     login_with_card(tablet, seed.residents["claire"], lang)
@@ -92,7 +94,7 @@ def test_proposal_pages_are_accessible(new_page: NewPage, seed: Seed, lang: str)
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
 def test_room_pages_are_accessible(new_page: NewPage, seed: Seed, lang: str) -> None:
     staff = new_page(locale=LOCALES[lang])
     login_staff(staff, seed, lang)

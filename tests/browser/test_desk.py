@@ -197,7 +197,7 @@ STAFF_PAGES = [
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
 def test_desk_pages_are_accessible(
     new_page: NewPage, seed: Seed, desk_seed: DeskSeed, lang: str
 ) -> None:

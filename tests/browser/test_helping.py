@@ -125,7 +125,7 @@ def test_pharmacy_details_refused_to_a_third_neighbour(new_page: NewPage, seed: 
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
 def test_every_help_page_passes_axe(new_page: NewPage, seed: Seed, lang: str) -> None:
     page = new_page(locale=LOCALES[lang])
     login_with_card(page, seed.residents["nadia"], lang)

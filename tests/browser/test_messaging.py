@@ -19,6 +19,7 @@ from tests.browser.conftest import (
     NewPage,
     Resident,
     Seed,
+    arabic,
     check_accessibility,
     check_no_horizontal_scroll,
     check_targets,
@@ -48,6 +49,7 @@ WORDS = {
         "open": "Open the conversation",
     },
 }
+WORDS["ar"] = {key: arabic(text) for key, text in WORDS["en"].items()}
 SEARCHED = "goûter"  # in a message of the seeded conversation
 NOT_FOUND = "Cette page n'existe pas, ou vous ne pouvez pas la voir."
 
@@ -294,7 +296,7 @@ def check_page(page: Page) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
 def test_messaging_pages_are_accessible_and_fit_a_tablet(
     new_page: NewPage, seed: Seed, lang: str
 ) -> None:

@@ -24,7 +24,7 @@ PUBLIC_PAGES = {
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
 @pytest.mark.parametrize("name", list(PUBLIC_PAGES))
 def test_public_page_is_accessible_with_large_targets(
     new_page: NewPage, seed: Seed, name: str, lang: str

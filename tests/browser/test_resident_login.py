@@ -21,7 +21,7 @@ from tests.browser.conftest import (
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
 def test_card_login_leads_to_an_accessible_home_and_logout_returns_to_login(
     new_page: NewPage, seed: Seed, lang: str
 ) -> None:

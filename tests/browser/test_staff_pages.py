@@ -20,7 +20,7 @@ from tests.browser.conftest import (
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
 def test_staff_pages_are_accessible(new_page: NewPage, seed: Seed, lang: str) -> None:
     jeanne = seed.residents["jeanne"]
     page = new_page(locale=LOCALES[lang])

@@ -360,7 +360,8 @@ def test_desk_page_partial_and_badges(client, login, concierge, resident, buildi
     login(resident)
     assert client.get("/api/concierge/my-parcels").get_json()["count"] == 1
     home = client.get("/").get_data(as_text=True)
-    assert "/tickets" in home and "/my-home" in home and 'href="/desk"' not in home
+    assert "/my-home" in home and 'href="/desk"' not in home  # the Concierge tile
+    assert "/tickets/new" in client.get("/my-home").get_data(as_text=True)
     assert "UPS" in client.get("/my-home/parcels").get_data(as_text=True)
 
 

@@ -1,0 +1,220 @@
+"""Staff pages to add residents (by hand or from a CSV file) and print login cards in bulk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from werkzeug.wrappers import Response as WResponse
+from wtforms.fields.choices import SelectChoice
+
+from portal.admin import bp, onboarding
+from portal.admin.forms import (
+    NEW_DWELLING,
+    ImportConfirmForm,
+    ImportUploadForm,
+    NewResidentForm,
+)
+from portal.auth.decorators import roles_required, staff_required
+from portal.auth.forms import ConfirmForm
+from portal.errors import DomainError
+from portal.people import service as people
+from portal.people.models import Building, Person, Role
+
+onboarding_required = roles_required(Role.COORDINATOR, Role.MANAGER)
+EXPIRED = "The form had expired. Please try again."
+
+
+def _onboarding_building(building_id: int) -> Building:
+    """A building the current coordinator or manager may add residents to; else 404."""
+    building = people.access_building(current_user, building_id)
+    try:
+        onboarding.check_may_onboard(current_user, building)
+    except DomainError:
+        abort(404)
+    return building
+
+
+def residents_extras(building: Building) -> dict[str, Any]:
+    """What the residents list needs to offer card printing and adding residents."""
+    return {
+        "card_holders": onboarding.card_holder_ids(building),
+        "cards_form": ConfirmForm(),
+        "may_onboard": current_user.role in onboarding.ONBOARDING_ROLES,
+    }
+
+
+# Adding one resident --------------------------------------------------------------------
+
+
+def _dwelling_choices(building: Building) -> list[SelectChoice]:
+    choices = [SelectChoice(NEW_DWELLING, _("A new dwelling (fill in below)"))]
+    for dwelling in building.dwellings:
+        label = _(
+            "Dwelling %(number)s, floor %(floor)d, %(kind)s",
+            number=dwelling.number,
+            floor=dwelling.floor,
+            kind=dwelling.kind.value,
+        )
+        choices.append(SelectChoice(str(dwelling.id), label))
+    return choices
+
+
+@bp.route("/buildings/<int:building_id>/residents/new", methods=["GET", "POST"])
+@onboarding_required
+def new_resident(building_id: int) -> str | tuple[str, int] | WResponse:
+    building = _onboarding_building(building_id)
+    form = NewResidentForm()
+    form.dwelling.choices = _dwelling_choices(building)
+    errors: list[str] = []
+    if request.method == "POST":
+        if form.validate_on_submit():
+            person = _create_from(form, building, errors)
+            if person is not None:
+                flash(_("%(name)s is added. You can print their login card now.",
+                        name=person.full_name), "success")  # fmt: skip
+                return redirect(url_for("admin.resident", person_id=person.id))
+        elif form.csrf_token.errors:
+            errors.append(_(EXPIRED))
+    status = 422 if request.method == "POST" else 200
+    html = render_template("admin/new_resident.html", building=building, form=form, errors=errors)
+    return html, status
+
+
+def _create_from(form: NewResidentForm, building: Building, errors: list[str]) -> Person | None:
+    chosen = form.dwelling.data or NEW_DWELLING
+    data = onboarding.NewResident(
+        first_name=form.first_name.data or "",
+        last_name=form.last_name.data or "",
+        birth_year=form.birth_year.data or "",
+        phone=form.phone.data or "",
+        language=form.language.data or "",
+        dwelling_id=None if chosen == NEW_DWELLING else int(chosen),
+        number=form.number.data or "",
+        floor=form.floor.data or "",
+        kind=form.kind.data or "",
+    )
+    try:
+        return onboarding.do_create_resident(current_user, building, data)
+    except onboarding.ImportRefused as exc:
+        errors.extend(exc.messages)
+    except DomainError as exc:
+        errors.append(exc.message)
+    return None
+
+
+# Importing a CSV file ---------------------------------------------------------------------
+
+
+@bp.get("/buildings/<int:building_id>/import")
+@onboarding_required
+def import_start(building_id: int) -> str:
+    building = _onboarding_building(building_id)
+    return render_template("admin/import_upload.html", building=building,
+                           form=ImportUploadForm(), errors=[],
+                           max_lines=onboarding.MAX_LINES)  # fmt: skip
+
+
+def _upload_refused(building: Building, errors: list[str]) -> tuple[str, int]:
+    html = render_template("admin/import_upload.html", building=building,
+                           form=ImportUploadForm(), errors=errors,
+                           max_lines=onboarding.MAX_LINES)  # fmt: skip
+    return html, 422
+
+
+@bp.post("/buildings/<int:building_id>/import")
+@onboarding_required
+def import_preview(building_id: int) -> tuple[str, int]:
+    building = _onboarding_building(building_id)
+    form = ImportUploadForm()
+    if not form.validate_on_submit():
+        return _upload_refused(building, [_(EXPIRED)])
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _upload_refused(building, [_("Please choose a CSV file.")])
+    try:
+        text = onboarding.decode_upload(upload.read(onboarding.MAX_FILE_BYTES + 1))
+    except onboarding.ImportRefused as exc:
+        return _upload_refused(building, exc.messages)
+    return _render_preview(building, text)
+
+
+def _render_preview(
+    building: Building, text: str, errors: list[str] | None = None
+) -> tuple[str, int]:
+    preview = onboarding.preview_import(building, text)
+    confirm = ImportConfirmForm(
+        formdata=None,
+        content=text,
+        signature=onboarding.sign_content(current_user, building, text),
+    )
+    html = render_template("admin/import_preview.html", building=building, preview=preview,
+                           confirm_form=confirm, errors=errors or [])  # fmt: skip
+    return html, 200 if preview.ok and not errors else 422
+
+
+@bp.post("/buildings/<int:building_id>/import/confirm")
+@onboarding_required
+def import_confirm(building_id: int) -> tuple[str, int]:
+    building = _onboarding_building(building_id)
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        return _upload_refused(building, [_(EXPIRED)])
+    try:
+        text = onboarding.check_signed(
+            current_user, building, form.content.data or "", form.signature.data or ""
+        )
+    except onboarding.ImportRefused as exc:
+        return _upload_refused(building, exc.messages)
+    try:
+        created = onboarding.do_import(current_user, building, text)
+    except onboarding.ImportRefused as exc:
+        # Something changed since the preview: show the file again with what is wrong now.
+        return _render_preview(building, text, exc.messages)
+    html = render_template("admin/import_done.html", building=building, created=created,
+                           cards_form=ConfirmForm())  # fmt: skip
+    return html, 200
+
+
+# Login cards in bulk ----------------------------------------------------------------------
+
+
+@bp.post("/buildings/<int:building_id>/cards")
+@staff_required
+def print_cards(building_id: int) -> str | tuple[str, int]:
+    building = people.access_building(current_user, building_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _residents_refused(building, _(EXPIRED))
+    try:
+        chosen = onboarding.list_card_targets(current_user, building, _chosen_ids())
+        tokens = onboarding.do_issue_cards(current_user, building, chosen)
+    except DomainError as exc:
+        return _residents_refused(building, exc.message)
+    cards = [_card(person, token) for person, token in zip(chosen, tokens, strict=True)]
+    return render_template("admin/cards_print.html", building=building, cards=cards)
+
+
+def _chosen_ids() -> list[int] | None:
+    """The residents ticked, or None for "everyone without a card"."""
+    if request.form.get("scope") == "without_card":
+        return None
+    ids = request.form.getlist("person_id")
+    return [int(i) for i in ids if i.isdigit()] if all(i.isdigit() for i in ids) else [-1]
+
+
+def _card(person: Person, token: str) -> dict[str, Any]:
+    url = url_for("auth.card", token=token, _external=True)
+    qr_svg = segno.make(url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
+    return {"person": person, "url": url, "qr_svg": Markup(qr_svg)}
+
+
+def _residents_refused(building: Building, error: str) -> tuple[str, int]:
+    html = render_template("admin/residents.html", building=building,
+                           residents=people.list_residents(building), error=error,
+                           **residents_extras(building))  # fmt: skip
+    return html, 422

@@ -1,0 +1,180 @@
+"""Managing people: roles, closing and reopening accounts, moving households."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from portal import realtime
+from portal.audit import service as audit
+from portal.auth import service as auth
+from portal.db import begin_write
+from portal.errors import DomainError, PermissionDenied
+from portal.extensions import db
+from portal.people import service as people
+from portal.people.models import STAFF_ROLES, Building, Dwelling, Person, Role, staff_buildings
+
+# Who a coordinator may close or reopen; managers act on everyone of their organisation.
+COORDINATOR_MANAGES = frozenset({Role.RESIDENT, Role.CONCIERGE})
+
+
+# Access and reading -----------------------------------------------------------------------
+
+
+def access_managed_person(viewer: Person, person_id: int) -> Person:
+    """A person of the viewer's buildings and organisation, for staff only; else 404."""
+    if not viewer.is_staff:
+        abort(404)
+    person = people.access_person(viewer, person_id)
+    if person.organisation_id != viewer.organisation_id:
+        abort(404)
+    return person
+
+
+def list_staff_of(building: Building) -> list[Person]:
+    """Staff who work in or cover a building, closed accounts included."""
+    covers = select(staff_buildings.c.person_id).where(staff_buildings.c.building_id == building.id)
+    stmt = (
+        select(Person)
+        .where(
+            Person.role.in_(list(STAFF_ROLES)),
+            Person.organisation_id == building.organisation_id,
+            or_(Person.building_id == building.id, Person.id.in_(covers)),
+        )
+        .order_by(Person.active.desc(), Person.last_name, Person.first_name)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def list_move_targets(viewer: Person, person: Person) -> list[Dwelling]:
+    """Dwellings the viewer may move this resident to: same building, or the organisation's
+    buildings for a manager."""
+    if viewer.role == Role.MANAGER:
+        ids = people.building_ids_for(viewer)
+    else:
+        ids = {person.building_id} if person.building_id is not None else set()
+    stmt = (
+        select(Dwelling)
+        .join(Building, Building.id == Dwelling.building_id)
+        .where(Dwelling.building_id.in_(ids))
+        .order_by(Building.name, Dwelling.floor, Dwelling.number)
+    )
+    return [d for d in db.session.scalars(stmt) if d.id != person.dwelling_id]
+
+
+def may_change_role(viewer: Person, person: Person) -> bool:
+    return viewer.role == Role.MANAGER and viewer.id != person.id
+
+
+def may_close(viewer: Person, person: Person) -> bool:
+    if viewer.id == person.id or not viewer.is_staff:
+        return False
+    return viewer.role == Role.MANAGER or (
+        viewer.role == Role.COORDINATOR and person.role in COORDINATOR_MANAGES
+    )
+
+
+# Checks ---------------------------------------------------------------------------------
+
+
+def check_same_organisation(viewer: Person, person: Person) -> None:
+    if person.organisation_id != viewer.organisation_id:
+        raise PermissionDenied()
+    people.check_staff_may_manage(viewer, person)
+
+
+def check_role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise DomainError(str(_l("Please choose one of the roles shown.")), "bad_role") from None
+
+
+# Writing --------------------------------------------------------------------------------
+
+
+def do_change_role(viewer: Person, person: Person, role: Role) -> None:
+    """Give a person another role (managers only); their sessions end so it applies at once."""
+    check_same_organisation(viewer, person)
+    if not may_change_role(viewer, person):
+        raise PermissionDenied(str(_l("Only a manager may change roles, and not their own.")))
+    if role == person.role:
+        raise DomainError(str(_l("This person already has this role.")), "same_role")
+    if role == Role.RESIDENT and person.dwelling_id is None:
+        raise DomainError(
+            str(_l("A resident needs a dwelling: move this person into one first.")), "no_dwelling"
+        )
+    begin_write(db.session)
+    before = person.role
+    person.role = role
+    if role == Role.RESIDENT:
+        person.staff_buildings = []
+    elif not person.staff_buildings and person.building is not None:
+        person.staff_buildings = [person.building]
+    audit.record("person.role_changed", actor=viewer, subject=person,
+                 detail={"from": before.value, "to": role.value})  # fmt: skip
+    auth.do_end_sessions(person)
+
+
+def do_deactivate(viewer: Person, person: Person) -> None:
+    """Close an account: every session and open socket of the person ends at once."""
+    check_same_organisation(viewer, person)
+    if not may_close(viewer, person):
+        raise PermissionDenied()
+    if not person.active:
+        raise DomainError(str(_l("This account is already closed.")), "already_closed")
+    begin_write(db.session)
+    person.active = False
+    audit.record("person.deactivated", actor=viewer, subject=person)
+    auth.do_end_sessions(person)
+
+
+def do_reactivate(viewer: Person, person: Person) -> None:
+    """Open a closed account again; the person logs in as before (card, code or password)."""
+    check_same_organisation(viewer, person)
+    if not may_close(viewer, person):
+        raise PermissionDenied()
+    if person.active:
+        raise DomainError(str(_l("This account is already open.")), "already_open")
+    begin_write(db.session)
+    person.active = True
+    audit.record("person.reactivated", actor=viewer, subject=person)
+    db.session.commit()
+
+
+def do_move(viewer: Person, person: Person, dwelling_id: int, *, household: bool) -> list[Person]:
+    """Move a resident, or everyone of their dwelling, to another dwelling.
+
+    Coordinators move within the building; managers across their organisation's buildings.
+    """
+    check_same_organisation(viewer, person)
+    if viewer.role not in (Role.COORDINATOR, Role.MANAGER):
+        raise PermissionDenied()
+    if person.role != Role.RESIDENT or person.dwelling_id is None:
+        raise DomainError(str(_l("Only a resident with a dwelling can be moved.")), "not_resident")
+    target = db.session.get(Dwelling, dwelling_id)
+    if target is None or target.id not in {d.id for d in list_move_targets(viewer, person)}:
+        raise DomainError(str(_l("Please choose one of the dwellings shown.")), "bad_dwelling")
+    begin_write(db.session)
+    movers = _household_of(person) if household else [person]
+    old_building_id = person.building_id
+    for mover in movers:
+        audit.record("person.moved", actor=viewer, subject=mover,
+                     detail={"from_dwelling": mover.dwelling_id, "to_dwelling": target.id,
+                             "to_building": target.building_id})  # fmt: skip
+        mover.dwelling_id = target.id
+        mover.building_id = target.building_id
+    db.session.commit()
+    if target.building_id != old_building_id:
+        # Their sockets reconnect and join the rooms of the new building.
+        for mover in movers:
+            realtime.disconnect_room(realtime.user_room(mover.id))
+    return movers
+
+
+def _household_of(person: Person) -> list[Person]:
+    stmt = select(Person).where(
+        Person.dwelling_id == person.dwelling_id, Person.role == Role.RESIDENT
+    )
+    return list(db.session.scalars(stmt))

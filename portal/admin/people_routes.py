@@ -1,0 +1,152 @@
+"""Staff pages to manage people: role, closing or reopening an account, moving a household."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response as WResponse
+from wtforms.fields.choices import SelectChoice
+
+from portal.admin import bp, people_admin
+from portal.admin.forms import MoveForm, RoleForm
+from portal.auth.decorators import staff_required
+from portal.auth.forms import ConfirmForm
+from portal.errors import DomainError
+from portal.people import service as people
+from portal.people.models import Person, Role
+
+EXPIRED = "The form had expired. Please try again."
+
+
+def role_label(role: Role) -> str:
+    labels = {
+        Role.RESIDENT: _("Resident"),
+        Role.COORDINATOR: _("Coordinator"),
+        Role.CONCIERGE: _("Concierge"),
+        Role.MANAGER: _("Manager"),
+    }
+    return labels[role]
+
+
+def _role_form(person: Person) -> RoleForm:
+    form = RoleForm()
+    form.role.choices = [SelectChoice(r.value, role_label(r)) for r in Role if r != person.role]
+    return form
+
+
+def _move_form(person: Person) -> MoveForm:
+    form = MoveForm()
+    form.dwelling.choices = [
+        SelectChoice(str(d.id), _("%(building)s · dwelling %(number)s, floor %(floor)d",
+                                  building=d.building.name, number=d.number, floor=d.floor))
+        for d in people_admin.list_move_targets(current_user, person)
+    ]  # fmt: skip
+    return form
+
+
+def _render_person(
+    person: Person,
+    error: str | None = None,
+    role_form: RoleForm | None = None,
+    move_form: MoveForm | None = None,
+) -> tuple[str, int]:
+    html = render_template(
+        "admin/person_manage.html",
+        person=person,
+        role_name=role_label(person.role),
+        may_change_role=people_admin.may_change_role(current_user, person),
+        may_close=people_admin.may_close(current_user, person),
+        may_move=person.is_resident and current_user.role in (Role.COORDINATOR, Role.MANAGER),
+        role_form=role_form or _role_form(person),
+        move_form=move_form or _move_form(person),
+        confirm_form=ConfirmForm(),
+        error=error,
+    )
+    return html, 422 if error else 200
+
+
+@bp.get("/buildings/<int:building_id>/staff")
+@staff_required
+def staff_list(building_id: int) -> str:
+    building = people.access_building(current_user, building_id)
+    return render_template("admin/staff.html", building=building,
+                           staff=people_admin.list_staff_of(building),
+                           role_label=role_label)  # fmt: skip
+
+
+@bp.get("/people/<int:person_id>")
+@staff_required
+def manage_person(person_id: int) -> tuple[str, int]:
+    return _render_person(people_admin.access_managed_person(current_user, person_id))
+
+
+def _done(person: Person, message: str) -> WResponse:
+    flash(message, "success")
+    return redirect(url_for("admin.manage_person", person_id=person.id))
+
+
+@bp.post("/people/<int:person_id>/role")
+@staff_required
+def change_role(person_id: int) -> WResponse | tuple[str, int]:
+    person = people_admin.access_managed_person(current_user, person_id)
+    form = _role_form(person)
+    if not form.validate_on_submit():
+        message = (
+            _(EXPIRED) if form.csrf_token.errors else _("Please choose one of the roles shown.")
+        )
+        return _render_person(person, message, role_form=form)
+    try:
+        role = people_admin.check_role(form.role.data or "")
+        people_admin.do_change_role(current_user, person, role)
+    except DomainError as exc:
+        return _render_person(person, exc.message, role_form=form)
+    return _done(person, _("%(name)s is now: %(role)s.", name=person.full_name,
+                           role=role_label(role)))  # fmt: skip
+
+
+@bp.post("/people/<int:person_id>/deactivate")
+@staff_required
+def deactivate(person_id: int) -> WResponse | tuple[str, int]:
+    person = people_admin.access_managed_person(current_user, person_id)
+    if not ConfirmForm().validate_on_submit():
+        return _render_person(person, _(EXPIRED))
+    try:
+        people_admin.do_deactivate(current_user, person)
+    except DomainError as exc:
+        return _render_person(person, exc.message)
+    return _done(person, _("The account of %(name)s is closed. They are logged out everywhere.",
+                           name=person.full_name))  # fmt: skip
+
+
+@bp.post("/people/<int:person_id>/reactivate")
+@staff_required
+def reactivate(person_id: int) -> WResponse | tuple[str, int]:
+    person = people_admin.access_managed_person(current_user, person_id)
+    if not ConfirmForm().validate_on_submit():
+        return _render_person(person, _(EXPIRED))
+    try:
+        people_admin.do_reactivate(current_user, person)
+    except DomainError as exc:
+        return _render_person(person, exc.message)
+    return _done(person, _("The account of %(name)s is open again.", name=person.full_name))
+
+
+@bp.post("/people/<int:person_id>/move")
+@staff_required
+def move(person_id: int) -> WResponse | tuple[str, int]:
+    person = people_admin.access_managed_person(current_user, person_id)
+    form = _move_form(person)
+    if not form.validate_on_submit():
+        message = (
+            _(EXPIRED) if form.csrf_token.errors else _("Please choose one of the dwellings shown.")
+        )
+        return _render_person(person, message, move_form=form)
+    chosen = form.dwelling.data or ""
+    try:
+        movers = people_admin.do_move(current_user, person, int(chosen) if chosen.isdigit() else 0,
+                                      household=form.who.data == "household")  # fmt: skip
+    except DomainError as exc:
+        return _render_person(person, exc.message, move_form=form)
+    names = ", ".join(p.full_name for p in movers)
+    return _done(person, _("Moved: %(names)s.", names=names))

@@ -1,0 +1,97 @@
+"""The audit log page for managers: filter by action, building and dates; newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.audit import bp
+from portal.audit import service as audit
+from portal.audit.labels import action_label
+from portal.auth.decorators import roles_required
+from portal.errors import DomainError
+from portal.people import service as people
+from portal.people.models import Role
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    filters: audit.AuditFilters
+    page: int
+
+
+def _parse_date(value: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError(_("Please give dates as day, month and year.")) from None
+
+
+def _parse_query(args: Any, building_ids: set[int]) -> LogQuery:
+    """Read the filters from the query string; a translated DomainError on bad input."""
+    building_text = args.get("building", "").strip()
+    building_id: int | None = None
+    if building_text:
+        if not building_text.isdigit() or int(building_text) not in building_ids:
+            raise DomainError(_("Please choose one of the buildings shown."))
+        building_id = int(building_text)
+    since, until = _parse_date(args.get("since", "")), _parse_date(args.get("until", ""))
+    if since and until and since > until:
+        raise DomainError(_("The first date must come before the last one."))
+    page_text = args.get("page", "1").strip()
+    if not page_text.isdigit() or int(page_text) < 1:
+        raise DomainError(_("This page number does not exist."))
+    action = args.get("action", "").strip()[:60] or None
+    filters = audit.AuditFilters(action, building_id, since, until)
+    return LogQuery(filters, int(page_text))
+
+
+def _who(entry_id: int | None, ref: str | None, names: dict[int, str]) -> str:
+    if entry_id is not None and entry_id in names:
+        return names[entry_id]
+    if ref:
+        return _("Erased person (%(ref)s)", ref=ref[:8])
+    return _("Bon Voisin (automatic)")
+
+
+@bp.get("/audit")
+@roles_required(Role.MANAGER)
+def log() -> tuple[str, int]:
+    buildings = people.list_buildings_for(current_user)
+    error: str | None = None
+    try:
+        query = _parse_query(request.args, {b.id for b in buildings})
+        result = audit.list_entries(current_user, query.filters, query.page, PAGE_SIZE)
+    except DomainError as exc:
+        error = exc.message
+        query = LogQuery(audit.AuditFilters(), 1)
+        result = audit.AuditPage([], 1, False, {})
+    html = render_template(
+        "audit/log.html",
+        result=result,
+        filters=query.filters,
+        args=request.args,
+        buildings=buildings,
+        building_names={b.id: b.name for b in buildings},
+        actions=audit.list_actions(current_user),
+        action_label=action_label,
+        who=lambda entry_id, ref: _who(entry_id, ref, result.names),
+        page_args=_page_args,
+        error=error,
+    )
+    return html, 422 if error else 200
+
+
+def _page_args(page: int) -> dict[str, str]:
+    """The current filters with another page number, for the pagination links."""
+    kept = {k: v for k, v in request.args.items() if k in {"action", "building", "since", "until"}}
+    return {**kept, "page": str(page)}

@@ -1,0 +1,70 @@
+"""Downloading one's data; managers export for a person and erase an account on request."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as WResponse
+
+from portal.auth.decorators import roles_required
+from portal.datarights import bp, erasure, export
+from portal.datarights.forms import EraseForm
+from portal.db import utcnow
+from portal.errors import DomainError
+from portal.people.models import Person, Role
+
+
+def _json_download(data: dict[str, Any], person: Person) -> Response:
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    name = f"bon-voisin-data-{person.id}-{utcnow().date().isoformat()}.json"
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/my-data")
+@login_required
+def export_mine() -> Response:
+    """The logged-in person's own data, as a JSON file (POST: it is written to the log)."""
+    return _json_download(export.do_export(current_user, current_user), current_user)
+
+
+@bp.post("/staff/people/<int:person_id>/data")
+@roles_required(Role.MANAGER)
+def export_person(person_id: int) -> Response:
+    """A manager downloads a person's data for them (same organisation only)."""
+    person = erasure.access_person_to_erase(current_user, person_id)
+    return _json_download(export.do_export(current_user, person), person)
+
+
+def _render_confirm(person: Person, form: EraseForm, error: str | None = None) -> tuple[str, int]:
+    html = render_template("datarights/erase.html", person=person, form=form, error=error)
+    return html, 422 if error else 200
+
+
+@bp.get("/staff/people/<int:person_id>/erase")
+@roles_required(Role.MANAGER)
+def erase_confirm(person_id: int) -> tuple[str, int]:
+    person = erasure.access_person_to_erase(current_user, person_id)
+    return _render_confirm(person, EraseForm())
+
+
+@bp.post("/staff/people/<int:person_id>/erase")
+@roles_required(Role.MANAGER)
+def erase(person_id: int) -> WResponse | tuple[str, int]:
+    person = erasure.access_person_to_erase(current_user, person_id)
+    form = EraseForm()
+    if not form.validate_on_submit():
+        return _render_confirm(person, form, _("Please check the form below."))
+    name = person.full_name
+    try:
+        erasure.do_erase(current_user, person, form.confirm_name.data)
+    except DomainError as exc:
+        return _render_confirm(person, form, exc.message)
+    flash(_("The account of %(name)s is erased.", name=name), "success")
+    return redirect(url_for("audit.log"))

@@ -1,0 +1,679 @@
+"""Figures for the coordinator and the managers: who uses Bon Voisin, who lives where, and
+how the building's exchanges go, week by week.
+
+Every figure is a few SQL aggregates over the period (no query per row). Only medians are
+finished in Python, from one query that reads the two timestamps of each item.
+
+Definitions (shown on the page too):
+- Age is the year of the period's last day minus the birth year (only the year is known).
+  Age bands: under 18, 18-59, 60-74, 75 and over; "age not known" without a birth year.
+- Household type comes from the current residents of the dwelling, checked in this order:
+  one person -> "single person"; someone 75 or over with someone under 60 ->
+  "intergenerational"; someone under 18 -> "family with children"; otherwise "adults only"
+  (a couple, or adults sharing). A resident without a birth year counts as an adult of
+  unknown age (never under 18, 75+ or under 60).
+- Occupancy compares the dwelling's main rooms (T1 = 1 ... T5 = 5) with its occupants:
+  fewer rooms than occupants is "over-occupied", two rooms or more beyond the occupants is
+  "under-occupied", anything between is "normal".
+- A resident is active in a week when they opened Bon Voisin on at least one day of it.
+- Attendance counts, for the dates of the period that have already begun, the confirmed
+  sign-ups not marked absent (guests are not counted: their age is not known).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    distinct,
+    func,
+    or_,
+    select,
+)
+
+from activities.models import Activity, Occurrence, Signup, SignupStatus
+from concierge.help_models import HelpRequest, HelpStatus
+from concierge.models import Ticket, TicketCategory
+from concierge.tickets import category_label
+from messaging.models import Conversation, ConversationKind, Message
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.figures.models import ActivityDay
+from portal.people import service as people
+from portal.people.models import Building, Dwelling, DwellingType, Person, Role
+
+READER_ROLES = frozenset({Role.COORDINATOR, Role.MANAGER})
+WEEK_CHOICES = (4, 12, 26, 52)
+DEFAULT_WEEKS = 12
+ALL_BUILDINGS = "all"
+TOTAL = "total"  # the key of a figure's whole-period row (left out of its chart)
+DEFAULT_ZONE = "Europe/Paris"
+
+AGE_BANDS: dict[str, Any] = {
+    "under_18": _l("Under 18"),
+    "18_59": _l("18 to 59"),
+    "60_74": _l("60 to 74"),
+    "75_plus": _l("75 and over"),
+    "unknown": _l("Age not known"),
+}
+KNOWN_BANDS = ("under_18", "18_59", "60_74", "75_plus")
+HOUSEHOLDS: dict[str, Any] = {
+    "single": _l("Single person"),
+    "adults": _l("Adults only (couple…)"),
+    "family": _l("Family with children"),
+    "intergenerational": _l("Intergenerational"),
+}
+OCCUPANCY: dict[str, Any] = {
+    "under": _l("Under-occupied"),
+    "normal": _l("Normal"),
+    "over": _l("Over-occupied"),
+}
+PYRAMID_GROUPS = 10  # 0-9, 10-19, ... 80-89, then 90 and over
+ROOMS = {kind: int(kind.value[1:]) for kind in DwellingType}  # T3 -> 3 main rooms
+CONVERSATION_KINDS: dict[ConversationKind, Any] = {
+    ConversationKind.DIRECT: _l("Between two neighbours"),
+    ConversationKind.GROUP: _l("Groups"),
+    ConversationKind.ANNOUNCEMENTS: _l("Announcements"),
+    ConversationKind.DESK: _l("With the concierge desk"),
+}
+HELPED = (HelpStatus.DONE, HelpStatus.THANKED)
+TAKEN = (HelpStatus.TAKEN, *HELPED)
+
+FIGURE_KEYS = (
+    "active-ages",
+    "active-households",
+    "pyramid",
+    "messages",
+    "attendance",
+    "help",
+    "tickets",
+)
+
+WEEKLY_FIGURES = frozenset({"active-ages", "active-households", "messages", "help"})
+
+
+# Who may read, which buildings, which weeks -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One building, or every building of the manager's organisation."""
+
+    key: str  # a building id, or "all"
+    building_ids: tuple[int, ...]
+    name: str
+    zone: str
+
+    @property
+    def building_id(self) -> int | None:
+        return None if self.key == ALL_BUILDINGS else self.building_ids[0]
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole weeks, Monday to Sunday in the building's time zone; the last holds `until`."""
+
+    mondays: tuple[date, ...]
+    zone: str
+
+    @property
+    def start(self) -> date:
+        return self.mondays[0]
+
+    @property
+    def end(self) -> date:
+        """The day after the period (exclusive)."""
+        return self.mondays[-1] + timedelta(days=7)
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def ref_year(self) -> int:
+        """Ages are counted in the year of the period's last day."""
+        return self.last_day.year
+
+    def day_bounds(self) -> list[date]:
+        return [*self.mondays, self.end]
+
+    def moment_bounds(self) -> list[datetime]:
+        """Each Monday at local midnight, then the end, as aware datetimes."""
+        zone = ZoneInfo(self.zone)
+        return [datetime.combine(day, time(0, 0), tzinfo=zone) for day in self.day_bounds()]
+
+
+def check_reader(viewer: Person) -> None:
+    """Only coordinators and managers read the figures; anyone else gets 404."""
+    if viewer.role not in READER_ROLES:
+        abort(404)
+
+
+def list_scopes(viewer: Person) -> list[Scope]:
+    """The choices of the building menu: each building, and "All buildings" for a manager."""
+    buildings = people.list_buildings_for(viewer)
+    scopes = [Scope(str(b.id), (b.id,), b.name, b.time_zone or DEFAULT_ZONE) for b in buildings]
+    if viewer.role == Role.MANAGER and len(buildings) > 1:
+        zones = {b.time_zone for b in buildings}
+        zone = zones.pop() if len(zones) == 1 else DEFAULT_ZONE
+        ids = tuple(b.id for b in buildings)
+        scopes.insert(0, Scope(ALL_BUILDINGS, ids, str(_l("All buildings")), zone))
+    return scopes
+
+
+def access_scope(viewer: Person, raw: str | None) -> Scope:
+    """The scope asked for: 422 when it is not a building id, 404 when not the viewer's."""
+    check_reader(viewer)
+    scopes = list_scopes(viewer)
+    if not scopes:
+        abort(404)
+    if raw is None or raw == "":
+        return next((s for s in scopes if s.key != ALL_BUILDINGS), scopes[0])
+    if raw != ALL_BUILDINGS and not raw.isdigit():
+        raise DomainError(str(_l("Please choose one of the buildings shown.")), "bad_building")
+    found = next((s for s in scopes if s.key == raw), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+def check_period(weeks_raw: str | None, until_raw: str | None, zone: str, now: datetime) -> Period:
+    """Validate the number of weeks and the last day; a clear message when they are wrong."""
+    weeks = DEFAULT_WEEKS
+    if weeks_raw not in (None, ""):
+        if not weeks_raw.isdigit() or int(weeks_raw) not in WEEK_CHOICES:
+            raise DomainError(str(_l("Please choose one of the periods shown.")), "bad_period")
+        weeks = int(weeks_raw)
+    today = now.astimezone(ZoneInfo(zone)).date()
+    until = today
+    if until_raw not in (None, ""):
+        try:
+            until = date.fromisoformat(until_raw)
+        except ValueError:
+            raise DomainError(
+                str(_l("Please give the last day as a date, like 2026-03-31.")), "bad_period"
+            ) from None
+        if until > today or until.year < 2000:
+            raise DomainError(str(_l("The last day must be today or a day before.")), "bad_period")
+    last_monday = until - timedelta(days=until.weekday())
+    mondays = tuple(last_monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks))
+    return Period(mondays, zone)
+
+
+def check_figure(key: str) -> str:
+    if key not in FIGURE_KEYS:
+        raise DomainError(str(_l("This figure does not exist.")), "unknown_figure")
+    return key
+
+
+# The shape every figure takes: what the table shows, the chart draws and the CSV holds -----
+
+Number = int | float | None
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    charted: bool = True
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str  # a stable key (ISO Monday, band, category…); the CSV's first column
+    label: str  # what the page shows
+    values: tuple[Number, ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    title: str
+    description: str
+    row_header: str
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    chart: str  # "bar", "stacked", "hbar-stacked"
+
+    @property
+    def weekly(self) -> bool:
+        """Rows are weeks, keyed by their Monday (ISO date)."""
+        return self.key in WEEKLY_FIGURES
+
+    def value(self, row_key: str, column_key: str) -> Number:
+        index = [c.key for c in self.columns].index(column_key)
+        return next(r.values[index] for r in self.rows if r.key == row_key)
+
+
+# SQL building blocks ----------------------------------------------------------------------
+
+
+def _bucket(column: Any, bounds: Sequence[Any]) -> ColumnElement[int]:
+    """The index of the week a value falls in (bounds[i] <= value < bounds[i + 1])."""
+    whens = [(column >= bounds[i], i) for i in reversed(range(len(bounds) - 1))]
+    return case(*whens, else_=-1)
+
+
+def _in_period(column: Any, bounds: Sequence[Any]) -> ColumnElement[bool]:
+    return and_(column >= bounds[0], column < bounds[-1])
+
+
+def _age_band(birth_year: Any, ref_year: int) -> ColumnElement[str]:
+    return case(
+        (birth_year.is_(None), "unknown"),
+        (birth_year > ref_year - 18, "under_18"),
+        (birth_year > ref_year - 60, "18_59"),
+        (birth_year > ref_year - 75, "60_74"),
+        else_="75_plus",
+    )
+
+
+def _current_residents(scope: Scope) -> list[ColumnElement[bool]]:
+    return [
+        Person.role == Role.RESIDENT,
+        Person.active.is_(True),
+        Person.building_id.in_(scope.building_ids),
+    ]
+
+
+def _households(scope: Scope, ref_year: int) -> Any:
+    """Per dwelling: occupants, and how many are under 18, under 60, 75 and over."""
+
+    def count_if(condition: ColumnElement[bool]) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    return (
+        select(
+            Person.dwelling_id.label("dwelling_id"),
+            func.count(Person.id).label("occupants"),
+            count_if(Person.birth_year > ref_year - 18).label("minors"),
+            count_if(Person.birth_year > ref_year - 60).label("under_60"),
+            count_if(Person.birth_year <= ref_year - 75).label("old"),
+        )
+        .where(*_current_residents(scope), Person.dwelling_id.is_not(None))
+        .group_by(Person.dwelling_id)
+        .subquery("households")
+    )
+
+
+def _household_type(households: Any) -> ColumnElement[str]:
+    return case(
+        (households.c.occupants == 1, "single"),
+        (and_(households.c.old > 0, households.c.under_60 > 0), "intergenerational"),
+        (households.c.minors > 0, "family"),
+        else_="adults",
+    )
+
+
+def _grouped(inner: Select[Any], *keys: str) -> list[tuple[Any, ...]]:
+    """Count the inner rows per key columns (grouping on a subquery works the same on
+    SQLite and PostgreSQL, whose GROUP BY refuses repeated expressions with parameters)."""
+    sub = inner.subquery()
+    columns = [sub.c[k] for k in keys]
+    counted = sub.c.get("counted")
+    total = func.count(distinct(counted)) if counted is not None else func.count()
+    return [tuple(r) for r in db.session.execute(select(*columns, total).group_by(*columns))]
+
+
+def _week_rows(
+    period: Period, columns: Sequence[Column], counts: dict[tuple[int, str], Number]
+) -> tuple[Row, ...]:
+    return tuple(
+        Row(
+            monday.isoformat(),
+            monday.isoformat(),
+            tuple(counts.get((i, c.key), 0) for c in columns),
+        )
+        for i, monday in enumerate(period.mondays)
+    )
+
+
+# 1. Residents active per week -------------------------------------------------------------
+
+
+def _active_inner(scope: Scope, period: Period, split: str) -> Select[Any]:
+    bounds = period.day_bounds()
+    inner = select(
+        _bucket(ActivityDay.day, bounds).label("week"),
+        ActivityDay.person_id.label("counted"),
+    ).join(Person, Person.id == ActivityDay.person_id)
+    if split == "band":
+        inner = inner.add_columns(_age_band(Person.birth_year, period.ref_year).label("split"))
+    else:
+        households = _households(scope, period.ref_year)
+        inner = inner.join(households, households.c.dwelling_id == Person.dwelling_id)
+        inner = inner.add_columns(_household_type(households).label("split"))
+    return inner.where(*_current_residents(scope), _in_period(ActivityDay.day, bounds))
+
+
+def get_active_by_age(scope: Scope, period: Period) -> Figure:
+    """Residents active each week, by age band."""
+    inner = _active_inner(scope, period, "band")
+    counts = {(w, band): n for w, band, n in _grouped(inner, "week", "split")}
+    columns = tuple(Column(k, str(v)) for k, v in AGE_BANDS.items())
+    return Figure(
+        key="active-ages",
+        title=str(_l("Residents active each week, by age")),
+        description=str(_l("Residents who opened Bon Voisin at least once in the week.")),
+        row_header=str(_l("Week starting")),
+        columns=columns,
+        rows=_week_rows(period, columns, counts),
+        chart="stacked",
+    )
+
+
+def get_active_by_household(scope: Scope, period: Period) -> Figure:
+    """Residents active each week, by the type of household they live in."""
+    inner = _active_inner(scope, period, "household")
+    counts = {(w, kind): n for w, kind, n in _grouped(inner, "week", "split")}
+    columns = tuple(Column(k, str(v)) for k, v in HOUSEHOLDS.items())
+    return Figure(
+        key="active-households",
+        title=str(_l("Residents active each week, by household")),
+        description=str(
+            _l(
+                "Intergenerational: someone 75 or over lives with someone under 60. "
+                "Family: someone under 18 lives there."
+            )
+        ),
+        row_header=str(_l("Week starting")),
+        columns=columns,
+        rows=_week_rows(period, columns, counts),
+        chart="stacked",
+    )
+
+
+# 2. Age pyramid by occupancy ---------------------------------------------------------------
+
+
+def _age_group(birth_year: Any, ref_year: int) -> ColumnElement[int]:
+    whens = [(birth_year > ref_year - 10 * (g + 1), g) for g in range(PYRAMID_GROUPS - 1)]
+    return case(*whens, else_=PYRAMID_GROUPS - 1)
+
+
+def _occupancy(households: Any) -> ColumnElement[str]:
+    rooms = case(*[(Dwelling.kind == kind, n) for kind, n in ROOMS.items()], else_=1)
+    spare = rooms - households.c.occupants
+    return case((spare < 0, "over"), (spare >= 2, "under"), else_="normal")
+
+
+def group_label(group: int) -> str:
+    if group == PYRAMID_GROUPS - 1:
+        return str(_l("%(age)s and over", age=10 * group))
+    return str(_l("%(low)s to %(high)s", low=10 * group, high=10 * group + 9))
+
+
+def get_pyramid(scope: Scope, period: Period) -> Figure:
+    """Current residents by 10-year age group (oldest on top), split by occupancy."""
+    households = _households(scope, period.ref_year)
+    inner = (
+        select(
+            _age_group(Person.birth_year, period.ref_year).label("age_group"),
+            _occupancy(households).label("occupancy"),
+        )
+        .select_from(Person)
+        .join(Dwelling, Dwelling.id == Person.dwelling_id)
+        .join(households, households.c.dwelling_id == Person.dwelling_id)
+        .where(*_current_residents(scope), Person.birth_year.is_not(None))
+    )
+    counts = {(g, o): n for g, o, n in _grouped(inner, "age_group", "occupancy")}
+    columns = tuple(Column(k, str(v)) for k, v in OCCUPANCY.items())
+    rows = tuple(
+        Row(str(g), group_label(g), tuple(counts.get((g, c.key), 0) for c in columns))
+        for g in reversed(range(PYRAMID_GROUPS))
+    )
+    return Figure(
+        key="pyramid",
+        title=str(_l("Residents by age and occupancy of their home")),
+        description=str(
+            _l(
+                "Over-occupied: fewer main rooms than occupants (T1 = 1 room … T5 = 5). "
+                "Under-occupied: two rooms or more beyond the occupants."
+            )
+        ),
+        row_header=str(_l("Age")),
+        columns=columns,
+        rows=rows,
+        chart="hbar-stacked",
+    )
+
+
+# 3. Messages per week ----------------------------------------------------------------------
+
+
+def get_messages(scope: Scope, period: Period) -> Figure:
+    """Messages written each week, by kind of conversation."""
+    bounds = period.moment_bounds()
+    inner = (
+        select(
+            _bucket(Message.created_at, bounds).label("week"),
+            Conversation.kind.label("kind"),
+        )
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Conversation.building_id.in_(scope.building_ids),
+            _in_period(Message.created_at, bounds),
+        )
+    )
+    counts: dict[tuple[int, str], Number] = {}
+    for week, kind, n in _grouped(inner, "week", "kind"):
+        counts[(week, str(kind))] = n
+        counts[(week, "total")] = int(counts.get((week, "total")) or 0) + n
+    columns = (
+        *(Column(str(k), str(v)) for k, v in CONVERSATION_KINDS.items()),
+        Column("total", str(_l("All messages")), charted=False),
+    )
+    return Figure(
+        key="messages",
+        title=str(_l("Messages each week")),
+        description=str(_l("Messages written in the building's conversations.")),
+        row_header=str(_l("Week starting")),
+        columns=columns,
+        rows=_week_rows(period, columns, counts),
+        chart="stacked",
+    )
+
+
+# 4. Attendance by age band per activity ----------------------------------------------------
+
+
+def get_attendance(scope: Scope, period: Period, now: datetime) -> Figure:
+    """Who came to each activity, by age band: how intergenerational it really is."""
+    bounds = period.moment_bounds()
+    last = min(bounds[-1], now)
+    inner = (
+        select(
+            Activity.id.label("activity_id"),
+            _age_band(Person.birth_year, period.ref_year).label("band"),
+        )
+        .select_from(Signup)
+        .join(Occurrence, Occurrence.id == Signup.occurrence_id)
+        .join(Activity, Activity.id == Occurrence.activity_id)
+        .join(Person, Person.id == Signup.person_id)
+        .where(
+            Activity.building_id.in_(scope.building_ids),
+            Occurrence.starts_at >= bounds[0],
+            Occurrence.starts_at < last,
+            Occurrence.cancelled_at.is_(None),
+            Signup.status == SignupStatus.CONFIRMED,
+            or_(Signup.attended.is_(None), Signup.attended.is_(True)),
+        )
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for activity_id, band, n in _grouped(inner, "activity_id", "band"):
+        counts[activity_id][band] = n
+    names = _activity_names(set(counts), many=len(scope.building_ids) > 1)
+    columns = (
+        *(Column(k, str(v)) for k, v in AGE_BANDS.items()),
+        Column("total", str(_l("All ages")), charted=False),
+        Column("bands", str(_l("Age bands present (of 4)")), charted=False),
+    )
+    rows = []
+    for activity_id in sorted(counts, key=lambda a: (names[a].casefold(), a)):
+        by_band = counts[activity_id]
+        values = [by_band.get(k, 0) for k in AGE_BANDS]
+        present = sum(1 for k in KNOWN_BANDS if by_band.get(k, 0) > 0)
+        rows.append(Row(str(activity_id), names[activity_id], (*values, sum(values), present)))
+    return Figure(
+        key="attendance",
+        title=str(_l("Who comes to each activity, by age")),
+        description=str(
+            _l("Places taken at the dates of the period, without those marked absent.")
+        ),
+        row_header=str(_l("Activity")),
+        columns=columns,
+        rows=tuple(rows),
+        chart="hbar-stacked",
+    )
+
+
+def _activity_names(ids: set[int], *, many: bool) -> dict[int, str]:
+    if not ids:
+        return {}
+    stmt = (
+        select(Activity.id, Activity.title, Building.name)
+        .join(Building, Building.id == Activity.building_id)
+        .where(Activity.id.in_(ids))
+    )
+    return {a: f"{t} ({b})" if many else t for a, t, b in db.session.execute(stmt)}
+
+
+# 5. Help between neighbours per week -------------------------------------------------------
+
+
+def _median(values: Sequence[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def get_help(scope: Scope, period: Period) -> Figure:
+    """Requests asked and fulfilled each week; median minutes before a neighbour took one."""
+    bounds = period.moment_bounds()
+    in_scope = HelpRequest.building_id.in_(scope.building_ids)
+    asked = select(_bucket(HelpRequest.created_at, bounds).label("week")).where(
+        in_scope, _in_period(HelpRequest.created_at, bounds)
+    )
+    done = select(_bucket(HelpRequest.done_at, bounds).label("week")).where(
+        in_scope, HelpRequest.status.in_(HELPED), _in_period(HelpRequest.done_at, bounds)
+    )
+    asked_by_week = dict(_grouped(asked, "week"))
+    done_by_week = dict(_grouped(done, "week"))
+    waits: dict[int, list[float]] = defaultdict(list)
+    taken = select(HelpRequest.created_at, HelpRequest.taken_at).where(
+        in_scope,
+        HelpRequest.status.in_(TAKEN),
+        HelpRequest.taken_at.is_not(None),
+        _in_period(HelpRequest.created_at, bounds),
+    )
+    for created, taken_at in db.session.execute(taken):
+        week = _week_of(created, bounds)
+        waits[week].append((taken_at - created).total_seconds() / 60)
+    columns = (
+        Column("asked", str(_l("Asked"))),
+        Column("fulfilled", str(_l("Done"))),
+        Column("median_minutes", str(_l("Minutes before a neighbour took it (median)")), False),
+    )
+    weeks = [
+        Row(
+            monday.isoformat(),
+            monday.isoformat(),
+            (asked_by_week.get(i, 0), done_by_week.get(i, 0), _median(waits.get(i, []))),
+        )
+        for i, monday in enumerate(period.mondays)
+    ]
+    every_wait = [minutes for week in waits.values() for minutes in week]
+    total = Row(
+        TOTAL,
+        str(_l("Whole period")),
+        (sum(asked_by_week.values()), sum(done_by_week.values()), _median(every_wait)),
+    )
+    return Figure(
+        key="help",
+        title=str(_l("Help between neighbours each week")),
+        description=str(_l("Asked: requests made that week. Done: requests done that week.")),
+        row_header=str(_l("Week starting")),
+        columns=columns,
+        rows=(*weeks, total),
+        chart="bar",
+    )
+
+
+def _week_of(moment: datetime, bounds: Sequence[datetime]) -> int:
+    return max(i for i in range(len(bounds) - 1) if moment >= bounds[i])
+
+
+# 6. Tickets by category --------------------------------------------------------------------
+
+
+def get_tickets(scope: Scope, period: Period) -> Figure:
+    """Problems reported in the period by category, how many are resolved, and how fast."""
+    bounds = period.moment_bounds()
+    where = (Ticket.building_id.in_(scope.building_ids), _in_period(Ticket.created_at, bounds))
+    resolved_count = func.sum(case((Ticket.resolved_at.is_not(None), 1), else_=0))
+    stmt = (
+        select(Ticket.category, func.count(Ticket.id), resolved_count)
+        .where(*where)
+        .group_by(Ticket.category)
+    )
+    counts = {str(c): (n, int(r or 0)) for c, n, r in db.session.execute(stmt)}
+    hours: dict[str, list[float]] = defaultdict(list)
+    durations = select(Ticket.category, Ticket.created_at, Ticket.resolved_at).where(
+        *where, Ticket.resolved_at.is_not(None)
+    )
+    for category, created, resolved in db.session.execute(durations):
+        hours[str(category)].append((resolved - created).total_seconds() / 3600)
+    columns = (
+        Column("reported", str(_l("Reported"))),
+        Column("resolved", str(_l("Resolved"))),
+        Column("median_hours", str(_l("Hours to resolve (median)")), charted=False),
+    )
+    rows = tuple(
+        Row(
+            str(category),
+            category_label(category),
+            (*counts.get(str(category), (0, 0)), _median(hours.get(str(category), []))),
+        )
+        for category in TicketCategory
+    )
+    return Figure(
+        key="tickets",
+        title=str(_l("Problems reported, by category")),
+        description=str(_l("Problems reported during the period, and the time to resolve them.")),
+        row_header=str(_l("Category")),
+        columns=columns,
+        rows=rows,
+        chart="bar",
+    )
+
+
+# All figures -------------------------------------------------------------------------------
+
+
+def get_figure(key: str, scope: Scope, period: Period, now: datetime) -> Figure:
+    """One figure by its key (checked)."""
+    check_figure(key)
+    builders: dict[str, Callable[[], Figure]] = {
+        "active-ages": lambda: get_active_by_age(scope, period),
+        "active-households": lambda: get_active_by_household(scope, period),
+        "pyramid": lambda: get_pyramid(scope, period),
+        "messages": lambda: get_messages(scope, period),
+        "attendance": lambda: get_attendance(scope, period, now),
+        "help": lambda: get_help(scope, period),
+        "tickets": lambda: get_tickets(scope, period),
+    }
+    return builders[key]()
+
+
+def list_figures(scope: Scope, period: Period, now: datetime) -> list[Figure]:
+    return [get_figure(key, scope, period, now) for key in FIGURE_KEYS]

@@ -1,0 +1,552 @@
+"""Daily check-ins, missed check-in alerts and help calls: the only code that writes.
+
+Events leave after the commit, to the building's staff room (no personal data in the
+payload: pages re-read what they show, with their own access checks) and to the resident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from portal import realtime
+from portal.audit import service as audit
+from portal.db import begin_write, utcnow
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.notifications.service import notify
+from portal.people import service as people
+from portal.people.models import STAFF_ROLES, Dwelling, Person, Role
+from portal.urls import path_for
+from portal.wellbeing.models import (
+    AlertStatus,
+    CallStatus,
+    Checkin,
+    CheckinEnrolment,
+    HelpCall,
+    MissedCheckin,
+    WellbeingSettings,
+)
+
+EVENT_CHANGED = "wellbeing.calls_changed"  # to the staff: the "To call" list changed
+EVENT_HELP_CALL = "wellbeing.help_call_changed"  # to the resident: their call changed
+DEFAULT_TIME = time(11, 0)
+EARLIEST, LATEST = time(6, 0), time(21, 0)
+MAX_NOTE = 300
+DEFAULT_ZONE = "Europe/Paris"
+
+
+def staff_room(building_id: int) -> str:
+    """The building's staff (coordinator, concierge, manager) hear the list change here."""
+    return f"wellbeing:{building_id}"
+
+
+def zone_of(person: Person) -> ZoneInfo:
+    return ZoneInfo(person.time_zone or DEFAULT_ZONE)
+
+
+def local_day(person: Person, now: datetime) -> date:
+    """The resident's today, in their own time zone."""
+    return now.astimezone(zone_of(person)).date()
+
+
+# Access ---------------------------------------------------------------------------------
+
+
+def is_building_staff(person: Person, building_id: int) -> bool:
+    return person.role in STAFF_ROLES and building_id in people.building_ids_for(person)
+
+
+def may_manage(person: Person, building_id: int) -> bool:
+    """The building's coordinator enrols residents and chooses who is alerted."""
+    return person.role == Role.COORDINATOR and is_building_staff(person, building_id)
+
+
+def may_see_missed(person: Person, building_id: int) -> bool:
+    """Coordinators and managers always; the concierge when the building chose so."""
+    if not is_building_staff(person, building_id):
+        return False
+    if person.role == Role.CONCIERGE:
+        return get_settings(building_id).alert_concierge
+    return True
+
+
+def may_see_help_calls(person: Person, building_id: int) -> bool:
+    return is_building_staff(person, building_id)
+
+
+def check_manager(person: Person, building_id: int) -> None:
+    if not may_manage(person, building_id):
+        raise DomainError(_("Only the building's coordinator can do this."), "forbidden")
+
+
+def access_resident(staff: Person, person_id: int) -> Person:
+    """A resident of a building the coordinator manages; anyone else: not_found."""
+    resident = db.session.get(Person, person_id)
+    if (
+        resident is None
+        or resident.role != Role.RESIDENT
+        or not resident.active
+        or resident.building_id is None
+        or not may_manage(staff, resident.building_id)
+    ):
+        raise DomainError(_("This resident does not exist."), "not_found")
+    return resident
+
+
+def access_missed(staff: Person, missed_id: int) -> MissedCheckin:
+    missed = db.session.get(MissedCheckin, missed_id)
+    if missed is None or not may_see_missed(staff, missed.building_id):
+        raise DomainError(_("This call does not exist."), "not_found")
+    return missed
+
+
+def access_help_call(staff: Person, call_id: int) -> HelpCall:
+    call = db.session.get(HelpCall, call_id)
+    if call is None or not may_see_help_calls(staff, call.building_id):
+        raise DomainError(_("This call does not exist."), "not_found")
+    return call
+
+
+# Settings -------------------------------------------------------------------------------
+
+
+def get_settings(building_id: int) -> WellbeingSettings:
+    """The building's setting, or the default (concierge not alerted) when never saved."""
+    found = db.session.get(WellbeingSettings, building_id)
+    return found or WellbeingSettings(building_id=building_id, alert_concierge=False)
+
+
+def do_set_alert_concierge(coordinator: Person, building_id: int, alert: bool) -> None:
+    check_manager(coordinator, building_id)
+    found = db.session.get(WellbeingSettings, building_id)
+    if found is None:
+        found = WellbeingSettings(building_id=building_id)
+        db.session.add(found)
+    found.alert_concierge, found.updated_by_id = alert, coordinator.id
+    audit.record("wellbeing.setting_changed", actor=coordinator, building_id=building_id,
+                 detail={"alert_concierge": alert})  # fmt: skip
+    realtime.publish(EVENT_CHANGED, {"building_id": building_id}, staff_room(building_id))
+    db.session.commit()
+
+
+# Enrolment ------------------------------------------------------------------------------
+
+
+def check_time_of_day(value: Any) -> time:
+    if not isinstance(value, time) or not EARLIEST <= value <= LATEST:
+        raise DomainError(_("Choose a time between 6:00 and 21:00."), "bad_time")
+    return value.replace(second=0, microsecond=0, tzinfo=None)
+
+
+def get_enrolment(person: Person) -> CheckinEnrolment | None:
+    """The person's active enrolment, if any."""
+    stmt = select(CheckinEnrolment).where(
+        CheckinEnrolment.person_id == person.id, CheckinEnrolment.active.is_(True)
+    )
+    return db.session.scalars(stmt).first()
+
+
+def _save_enrolment(
+    resident: Person, check_time: time, *, by: Person | None, consent_by: Person, now: datetime
+) -> CheckinEnrolment:
+    assert resident.building_id is not None
+    stmt = select(CheckinEnrolment).where(CheckinEnrolment.person_id == resident.id)
+    enrolment = db.session.scalars(stmt).first()
+    if enrolment is None:
+        enrolment = CheckinEnrolment(person_id=resident.id, building_id=resident.building_id,
+                                     check_time=check_time)  # fmt: skip
+        db.session.add(enrolment)
+    if not enrolment.active or enrolment.started_at is None:
+        enrolment.started_at = now
+    enrolment.building_id, enrolment.check_time, enrolment.active = (
+        resident.building_id,
+        check_time,
+        True,
+    )
+    enrolment.enrolled_by_id = by.id if by is not None else None
+    enrolment.consent_recorded_by_id, enrolment.consent_recorded_at = consent_by.id, now
+    enrolment.stopped_at = enrolment.stopped_by_id = None
+    return enrolment
+
+
+def do_opt_in(
+    resident: Person, check_time: Any = DEFAULT_TIME, now: datetime | None = None
+) -> CheckinEnrolment:
+    """The resident chooses, for themself, to say each day that they are fine."""
+    if resident.role != Role.RESIDENT or resident.building_id is None:
+        raise DomainError(_("Only residents can use the daily check-in."), "forbidden")
+    chosen = check_time_of_day(check_time)
+    enrolment = _save_enrolment(resident, chosen, by=None, consent_by=resident,
+                                now=now or utcnow())  # fmt: skip
+    _publish_list(resident.building_id)
+    db.session.commit()
+    return enrolment
+
+
+def do_enrol(
+    coordinator: Person, resident_id: int, check_time: Any = DEFAULT_TIME, *,
+    consent: bool, now: datetime | None = None,
+) -> CheckinEnrolment:  # fmt: skip
+    """The coordinator enrols a resident who agreed; who recorded it and when are kept."""
+    resident = access_resident(coordinator, resident_id)
+    if not consent:
+        raise DomainError(_("Tick the box to confirm that the resident agreed."), "consent_needed")
+    chosen = check_time_of_day(check_time)
+    enrolment = _save_enrolment(resident, chosen, by=coordinator, consent_by=coordinator,
+                                now=now or utcnow())  # fmt: skip
+    db.session.flush()
+    audit.record("wellbeing.enrolled", actor=coordinator, subject=resident,
+                 object_type="checkin_enrolment", object_id=enrolment.id)  # fmt: skip
+    _publish_list(enrolment.building_id)
+    db.session.commit()
+    return enrolment
+
+
+def do_stop(actor: Person, resident_id: int, now: datetime | None = None) -> None:
+    """The resident, or their coordinator, stops the daily check-in."""
+    resident = actor if actor.id == resident_id else access_resident(actor, resident_id)
+    enrolment = get_enrolment(resident)
+    if enrolment is None:
+        raise DomainError(_("The daily check-in is already stopped."), "not_enrolled")
+    enrolment.active, enrolment.stopped_at, enrolment.stopped_by_id = (
+        False,
+        now or utcnow(),
+        actor.id,
+    )
+    if actor.id != resident.id:
+        audit.record("wellbeing.unenrolled", actor=actor, subject=resident,
+                     object_type="checkin_enrolment", object_id=enrolment.id)  # fmt: skip
+    _publish_list(enrolment.building_id)
+    db.session.commit()
+
+
+def list_enrolled(coordinator: Person, building_id: int) -> list[tuple[CheckinEnrolment, Person]]:
+    check_manager(coordinator, building_id)
+    stmt = (
+        select(CheckinEnrolment, Person)
+        .join(Person, Person.id == CheckinEnrolment.person_id)
+        .options(selectinload(Person.dwelling))
+        .where(CheckinEnrolment.building_id == building_id, CheckinEnrolment.active.is_(True))
+        .order_by(Person.first_name, Person.last_name)
+    )
+    return [(e, p) for e, p in db.session.execute(stmt).all()]
+
+
+def list_not_enrolled(coordinator: Person, building_id: int) -> list[Person]:
+    """Active residents of the building who could be enrolled."""
+    check_manager(coordinator, building_id)
+    building = people.get_building(building_id)
+    if building is None:
+        return []
+    stmt = select(CheckinEnrolment.person_id).where(
+        CheckinEnrolment.building_id == building_id, CheckinEnrolment.active.is_(True)
+    )
+    enrolled = set(db.session.scalars(stmt))
+    return [p for p in people.list_residents(building) if p.active and p.id not in enrolled]
+
+
+# Checking in ----------------------------------------------------------------------------
+
+
+def has_checked_in(person: Person, now: datetime | None = None) -> bool:
+    day = local_day(person, now or utcnow())
+    stmt = select(Checkin.id).where(Checkin.person_id == person.id, Checkin.local_day == day)
+    return db.session.scalars(stmt).first() is not None
+
+
+def do_check_in(person: Person, now: datetime | None = None) -> bool:
+    """Record "I'm fine today", once per local day (a second tap changes nothing). A missed
+    check-in alert still open is closed as "checked in late". True if newly recorded."""
+    if get_enrolment(person) is None:
+        raise DomainError(_("The daily check-in is not switched on for you."), "not_enrolled")
+    moment = now or utcnow()
+    day = local_day(person, moment)
+    begin_write(db.session)
+    if has_checked_in(person, moment):
+        db.session.commit()
+        return False
+    db.session.add(Checkin(person_id=person.id, local_day=day, checked_at=moment))
+    _close_missed_late(person, moment)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same tap arrived twice at once: one is kept
+        db.session.rollback()
+        return False
+    return True
+
+
+def _close_missed_late(person: Person, now: datetime) -> None:
+    stmt = select(MissedCheckin).where(
+        MissedCheckin.person_id == person.id, MissedCheckin.status == AlertStatus.OPEN
+    )
+    for missed in db.session.scalars(stmt).all():
+        missed.status, missed.closed_at = AlertStatus.CHECKED_IN, now
+        _publish_list(missed.building_id)
+
+
+# Missed check-ins (the scheduled job) ---------------------------------------------------
+
+
+def due_moment(person: Person, enrolment: CheckinEnrolment, now: datetime) -> datetime:
+    """Today's check-in time of this person, as a UTC moment."""
+    zone = zone_of(person)
+    day = now.astimezone(zone).date()
+    return datetime.combine(day, enrolment.check_time, tzinfo=zone).astimezone(UTC)
+
+
+def raise_missed_checkins(now: datetime) -> int:
+    """Alert the staff about everyone whose time has passed today without a check-in,
+    once per day; returns how many alerts were raised."""
+    stmt = (
+        select(CheckinEnrolment, Person)
+        .join(Person, Person.id == CheckinEnrolment.person_id)
+        .where(CheckinEnrolment.active.is_(True), Person.active.is_(True))
+    )
+    rows = db.session.execute(stmt).all()
+    recent = (now - timedelta(days=2)).date()
+    done = _days_with(Checkin, recent) | _days_with(MissedCheckin, recent)
+    count = 0
+    for enrolment, person in rows:
+        due = due_moment(person, enrolment, now)
+        day = local_day(person, now)
+        if now < due or enrolment.started_at > due or (person.id, day) in done:
+            continue
+        _raise_one(enrolment, person, day, due, now)
+        count += 1
+    db.session.commit()
+    return count
+
+
+def _days_with(model: type[Checkin] | type[MissedCheckin], since: date) -> set[tuple[int, date]]:
+    stmt = select(model.person_id, model.local_day).where(model.local_day >= since)
+    return {(pid, day) for pid, day in db.session.execute(stmt).all()}
+
+
+def _raise_one(
+    enrolment: CheckinEnrolment, person: Person, day: date, due: datetime, now: datetime
+) -> None:
+    missed = MissedCheckin(person_id=person.id, building_id=enrolment.building_id,
+                           local_day=day, due_at=due, created_at=now)  # fmt: skip
+    db.session.add(missed)
+    db.session.flush()
+    url = path_for("wellbeing.staff_page", building=enrolment.building_id)
+    for staff in _missed_recipients(enrolment.building_id):
+        notify(staff, "wellbeing.missed", lambda: _(
+            "%(name)s (%(flat)s) has not said they are fine today. Please call them.",
+            name=person.full_name, flat=_flat(person),
+        ), url)  # fmt: skip
+    _publish_list(enrolment.building_id)
+
+
+def _missed_recipients(building_id: int) -> list[Person]:
+    roles = [Role.COORDINATOR]
+    if get_settings(building_id).alert_concierge:
+        roles.append(Role.CONCIERGE)
+    return people.list_staff(building_id, roles)
+
+
+def _flat(person: Person) -> str:
+    dwelling = person.dwelling
+    return _("flat %(number)s", number=dwelling.number) if dwelling else _("no flat")
+
+
+def do_record_reached(
+    staff: Person, missed_id: int, note: str = "", now: datetime | None = None
+) -> MissedCheckin:
+    """Record "I reached them": the resident leaves the list; the short note stays."""
+    text = " ".join((note or "").split())
+    if len(text) > MAX_NOTE:
+        raise DomainError(_("Write at most %(n)d characters.", n=MAX_NOTE), "note_too_long")
+    begin_write(db.session)
+    missed = access_missed(staff, missed_id)
+    if missed.status != AlertStatus.OPEN:
+        raise DomainError(_("This resident is no longer on the list."), "closed")
+    missed.status, missed.closed_at, missed.reached_by_id = (
+        AlertStatus.REACHED,
+        now or utcnow(),
+        staff.id,
+    )
+    missed.note = text
+    audit.record("wellbeing.reached", actor=staff, subject=db.session.get(Person, missed.person_id),
+                 object_type="missed_checkin", object_id=missed.id,
+                 building_id=missed.building_id)  # fmt: skip
+    _publish_list(missed.building_id)
+    db.session.commit()
+    return missed
+
+
+# Help calls -----------------------------------------------------------------------------
+
+
+def get_active_call(person: Person) -> HelpCall | None:
+    stmt = select(HelpCall).where(HelpCall.person_id == person.id, HelpCall.active.is_(True))
+    return db.session.scalars(stmt).first()
+
+
+def do_send_help_call(resident: Person, now: datetime | None = None) -> tuple[HelpCall, bool]:
+    """Send "I need help": tell the concierge and the coordinator at once. A second press while
+    a call is open gives back that call (False: nothing new was sent)."""
+    if resident.role != Role.RESIDENT or resident.building_id is None:
+        raise DomainError(_("Only residents can send a call for help."), "forbidden")
+    begin_write(db.session)
+    existing = get_active_call(resident)
+    if existing is not None:
+        db.session.commit()
+        return existing, False
+    call = HelpCall(person_id=resident.id, building_id=resident.building_id,
+                    created_at=now or utcnow())  # fmt: skip
+    db.session.add(call)
+    try:
+        db.session.flush()
+    except IntegrityError:  # pressed twice at once (PostgreSQL): keep the first
+        db.session.rollback()
+        found = get_active_call(resident)
+        assert found is not None
+        return found, False
+    url = path_for("wellbeing.staff_page", building=call.building_id)
+    for staff in people.list_staff(call.building_id, (Role.CONCIERGE, Role.COORDINATOR)):
+        notify(staff, "wellbeing.help_call", lambda: _(
+            "%(name)s (%(flat)s) pressed \"I need help\".",
+            name=resident.full_name, flat=_flat(resident),
+        ), url)  # fmt: skip
+    _publish_call(call)
+    db.session.commit()
+    return call, True
+
+
+def do_acknowledge(staff: Person, call_id: int, now: datetime | None = None) -> HelpCall:
+    """Answer "I've seen it, I'm coming": the resident's screen says so at once."""
+    begin_write(db.session)
+    call = access_help_call(staff, call_id)
+    if call.status != CallStatus.OPEN:
+        raise DomainError(_("Someone has already answered this call."), "already_seen")
+    call.status, call.seen_at, call.seen_by_id = CallStatus.SEEN, now or utcnow(), staff.id
+    resident = db.session.get(Person, call.person_id)
+    if resident is not None:
+        notify(resident, "wellbeing.help_seen", lambda: _(
+            "Someone has seen your call and is coming."
+        ), path_for("wellbeing.need_help"))  # fmt: skip
+    audit.record("wellbeing.help_call_seen", actor=staff, subject=resident,
+                 object_type="help_call", object_id=call.id,
+                 building_id=call.building_id)  # fmt: skip
+    _publish_call(call)
+    db.session.commit()
+    return call
+
+
+def do_resolve(staff: Person, call_id: int, now: datetime | None = None) -> HelpCall:
+    """The call is dealt with: it leaves the lists and the resident's screen."""
+    begin_write(db.session)
+    call = access_help_call(staff, call_id)
+    if not call.active:
+        raise DomainError(_("This call is already resolved."), "resolved")
+    call.status, call.active = CallStatus.RESOLVED, False
+    call.resolved_at, call.resolved_by_id = now or utcnow(), staff.id
+    call.seen_at = call.seen_at or call.resolved_at
+    call.seen_by_id = call.seen_by_id or staff.id
+    audit.record("wellbeing.help_call_resolved", actor=staff,
+                 subject=db.session.get(Person, call.person_id), object_type="help_call",
+                 object_id=call.id, building_id=call.building_id)  # fmt: skip
+    _publish_call(call)
+    db.session.commit()
+    return call
+
+
+# Reading for staff ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ToCall:
+    """One line of the "To call" list."""
+
+    kind: str  # "help" (pressed "I need help") or "missed" (no check-in)
+    id: int
+    person: Person
+    dwelling: Dwelling | None
+    since: datetime
+    status: str
+
+
+def list_help_calls(staff: Person, building_id: int) -> list[ToCall]:
+    if not may_see_help_calls(staff, building_id):
+        return []
+    stmt = (
+        select(HelpCall, Person)
+        .join(Person, Person.id == HelpCall.person_id)
+        .where(HelpCall.building_id == building_id, HelpCall.active.is_(True))
+        .order_by(HelpCall.created_at)
+    )
+    return [ToCall("help", c.id, p, p.dwelling, c.created_at, c.status.value)
+            for c, p in db.session.execute(stmt).all()]  # fmt: skip
+
+
+def list_missed(staff: Person, building_id: int) -> list[ToCall]:
+    if not may_see_missed(staff, building_id):
+        return []
+    stmt = (
+        select(MissedCheckin, Person)
+        .join(Person, Person.id == MissedCheckin.person_id)
+        .where(MissedCheckin.building_id == building_id, MissedCheckin.status == AlertStatus.OPEN)
+        .order_by(MissedCheckin.due_at)
+    )
+    return [ToCall("missed", m.id, p, p.dwelling, m.due_at, m.status.value)
+            for m, p in db.session.execute(stmt).all()]  # fmt: skip
+
+
+def count_to_call(staff: Person) -> int:
+    """Open help calls and missed check-ins of every building the staff member sees."""
+    if staff.role not in STAFF_ROLES:
+        return 0
+    total = 0
+    for building_id in people.building_ids_for(staff):
+        total += _count(HelpCall, building_id, HelpCall.active.is_(True))
+        if may_see_missed(staff, building_id):
+            total += _count(MissedCheckin, building_id, MissedCheckin.status == AlertStatus.OPEN)
+    return total
+
+
+def _count(model: type[HelpCall] | type[MissedCheckin], building_id: int, *where: Any) -> int:
+    stmt = select(func.count(model.id)).where(model.building_id == building_id, *where)
+    return int(db.session.scalar(stmt) or 0)
+
+
+def names_of(ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    stmt = select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(wanted))
+    return {pid: f"{first} {last}" for pid, first, last in db.session.execute(stmt).all()}
+
+
+def staff_buildings(staff: Person) -> list[Any]:
+    """The buildings whose "To call" list this person may open."""
+    return [b for b in people.list_buildings_for(staff) if is_building_staff(staff, b.id)]
+
+
+# Events ---------------------------------------------------------------------------------
+
+
+def _publish_list(building_id: int) -> None:
+    realtime.publish(EVENT_CHANGED, {"building_id": building_id}, staff_room(building_id))
+
+
+def _publish_call(call: HelpCall) -> None:
+    payload = {"building_id": call.building_id, "call_id": call.id, "status": call.status.value}
+    realtime.publish(EVENT_CHANGED, payload, staff_room(call.building_id))
+    realtime.publish(EVENT_HELP_CALL, payload, realtime.user_room(call.person_id))
+
+
+def rooms_for(person: Person) -> Iterable[str]:
+    """The staff rooms a connecting person joins (from the database, never from the client)."""
+    if person.role not in STAFF_ROLES:
+        return []
+    return [staff_room(b) for b in sorted(people.building_ids_for(person))]

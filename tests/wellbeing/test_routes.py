@@ -1,0 +1,214 @@
+"""Pages of the daily check-in, the help screen and the "To call" list, with CSRF."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.home.tiles import panels_for
+from portal.wellbeing import jobs, service
+from portal.wellbeing.models import AlertStatus, CallStatus, Checkin, HelpCall, MissedCheckin
+from tests.wellbeing.conftest import Cast, at
+
+
+def token(client) -> str:
+    html = client.get("/help").get_data(as_text=True)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, html
+    return match.group(1)
+
+
+def post(client, url: str, data: dict[str, str] | None = None, *, csrf: bool = True):
+    fields = {"csrf_token": token(client)} if csrf else {}
+    return client.post(url, data={**fields, **(data or {})})
+
+
+def count(model) -> int:
+    return int(db.session.scalar(select(func.count(model.id))) or 0)
+
+
+def missed_for(cast: Cast) -> MissedCheckin:
+    service.do_opt_in(cast.jeanne, time(11, 0), now=at(7))
+    jobs.run_missed_checkins(at(10, 5))
+    return db.session.scalars(select(MissedCheckin)).one()
+
+
+# The resident ---------------------------------------------------------------------------
+
+
+def test_resident_switches_the_check_in_on_and_taps_once(client, login, cast: Cast):
+    login(cast.jeanne)
+    page = client.get("/wellbeing")
+    assert page.status_code == 200 and "Switch it on" in page.get_data(as_text=True)
+    assert post(client, "/wellbeing", {"check_time": "10:30"}).status_code == 302
+    assert service.get_enrolment(cast.jeanne).check_time == time(10, 30)
+    [panel] = [p for p in panels_for(cast.jeanne) if p["panel"].key == "checkin"]
+    assert panel["context"]["checked_in"] is False
+    assert "I&#39;m fine today" in client.get("/wellbeing").get_data(as_text=True)
+
+    response = post(client, "/wellbeing/check-in", {"next": "/wellbeing"})
+    assert response.status_code == 302 and response.headers["Location"] == "/wellbeing"
+    post(client, "/wellbeing/check-in")
+    assert count(Checkin) == 1
+    page = client.get("/wellbeing").get_data(as_text=True)
+    assert "Thank you, have a good day" in page and "I&#39;m fine today</button>" not in page
+
+
+def test_forms_without_csrf_or_with_a_bad_time_change_nothing(client, login, cast: Cast):
+    login(cast.jeanne)
+    assert post(client, "/wellbeing", {"check_time": "10:30"}, csrf=False).status_code == 400
+    assert service.get_enrolment(cast.jeanne) is None
+    bad = post(client, "/wellbeing", {"check_time": "03:00"})
+    assert bad.status_code == 422 and "Choose a time from the list." in bad.get_data(as_text=True)
+    assert service.get_enrolment(cast.jeanne) is None
+    assert post(client, "/help-me", csrf=False).status_code == 400
+    assert count(HelpCall) == 0
+
+
+def test_check_in_without_enrolment_is_refused_kindly(client, login, cast: Cast):
+    login(cast.jeanne)
+    response = post(client, "/wellbeing/check-in")
+    assert response.status_code == 302
+    assert count(Checkin) == 0
+    assert "not switched on" in client.get("/").get_data(as_text=True)
+
+
+def test_check_in_never_redirects_elsewhere(client, login, cast: Cast):
+    service.do_opt_in(cast.jeanne)
+    login(cast.jeanne)
+    response = post(client, "/wellbeing/check-in", {"next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"
+
+
+def test_resident_stops_the_daily_check_in(client, login, cast: Cast):
+    service.do_opt_in(cast.jeanne)
+    login(cast.jeanne)
+    assert post(client, "/wellbeing/stop").status_code == 302
+    assert service.get_enrolment(cast.jeanne) is None
+
+
+# "I need help" --------------------------------------------------------------------------
+
+
+def test_help_screen_says_it_is_not_an_emergency_service_and_sends_one_call(
+    client, login, cast: Cast
+):
+    login(cast.jeanne)
+    page = client.get("/help-me").get_data(as_text=True)
+    assert "This is not an emergency service" in page
+    assert 'href="tel:15"' in page and 'href="tel:112"' in page
+    assert post(client, "/help-me").status_code == 302
+    again = post(client, "/help-me")
+    assert again.status_code == 302 and count(HelpCall) == 1
+    page = client.get("/help-me").get_data(as_text=True)
+    assert "Your call is sent" in page and "Send my call for help" not in page
+
+
+def test_staff_see_the_call_and_say_they_are_coming(client, login, cast: Cast):
+    call, _ = service.do_send_help_call(cast.jeanne)
+    login(cast.other_concierge)
+    assert post(client, f"/wellbeing/help-calls/{call.id}/seen").status_code == 404
+    assert db.session.get(HelpCall, call.id).status == CallStatus.OPEN
+    login(cast.concierge)
+    listing = client.get("/wellbeing/to-call/list").get_data(as_text=True)
+    assert cast.jeanne.full_name in listing and 'href="tel:0612345678"' in listing
+    assert post(client, f"/wellbeing/help-calls/{call.id}/seen").status_code == 302
+    assert db.session.get(HelpCall, call.id).status == CallStatus.SEEN
+    login(cast.jeanne)
+    status = client.get("/help-me/status").get_data(as_text=True)
+    assert "Someone has seen your call and is coming" in status
+    login(cast.coordinator)
+    assert post(client, f"/wellbeing/help-calls/{call.id}/resolve").status_code == 302
+    assert not db.session.get(HelpCall, call.id).active
+
+
+def test_help_call_shows_on_the_desk_queue(client, login, cast: Cast):
+    service.do_send_help_call(cast.jeanne)
+    login(cast.concierge)
+    queue = client.get(f"/desk/queue?building={cast.building.id}").get_data(as_text=True)
+    assert f"Call for help: {cast.jeanne.full_name}" in queue
+
+
+def test_staff_cannot_send_and_residents_cannot_see_the_list(client, login, cast: Cast):
+    login(cast.concierge)
+    assert client.get("/help-me").status_code == 404
+    login(cast.jeanne)
+    assert client.get("/wellbeing/to-call").status_code == 404
+    assert client.get("/wellbeing/enrolments").status_code == 404
+
+
+# The "To call" list ---------------------------------------------------------------------
+
+
+def test_reached_with_a_note_takes_the_resident_off_the_list(client, login, cast: Cast):
+    missed = missed_for(cast)
+    login(cast.coordinator)
+    page = client.get("/wellbeing/to-call").get_data(as_text=True)
+    assert cast.jeanne.full_name in page and "No news today" in page
+    long_note = post(client, f"/wellbeing/missed/{missed.id}/reached", {"note": "x" * 301})
+    assert long_note.status_code == 422
+    assert db.session.get(MissedCheckin, missed.id).status == AlertStatus.OPEN
+    done = post(client, f"/wellbeing/missed/{missed.id}/reached", {"note": "Tout va bien"})
+    assert done.status_code == 302
+    assert db.session.get(MissedCheckin, missed.id).note == "Tout va bien"
+    assert cast.jeanne.full_name not in client.get("/wellbeing/to-call/list").get_data(as_text=True)
+
+
+def test_other_buildings_staff_and_the_concierge_by_default_do_not_see_missed(
+    client, login, cast: Cast
+):
+    missed = missed_for(cast)
+    login(cast.other_coordinator)
+    assert client.get(f"/wellbeing/to-call?building={cast.building.id}").status_code == 404
+    assert post(client, f"/wellbeing/missed/{missed.id}/reached").status_code == 404
+    login(cast.concierge)
+    page = client.get("/wellbeing/to-call").get_data(as_text=True)
+    assert cast.jeanne.full_name not in page and "No news today" not in page
+    assert post(client, f"/wellbeing/missed/{missed.id}/reached").status_code == 404
+    assert client.get("/api/wellbeing/badge").get_json() == {"count": 0}
+    login(cast.manager)
+    assert client.get(f"/wellbeing/to-call?building={cast.building.id}").status_code == 200
+    assert client.get("/api/wellbeing/badge").get_json() == {"count": 1}
+
+
+# The coordinator ------------------------------------------------------------------------
+
+
+def test_coordinator_enrols_only_with_the_residents_agreement(client, login, cast: Cast):
+    login(cast.coordinator)
+    assert client.get("/wellbeing/enrolments").status_code == 200
+    form = {"resident": str(cast.jeanne.id), "check_time": "10:00"}
+    refused = post(client, "/wellbeing/enrolments", form)
+    assert refused.status_code == 422
+    assert "Tick the box to confirm that the resident agreed." in refused.get_data(as_text=True)
+    assert service.get_enrolment(cast.jeanne) is None
+    outsider = post(client, "/wellbeing/enrolments", {**form, "resident": str(cast.outsider.id),
+                                                      "consent": "y"})  # fmt: skip
+    assert outsider.status_code == 422 and service.get_enrolment(cast.outsider) is None
+    assert post(client, "/wellbeing/enrolments", {**form, "consent": "y"}).status_code == 302
+    enrolment = service.get_enrolment(cast.jeanne)
+    assert enrolment.consent_recorded_by_id == cast.coordinator.id
+    assert cast.coordinator.full_name in client.get("/wellbeing/enrolments").get_data(as_text=True)
+    stop = post(client, f"/wellbeing/enrolments/{cast.jeanne.id}/stop")
+    assert stop.status_code == 302 and service.get_enrolment(cast.jeanne) is None
+
+
+def test_coordinator_chooses_whether_the_concierge_is_told(client, login, cast: Cast):
+    login(cast.concierge)
+    assert client.get("/wellbeing/enrolments").status_code == 404
+    assert post(client, "/wellbeing/building-settings", {"alert_concierge": "y"}).status_code == 404
+    assert not service.get_settings(cast.building.id).alert_concierge
+    login(cast.coordinator)
+    assert post(client, "/wellbeing/building-settings", {"alert_concierge": "y"}).status_code == 302
+    assert service.get_settings(cast.building.id).alert_concierge
+    assert post(client, "/wellbeing/building-settings", {}).status_code == 302
+    assert not service.get_settings(cast.building.id).alert_concierge
+
+
+def test_staff_opening_the_residents_page_land_on_their_list(client, login, cast: Cast):
+    login(cast.coordinator)
+    response = client.get("/wellbeing")
+    assert response.status_code == 302 and response.headers["Location"] == "/wellbeing/to-call"
