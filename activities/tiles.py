@@ -2,27 +2,55 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import url_for
 from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, func, select
 
 from activities import service
 from activities.categories import icon as category_icon
-from activities.models import SignupStatus
+from activities.models import Activity, Occurrence, SignupStatus
 from portal.db import utcnow
-from portal.home.tiles import Tile, TodayItem, register_tile, register_today, today_bounds
+from portal.home.tiles import (
+    Tile,
+    TodayItem,
+    building_ids_for,
+    register_tile,
+    register_today,
+    today_bounds,
+)
 from portal.people.models import Person
+
+
+def _rest_of_today(person: Person) -> tuple[datetime, datetime]:
+    """From now to the end of the person's today."""
+    start, end = today_bounds(person)
+    return max(start, utcnow()), end
 
 
 def list_today(person: Person) -> list[service.OccurrenceView]:
     """The activities of the person's building that have not ended yet today."""
-    start, end = today_bounds(person)
-    return service.list_upcoming(person, max(start, utcnow()), end)
+    return service.list_upcoming(person, *_rest_of_today(person))
 
 
-def count_today(person: Person) -> int:
-    """The badge: how many activities are still to come today."""
-    return len(list_today(person))
+def count_today(person: Person) -> ColumnElement[int]:
+    """The badge as SQL: how many activities are still to come today (the occurrences
+    service.list_upcoming lists for the same moments, counted)."""
+    start, end = _rest_of_today(person)
+    return (
+        select(func.count(Occurrence.id))
+        .join(Activity, Occurrence.activity_id == Activity.id)
+        .where(
+            Activity.building_id.in_(building_ids_for(person)),
+            Activity.cancelled_at.is_(None),
+            Occurrence.cancelled_at.is_(None),
+            Occurrence.ends_at > start,
+            Occurrence.starts_at < end,
+        )
+        .scalar_subquery()
+    )
 
 
 def today_items(person: Person) -> list[TodayItem]:
@@ -59,7 +87,7 @@ register_tile(
         icon="📅",
         label=_l("Activities"),
         order=20,
-        badge=count_today,
+        badge_count=count_today,
         badge_events=(service.EVENT_SIGNUP, service.EVENT_CHANGED, service.EVENT_CANCELLED),
         badge_text=_l("%(num)s today"),
     )

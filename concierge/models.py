@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from concierge._enums import enum_column
@@ -124,6 +124,16 @@ class Parcel(TimestampMixin, Base):
     """A parcel waiting at the desk for a dwelling."""
 
     __tablename__ = "parcels"
+    __table_args__ = (
+        # The desk's queue and counts read only the parcels still waiting.
+        Index(
+            "ix_parcels_waiting",
+            "building_id",
+            "created_at",
+            sqlite_where=text("collected_at IS NULL"),
+            postgresql_where=text("collected_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from concierge import desk, logbook
@@ -450,6 +451,20 @@ def list_open(building_id: int) -> list[Ticket]:
     return list(db.session.scalars(stmt))
 
 
+def list_open_lines(building_id: int) -> list[Row[Any]]:
+    """The open tickets' few columns the desk's queue shows, oldest first (no ORM objects:
+    a year-old building has dozens of them on every refresh of the queue)."""
+    stmt = (
+        select(
+            Ticket.id, Ticket.dwelling_id, Ticket.category, Ticket.status, Ticket.priority,
+            Ticket.created_at, Ticket.acknowledged_at,
+        )
+        .where(Ticket.building_id == building_id, Ticket.status.in_(OPEN_STATUSES))
+        .order_by(Ticket.created_at)
+    )  # fmt: skip
+    return list(db.session.execute(stmt))
+
+
 def count_open(building_ids: Iterable[int]) -> int:
     stmt = select(func.count(Ticket.id)).where(
         Ticket.building_id.in_(list(building_ids)), Ticket.status.in_(OPEN_STATUSES)
@@ -498,10 +513,10 @@ def list_assignable(building_id: int) -> list[Person]:
 
 def targets(ticket: Ticket) -> tuple[datetime, datetime]:
     """When it should be acknowledged and resolved, in the desk's working hours."""
-    hours = current_app.config["CONCIERGE_TARGETS"][ticket.priority.value]
+    zone = desk.building_zone(ticket.building_id)
     return (
-        desk.deadline(ticket.created_at, hours["acknowledge"], ticket.building_id),
-        desk.deadline(ticket.created_at, hours["resolve"], ticket.building_id),
+        _target(ticket.priority, "acknowledge", ticket.created_at, zone),
+        _target(ticket.priority, "resolve", ticket.created_at, zone),
     )
 
 
@@ -509,7 +524,24 @@ def is_overdue(ticket: Ticket, now: datetime) -> bool:
     """Past its acknowledgement target while new, or past its resolution target while open."""
     if ticket.status not in OPEN_STATUSES:
         return False
-    acknowledge_by, resolve_by = targets(ticket)
-    if ticket.acknowledged_at is None and now > acknowledge_by:
+    zone = desk.building_zone(ticket.building_id)
+    return is_late(ticket.priority, ticket.created_at, ticket.acknowledged_at, now, zone)
+
+
+def is_late(
+    priority: Priority,
+    created_at: datetime,
+    acknowledged_at: datetime | None,
+    now: datetime,
+    zone: ZoneInfo,
+) -> bool:
+    """An open ticket's overdue test from its columns, in its building's time zone (the
+    queue reads the zone once for all its tickets)."""
+    if acknowledged_at is None and now > _target(priority, "acknowledge", created_at, zone):
         return True
-    return now > resolve_by
+    return now > _target(priority, "resolve", created_at, zone)
+
+
+def _target(priority: Priority, step: str, created_at: datetime, zone: ZoneInfo) -> datetime:
+    hours = current_app.config["CONCIERGE_TARGETS"][Priority(priority).value][step]
+    return desk.deadline_in(created_at, hours, zone)

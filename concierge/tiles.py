@@ -6,11 +6,33 @@ from flask import url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, func, select
 
 from concierge import helping
-from concierge.help_models import HelpStatus
-from portal.home.tiles import Tile, TodayItem, register_tile, register_today, today_bounds
+from concierge.help_models import HelpRequest, HelpStatus
+from portal.home.tiles import (
+    Tile,
+    TodayItem,
+    building_ids_for,
+    register_tile,
+    register_today,
+    today_bounds,
+)
 from portal.people.models import Person
+
+
+def open_requests_count(person: Person) -> ColumnElement[int]:
+    """The badge as SQL: open requests of the person's buildings that a neighbour could take
+    (the same count as helping.count_for_badge)."""
+    return (
+        select(func.count(HelpRequest.id))
+        .where(
+            HelpRequest.building_id.in_(building_ids_for(person)),
+            HelpRequest.status == HelpStatus.OPEN,
+            HelpRequest.requester_id != person.id,
+        )
+        .scalar_subquery()
+    )
 
 
 def today_items(person: Person) -> list[TodayItem]:
@@ -41,7 +63,7 @@ register_tile(
         icon="🤝",
         label=_l("Help between neighbours"),
         order=30,
-        badge=helping.count_for_badge,
+        badge_count=open_requests_count,
         badge_endpoint="concierge.help_badge",
         badge_events=(helping.EVENT_CHANGED,),
     )

@@ -115,6 +115,7 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("sender_id", "client_id"),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        Index("ix_messages_created_at_conversation_id", "created_at", "conversation_id"),  # figures
     )
 
     id: Mapped[int] = mapped_column(MessageId, primary_key=True, autoincrement=True)

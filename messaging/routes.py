@@ -15,7 +15,7 @@ from messaging.forms import GroupForm, MessageForm
 from portal.auth.forms import ConfirmForm
 from portal.errors import DomainError
 from portal.people import service as people
-from portal.people.models import Person, Role
+from portal.people.models import Role
 
 
 def _or_404(call: Any, *args: Any) -> Any:
@@ -32,12 +32,12 @@ def _json_error(error: DomainError, status: int = 422) -> tuple[Response, int]:
     return jsonify({"ok": False, "error": error.code, "message": error.message}), status
 
 
-def _neighbours() -> list[Person]:
+def _neighbours() -> list[people.DirectoryEntry]:
     """People of the person's building one may write to, staff included."""
-    building = current_user.building
-    if building is None:
+    building_id = current_user.building_id
+    if building_id is None:
         return []
-    return [p for p in people.list_directory(building.id) if p.id != current_user.id]
+    return people.list_directory_entries(building_id, exclude_id=current_user.id)
 
 
 # Pages ----------------------------------------------------------------------------------

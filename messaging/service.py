@@ -29,7 +29,7 @@ from messaging.models import (
     Report,
 )
 from portal import ratelimits, realtime
-from portal.db import begin_write, utcnow
+from portal.db import begin_write, one_at_a_time, utcnow
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.people import service as people
@@ -44,6 +44,7 @@ DESK_ROLES = frozenset({Role.CONCIERGE, Role.COORDINATOR})
 ONLINE_WINDOW = timedelta(seconds=90)
 
 EVENT_CREATED = "messaging.message_created"
+ORDER_NAMESPACE = 1  # advisory lock namespace: sends of one conversation
 EVENT_HIDDEN = "messaging.message_hidden"
 EVENT_READ = "messaging.read_updated"
 EVENT_TYPING = "messaging.typing_started"
@@ -392,8 +393,16 @@ def do_send_message(
     existing = find_sent(person, client_id)
     if existing is not None:
         return SendResult(existing, created=False, payload=message_payload(existing))
-    # One send at a time per conversation: its messages commit, and so are announced, in
-    # the order of their ids.
+    # One send at a time per conversation, held until its event is out: messages commit,
+    # and are announced to every process, in the order of their ids.
+    db.session.commit()  # end the read: wait for the turn holding no pooled connection
+    with one_at_a_time(db.engine, ORDER_NAMESPACE, conversation_id):
+        return _store_and_announce(person, conversation_id, client_id, kind, body, attachment_id)
+
+
+def _store_and_announce(
+    person: Person, conversation_id: int, client_id: str, kind: str, body: Any, attachment_id: Any
+) -> SendResult:
     begin_write(db.session)
     conversation = access_conversation(person, conversation_id, lock=True)
     check_can_post(person, conversation)

@@ -3,9 +3,79 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union, union_all
 
 from messaging import service
-from portal.home.tiles import Tile, register_tile
+from messaging.models import Conversation, ConversationKind, Membership, Message
+from portal.home.tiles import Tile, building_ids_for, register_tile
+from portal.people.models import Person
+
+
+def _readable_conversations(person: Person) -> Select[tuple[int]]:
+    """The ids of the conversations the person reads, as SQL (the same rule as
+    service._readable_conversation_ids: own direct and group ones, their own desk, their
+    buildings' announcements and, for desk staff, desks; less the groups they left)."""
+    buildings = building_ids_for(person)
+    parts: list[Select[tuple[int]]] = [
+        select(Membership.conversation_id.label("id"))
+        .join(Conversation, Conversation.id == Membership.conversation_id)
+        .where(
+            Membership.person_id == person.id,
+            Membership.left_at.is_(None),
+            Conversation.kind.in_([ConversationKind.DIRECT, ConversationKind.GROUP]),
+        ),
+        select(Conversation.id).where(
+            Conversation.building_id.in_(buildings),
+            Conversation.kind == ConversationKind.ANNOUNCEMENTS,
+        ),
+    ]
+    if person.is_resident:
+        parts.append(select(Conversation.id).where(Conversation.desk_resident_id == person.id))
+    if person.role in service.DESK_ROLES:
+        parts.append(
+            select(Conversation.id).where(
+                Conversation.building_id.in_(buildings), Conversation.kind == ConversationKind.DESK
+            )
+        )
+    left = select(Membership.conversation_id).where(
+        Membership.person_id == person.id, Membership.left_at.is_not(None)
+    )
+    readable = union(*parts).subquery()
+    return select(readable.c.id).where(readable.c.id.not_in(left))
+
+
+def unread_count(person: Person) -> ColumnElement[int]:
+    """The badge as SQL: messages from others after the person's read pointer, in every
+    conversation they read (service.total_unread in one scalar subquery)."""
+    readable = _readable_conversations(person)
+    from_others = and_(
+        Message.hidden_at.is_(None),
+        or_(Message.sender_id.is_(None), Message.sender_id != person.id),
+    )
+    after_pointer = (
+        select(Message.id)
+        .join(
+            Membership,
+            and_(
+                Membership.conversation_id == Message.conversation_id,
+                Message.id > Membership.last_read_message_id,
+            ),
+        )
+        .where(
+            Membership.person_id == person.id,
+            Membership.conversation_id.in_(readable),
+            from_others,
+        )
+    )
+    pointers = select(Membership.conversation_id).where(Membership.person_id == person.id)
+    without_pointer = select(Message.id).where(
+        Message.conversation_id.in_(readable),
+        Message.conversation_id.not_in(pointers),
+        from_others,
+    )
+    unread = union_all(after_pointer, without_pointer).subquery()
+    return select(func.count()).select_from(unread).scalar_subquery()
+
 
 register_tile(
     Tile(
@@ -14,7 +84,7 @@ register_tile(
         icon="✉",
         label=_l("Messages"),
         order=10,
-        badge=service.total_unread,
+        badge_count=unread_count,
         badge_endpoint="messaging.api_unread",
         badge_events=(service.EVENT_CREATED, service.EVENT_READ, service.EVENT_HIDDEN),
     )

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, scoped_session
 from sqlalchemy.types import TypeDecorator
 
@@ -113,3 +117,54 @@ def begin_write(session: Any) -> None:
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={WRITE_OPTION: True})
+
+
+# One at a time per key: a write, its commit and the events that commit sends ---------------
+
+_STRIPES = [threading.Lock() for _ in range(64)]  # gevent-aware once monkey-patched
+ADVISORY_KEY_RANGE = 2**31  # pg_advisory_lock(int4, int4)
+_lock_engines: dict[str, Engine] = {}
+
+
+@contextmanager
+def one_at_a_time(engine: Engine, namespace: int, key: int) -> Iterator[None]:
+    """Let one holder at a time through for (namespace, key): in this process by a lock,
+    across processes on PostgreSQL by a session advisory lock.
+
+    Held around a write *and* its commit, it makes the events sent after that commit leave
+    in the order of the writes (a row lock ends at COMMIT, before the events are out).
+    Enter it holding no pooled connection: the holder takes one from the pool inside, and
+    the advisory lock lives on a connection of a small pool of its own, so waiters never
+    starve the holder.
+    """
+    with _STRIPES[hash((namespace, key)) % len(_STRIPES)]:
+        if engine.dialect.name != "postgresql":
+            yield
+            return
+        arguments = {"namespace": namespace, "key": key % ADVISORY_KEY_RANGE}
+        with _lock_engine(engine).connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:namespace, :key)"), arguments)
+            connection.commit()
+            try:
+                yield
+            finally:
+                _advisory_unlock(connection, arguments)
+
+
+def _lock_engine(engine: Engine) -> Engine:
+    """One small pool per database (advisory locks are per database, not per schema)."""
+    url = engine.url.set(query={})
+    key = url.render_as_string(hide_password=False)
+    if key not in _lock_engines:
+        _lock_engines[key] = create_engine(
+            url, pool_size=1, max_overflow=len(_STRIPES), pool_pre_ping=True
+        )
+    return _lock_engines[key]
+
+
+def _advisory_unlock(connection: Any, arguments: dict[str, int]) -> None:
+    try:
+        connection.execute(text("SELECT pg_advisory_unlock(:namespace, :key)"), arguments)
+        connection.commit()
+    except DBAPIError:
+        connection.invalidate()  # the server ends the lock with the connection

@@ -86,3 +86,58 @@ def test_concurrent_writers_on_sqlite_wait_instead_of_failing(tmp_path):
         _db.session.remove()
     assert mode == "wal"
     assert _write_from_threads(app, writers=8, writes=25) == ["count=200"]
+
+
+@pytest.mark.postgres
+def test_one_at_a_time_holds_a_lock_other_processes_see_until_the_block_ends():
+    """While one worker is inside (write, commit, events), another process cannot enter."""
+    from sqlalchemy import create_engine
+
+    from portal.db import one_at_a_time
+    from tests.live import postgres_schema
+
+    with postgres_schema("order") as url:
+        engine, elsewhere = create_engine(url), create_engine(url)
+        other_process = elsewhere.connect()
+
+        def other_may_enter() -> bool:
+            held = other_process.execute(text("SELECT pg_try_advisory_lock(7, 42)")).scalar()
+            if held:
+                other_process.execute(text("SELECT pg_advisory_unlock(7, 42)"))
+            return bool(held)
+
+        try:
+            with one_at_a_time(engine, 7, 42):
+                assert not other_may_enter()
+                assert other_may_enter_for_another_key(other_process)
+            assert other_may_enter()
+        finally:
+            other_process.close()
+            elsewhere.dispose()
+            engine.dispose()
+
+
+def other_may_enter_for_another_key(connection) -> bool:
+    held = connection.execute(text("SELECT pg_try_advisory_lock(7, 43)")).scalar()
+    connection.execute(text("SELECT pg_advisory_unlock(7, 43)"))
+    return bool(held)
+
+
+def test_one_at_a_time_lets_one_thread_in_at_a_time(app):
+    from portal.db import one_at_a_time
+
+    inside, most, engine = [0], [0], _db.engine
+
+    def enter() -> None:
+        with one_at_a_time(engine, 1, 5):
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+            threading.Event().wait(0.01)
+            inside[0] -= 1
+
+    threads = [threading.Thread(target=enter) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1

@@ -215,6 +215,6 @@ def _card(person: Person, token: str) -> dict[str, Any]:
 
 def _residents_refused(building: Building, error: str) -> tuple[str, int]:
     html = render_template("admin/residents.html", building=building,
-                           residents=people.list_residents(building), error=error,
+                           residents=people.list_resident_entries(building), error=error,
                            **residents_extras(building))  # fmt: skip
     return html, 422

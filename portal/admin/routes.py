@@ -27,7 +27,7 @@ def residents(building_id: int) -> str:
     return render_template(
         "admin/residents.html",
         building=building,
-        residents=people.list_residents(building),
+        residents=people.list_resident_entries(building),
         **residents_extras(building),
     )
 

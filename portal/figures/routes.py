@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date
 
 from babel.numbers import get_decimal_symbol
@@ -31,20 +32,50 @@ def _parse() -> tuple[Scope, Period]:
     return scope, period
 
 
-def format_number(value: Number, empty: str = "–") -> str:
+def format_number(value: Number, empty: str = "–", decimal: str | None = None) -> str:
     """A count as is; a median with one decimal in the reader's language."""
     if value is None:
         return empty
     if isinstance(value, float):
-        return f"{value:.1f}".replace(".", get_decimal_symbol(str(get_locale() or "fr")))
+        if decimal is None:
+            decimal = get_decimal_symbol(str(get_locale() or "fr"))
+        return f"{value:.1f}".replace(".", decimal)
     return str(value)
 
 
-def row_label(figure: Figure, label: str) -> str:
-    """Weeks are shown as their Monday's date in the reader's language."""
+def row_label(figure: Figure, label: str, weeks: dict[str, str] | None = None) -> str:
+    """Weeks are shown as their Monday's date in the reader's language (from `weeks` when
+    they are already formatted)."""
     if figure.weekly and label[:1].isdigit():
+        if weeks is not None and label in weeks:
+            return weeks[label]
         return format_date(date.fromisoformat(label), "d MMM yyyy")
     return label
+
+
+@dataclass(frozen=True)
+class ShownRow:
+    """One line of a figure's table as the page shows it."""
+
+    key: str
+    label: str
+    total: bool  # the whole-period line, left out of the chart
+    cells: tuple[tuple[str, str], ...]  # (number for the chart, text for the reader)
+
+
+def shown_rows(figure: Figure, weeks: dict[str, str], decimal: str) -> list[ShownRow]:
+    """A figure's table formatted here once, rather than cell by cell in the template."""
+    return [
+        ShownRow(
+            row.key,
+            row_label(figure, row.label, weeks),
+            row.key == figures.TOTAL,
+            tuple(
+                ("" if v is None else str(v), format_number(v, decimal=decimal)) for v in row.values
+            ),
+        )
+        for row in figure.rows
+    ]
 
 
 @bp.get("/staff/figures")
@@ -55,18 +86,18 @@ def index() -> str | tuple[str, int]:
         scope, period = _parse()
     except DomainError as error:
         return render_error(422, error.message)
+    shown = figures.list_figures(scope, period, utcnow())
+    weeks = {monday.isoformat(): format_date(monday, "d MMM yyyy") for monday in period.mondays}
+    decimal = get_decimal_symbol(str(get_locale() or "fr"))
     return render_template(
         "figures/index.html",
-        figures=figures.list_figures(scope, period, utcnow()),
+        figures=[(figure, shown_rows(figure, weeks, decimal)) for figure in shown],
         scope=scope,
         scopes=figures.list_scopes(current_user),
         period=period,
         week_choices=figures.WEEK_CHOICES,
         weeks=len(period.mondays),
         until=request.args.get("until", ""),
-        format_number=format_number,
-        row_label=row_label,
-        total_key=figures.TOTAL,
     )
 
 

@@ -1,8 +1,10 @@
 """Figures for the coordinator and the managers: who uses Bon Voisin, who lives where, and
 how the building's exchanges go, week by week.
 
-Every figure is a few SQL aggregates over the period (no query per row). Only medians are
-finished in Python, from one query that reads the two timestamps of each item.
+Every figure is one SQL statement over the period (no query per row, none per week): an
+aggregate where rows are many (activity days, messages, sign-ups), and the timestamps of each
+item where a median needs them anyway (help requests, tickets), counted in Python from the
+same rows. The two "active" figures share one statement when the page shows them together.
 
 Definitions (shown on the page too):
 - Age is the year of the period's last day minus the birth year (only the year is known).
@@ -23,10 +25,11 @@ Definitions (shown on the page too):
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,6 +42,7 @@ from sqlalchemy import (
     case,
     distinct,
     func,
+    literal,
     or_,
     select,
 )
@@ -261,9 +265,17 @@ class Figure:
 
 
 def _bucket(column: Any, bounds: Sequence[Any]) -> ColumnElement[int]:
-    """The index of the week a value falls in (bounds[i] <= value < bounds[i + 1])."""
-    whens = [(column >= bounds[i], i) for i in reversed(range(len(bounds) - 1))]
-    return case(*whens, else_=-1)
+    """The index of the week a value of the period falls in (bounds[i] <= value <
+    bounds[i + 1]), found by halving: four comparisons per row for 12 weeks, six for 52,
+    where a flat CASE makes up to one per week. Callers keep only values in the period."""
+
+    def within(low: int, high: int) -> Any:
+        if high - low == 1:
+            return literal(low)
+        middle = (low + high) // 2
+        return case((column >= bounds[middle], within(middle, high)), else_=within(low, middle))
+
+    return within(0, len(bounds) - 1)
 
 
 def _in_period(column: Any, bounds: Sequence[Any]) -> ColumnElement[bool]:
@@ -328,7 +340,7 @@ def _grouped(inner: Select[Any], *keys: str) -> list[tuple[Any, ...]]:
 
 
 def _week_rows(
-    period: Period, columns: Sequence[Column], counts: dict[tuple[int, str], Number]
+    period: Period, columns: Sequence[Column], counts: Mapping[tuple[int, str], Number]
 ) -> tuple[Row, ...]:
     return tuple(
         Row(
@@ -343,25 +355,48 @@ def _week_rows(
 # 1. Residents active per week -------------------------------------------------------------
 
 
-def _active_inner(scope: Scope, period: Period, split: str) -> Select[Any]:
+@dataclass(frozen=True)
+class ActiveCounts:
+    """Residents active per (week index, split key), by age band and by household type."""
+
+    by_band: dict[tuple[int, str], int]
+    by_household: dict[tuple[int, str], int]
+
+
+def get_active_counts(scope: Scope, period: Period) -> ActiveCounts:
+    """Both splits from one statement: distinct residents per week, band and household type.
+
+    Each resident has one band and at most one household, so summing the counts of one split
+    over the other gives distinct residents again. A resident without a home counts in the
+    bands only: their household is NULL, left out of the household figure.
+    """
     bounds = period.day_bounds()
-    inner = select(
-        _bucket(ActivityDay.day, bounds).label("week"),
-        ActivityDay.person_id.label("counted"),
-    ).join(Person, Person.id == ActivityDay.person_id)
-    if split == "band":
-        inner = inner.add_columns(_age_band(Person.birth_year, period.ref_year).label("split"))
-    else:
-        households = _households(scope, period.ref_year)
-        inner = inner.join(households, households.c.dwelling_id == Person.dwelling_id)
-        inner = inner.add_columns(_household_type(households).label("split"))
-    return inner.where(*_current_residents(scope), _in_period(ActivityDay.day, bounds))
+    households = _households(scope, period.ref_year)
+    inner = (
+        select(
+            _bucket(ActivityDay.day, bounds).label("week"),
+            ActivityDay.person_id.label("counted"),
+            _age_band(Person.birth_year, period.ref_year).label("band"),
+            case(
+                (households.c.dwelling_id.is_(None), None), else_=_household_type(households)
+            ).label("household"),
+        )
+        .join(Person, Person.id == ActivityDay.person_id)
+        .outerjoin(households, households.c.dwelling_id == Person.dwelling_id)
+        .where(*_current_residents(scope), _in_period(ActivityDay.day, bounds))
+    )
+    by_band: dict[tuple[int, str], int] = defaultdict(int)
+    by_household: dict[tuple[int, str], int] = defaultdict(int)
+    for week, band, household, n in _grouped(inner, "week", "band", "household"):
+        by_band[(week, band)] += n
+        if household is not None:
+            by_household[(week, household)] += n
+    return ActiveCounts(dict(by_band), dict(by_household))
 
 
-def get_active_by_age(scope: Scope, period: Period) -> Figure:
-    """Residents active each week, by age band."""
-    inner = _active_inner(scope, period, "band")
-    counts = {(w, band): n for w, band, n in _grouped(inner, "week", "split")}
+def get_active_by_age(scope: Scope, period: Period, active: ActiveCounts | None = None) -> Figure:
+    """Residents active each week, by age band (from `active` when already counted)."""
+    counts = (active if active is not None else get_active_counts(scope, period)).by_band
     columns = tuple(Column(k, str(v)) for k, v in AGE_BANDS.items())
     return Figure(
         key="active-ages",
@@ -374,10 +409,11 @@ def get_active_by_age(scope: Scope, period: Period) -> Figure:
     )
 
 
-def get_active_by_household(scope: Scope, period: Period) -> Figure:
+def get_active_by_household(
+    scope: Scope, period: Period, active: ActiveCounts | None = None
+) -> Figure:
     """Residents active each week, by the type of household they live in."""
-    inner = _active_inner(scope, period, "household")
-    counts = {(w, kind): n for w, kind, n in _grouped(inner, "week", "split")}
+    counts = (active if active is not None else get_active_counts(scope, period)).by_household
     columns = tuple(Column(k, str(v)) for k, v in HOUSEHOLDS.items())
     return Figure(
         key="active-households",
@@ -461,7 +497,10 @@ def get_messages(scope: Scope, period: Period) -> Figure:
             _bucket(Message.created_at, bounds).label("week"),
             Conversation.kind.label("kind"),
         )
-        .join(Conversation, Conversation.id == Message.conversation_id)
+        # "+ 0" keeps SQLite from walking every message of the building through the
+        # conversation index (a row lookup each, all years): it reads the messages of the
+        # period instead, then each one's conversation by primary key.
+        .join(Conversation, Conversation.id == Message.conversation_id + 0)
         .where(
             Conversation.building_id.in_(scope.building_ids),
             _in_period(Message.created_at, bounds),
@@ -496,11 +535,14 @@ def get_attendance(scope: Scope, period: Period, now: datetime) -> Figure:
     inner = (
         select(
             Activity.id.label("activity_id"),
+            Activity.title.label("title"),
+            Building.name.label("building"),
             _age_band(Person.birth_year, period.ref_year).label("band"),
         )
         .select_from(Signup)
         .join(Occurrence, Occurrence.id == Signup.occurrence_id)
         .join(Activity, Activity.id == Occurrence.activity_id)
+        .join(Building, Building.id == Activity.building_id)
         .join(Person, Person.id == Signup.person_id)
         .where(
             Activity.building_id.in_(scope.building_ids),
@@ -511,10 +553,14 @@ def get_attendance(scope: Scope, period: Period, now: datetime) -> Figure:
             or_(Signup.attended.is_(None), Signup.attended.is_(True)),
         )
     )
+    many = len(scope.building_ids) > 1
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for activity_id, band, n in _grouped(inner, "activity_id", "band"):
+    names: dict[int, str] = {}
+    for activity_id, title, building, band, n in _grouped(
+        inner, "activity_id", "title", "building", "band"
+    ):
         counts[activity_id][band] = n
-    names = _activity_names(set(counts), many=len(scope.building_ids) > 1)
+        names[activity_id] = f"{title} ({building})" if many else title
     columns = (
         *(Column(k, str(v)) for k, v in AGE_BANDS.items()),
         Column("total", str(_l("All ages")), charted=False),
@@ -539,17 +585,6 @@ def get_attendance(scope: Scope, period: Period, now: datetime) -> Figure:
     )
 
 
-def _activity_names(ids: set[int], *, many: bool) -> dict[int, str]:
-    if not ids:
-        return {}
-    stmt = (
-        select(Activity.id, Activity.title, Building.name)
-        .join(Building, Building.id == Activity.building_id)
-        .where(Activity.id.in_(ids))
-    )
-    return {a: f"{t} ({b})" if many else t for a, t, b in db.session.execute(stmt)}
-
-
 # 5. Help between neighbours per week -------------------------------------------------------
 
 
@@ -557,28 +592,41 @@ def _median(values: Sequence[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
+def _week_of(moment: datetime | None, bounds: Sequence[datetime]) -> int | None:
+    """The index of the week a moment falls in (as _bucket does); None outside the period."""
+    if moment is None or not bounds[0] <= moment < bounds[-1]:
+        return None
+    return bisect_right(bounds, moment) - 1
+
+
 def get_help(scope: Scope, period: Period) -> Figure:
-    """Requests asked and fulfilled each week; median minutes before a neighbour took one."""
+    """Requests asked and fulfilled each week; median minutes before a neighbour took one.
+
+    One statement reads the moments of each request asked or done in the period (the medians
+    need them anyway, and a building asks for help a few times a day at most)."""
     bounds = period.moment_bounds()
-    in_scope = HelpRequest.building_id.in_(scope.building_ids)
-    asked = select(_bucket(HelpRequest.created_at, bounds).label("week")).where(
-        in_scope, _in_period(HelpRequest.created_at, bounds)
+    utc_bounds = [moment.astimezone(UTC) for moment in bounds]  # compared as stored: quicker
+    stmt = select(
+        HelpRequest.status, HelpRequest.created_at, HelpRequest.taken_at, HelpRequest.done_at
+    ).where(
+        HelpRequest.building_id.in_(scope.building_ids),
+        or_(
+            _in_period(HelpRequest.created_at, bounds),
+            and_(HelpRequest.status.in_(HELPED), _in_period(HelpRequest.done_at, bounds)),
+        ),
     )
-    done = select(_bucket(HelpRequest.done_at, bounds).label("week")).where(
-        in_scope, HelpRequest.status.in_(HELPED), _in_period(HelpRequest.done_at, bounds)
-    )
-    asked_by_week = dict(_grouped(asked, "week"))
-    done_by_week = dict(_grouped(done, "week"))
+    asked_by_week: dict[int, int] = defaultdict(int)
+    done_by_week: dict[int, int] = defaultdict(int)
     waits: dict[int, list[float]] = defaultdict(list)
-    taken = select(HelpRequest.created_at, HelpRequest.taken_at).where(
-        in_scope,
-        HelpRequest.status.in_(TAKEN),
-        HelpRequest.taken_at.is_not(None),
-        _in_period(HelpRequest.created_at, bounds),
-    )
-    for created, taken_at in db.session.execute(taken):
-        week = _week_of(created, bounds)
-        waits[week].append((taken_at - created).total_seconds() / 60)
+    for status, created, taken_at, done_at in db.session.execute(stmt):
+        week = _week_of(created, utc_bounds)
+        if week is not None:
+            asked_by_week[week] += 1
+            if status in TAKEN and taken_at is not None:
+                waits[week].append((taken_at - created).total_seconds() / 60)
+        done_week = _week_of(done_at, utc_bounds) if status in HELPED else None
+        if done_week is not None:
+            done_by_week[done_week] += 1
     columns = (
         Column("asked", str(_l("Asked"))),
         Column("fulfilled", str(_l("Done"))),
@@ -609,30 +657,24 @@ def get_help(scope: Scope, period: Period) -> Figure:
     )
 
 
-def _week_of(moment: datetime, bounds: Sequence[datetime]) -> int:
-    return max(i for i in range(len(bounds) - 1) if moment >= bounds[i])
-
-
 # 6. Tickets by category --------------------------------------------------------------------
 
 
 def get_tickets(scope: Scope, period: Period) -> Figure:
-    """Problems reported in the period by category, how many are resolved, and how fast."""
+    """Problems reported in the period by category, how many are resolved, and how fast.
+
+    One statement reads the two moments of each problem of the period (the medians need
+    them anyway); they are counted here."""
     bounds = period.moment_bounds()
-    where = (Ticket.building_id.in_(scope.building_ids), _in_period(Ticket.created_at, bounds))
-    resolved_count = func.sum(case((Ticket.resolved_at.is_not(None), 1), else_=0))
-    stmt = (
-        select(Ticket.category, func.count(Ticket.id), resolved_count)
-        .where(*where)
-        .group_by(Ticket.category)
+    stmt = select(Ticket.category, Ticket.created_at, Ticket.resolved_at).where(
+        Ticket.building_id.in_(scope.building_ids), _in_period(Ticket.created_at, bounds)
     )
-    counts = {str(c): (n, int(r or 0)) for c, n, r in db.session.execute(stmt)}
+    reported: dict[str, int] = defaultdict(int)
     hours: dict[str, list[float]] = defaultdict(list)
-    durations = select(Ticket.category, Ticket.created_at, Ticket.resolved_at).where(
-        *where, Ticket.resolved_at.is_not(None)
-    )
-    for category, created, resolved in db.session.execute(durations):
-        hours[str(category)].append((resolved - created).total_seconds() / 3600)
+    for category, created, resolved in db.session.execute(stmt):
+        reported[str(category)] += 1
+        if resolved is not None:
+            hours[str(category)].append((resolved - created).total_seconds() / 3600)
     columns = (
         Column("reported", str(_l("Reported"))),
         Column("resolved", str(_l("Resolved"))),
@@ -642,7 +684,11 @@ def get_tickets(scope: Scope, period: Period) -> Figure:
         Row(
             str(category),
             category_label(category),
-            (*counts.get(str(category), (0, 0)), _median(hours.get(str(category), []))),
+            (
+                reported.get(str(category), 0),
+                len(hours.get(str(category), [])),
+                _median(hours.get(str(category), [])),
+            ),
         )
         for category in TicketCategory
     )
@@ -660,12 +706,14 @@ def get_tickets(scope: Scope, period: Period) -> Figure:
 # All figures -------------------------------------------------------------------------------
 
 
-def get_figure(key: str, scope: Scope, period: Period, now: datetime) -> Figure:
-    """One figure by its key (checked)."""
+def get_figure(
+    key: str, scope: Scope, period: Period, now: datetime, active: ActiveCounts | None = None
+) -> Figure:
+    """One figure by its key (checked); `active` when the active residents are counted."""
     check_figure(key)
     builders: dict[str, Callable[[], Figure]] = {
-        "active-ages": lambda: get_active_by_age(scope, period),
-        "active-households": lambda: get_active_by_household(scope, period),
+        "active-ages": lambda: get_active_by_age(scope, period, active),
+        "active-households": lambda: get_active_by_household(scope, period, active),
         "pyramid": lambda: get_pyramid(scope, period),
         "messages": lambda: get_messages(scope, period),
         "attendance": lambda: get_attendance(scope, period, now),
@@ -676,4 +724,6 @@ def get_figure(key: str, scope: Scope, period: Period, now: datetime) -> Figure:
 
 
 def list_figures(scope: Scope, period: Period, now: datetime) -> list[Figure]:
-    return [get_figure(key, scope, period, now) for key in FIGURE_KEYS]
+    """Every figure of the page, in order; the two "active" figures share one statement."""
+    active = get_active_counts(scope, period)
+    return [get_figure(key, scope, period, now, active) for key in FIGURE_KEYS]

@@ -24,8 +24,17 @@ from portal.auth.forms import SetPinForm
 from portal.errors import DomainError
 from portal.home import bp
 from portal.home.forms import LanguageForm, SettingsForm
-from portal.home.tiles import get_tile, panels_for, resident_tiles_for, tiles_for
+from portal.home.tiles import (
+    CountSource,
+    buildings_for,
+    counted,
+    get_tile,
+    panels_for,
+    resident_tiles_for,
+    tiles_for,
+)
 from portal.i18n import SESSION_LOCALE_KEY
+from portal.notifications import service as notifications
 from portal.people import service as people
 from portal.people.models import Role
 from portal.urls import is_local_path
@@ -47,14 +56,24 @@ def need_help_url() -> str:
     return url_for("home.help_page")
 
 
+# The header's notification bell, read with the tiles' badges in one statement.
+BELL: dict[str, CountSource] = {"bell": notifications.unread_count}
+
+
+def _bell() -> int:
+    """The bell's count for base.html: the one the tiles' statement read."""
+    return counted(current_user, "bell", notifications.unread_count)
+
+
 def resident_home() -> str:
     """Five big tiles and the help button; below them the panels, unless simplified."""
     simplified = current_user.simplified_mode
     return render_template(
         "home/resident.html",
-        tiles=resident_tiles_for(current_user),
+        tiles=resident_tiles_for(current_user, also=BELL),
         panels=[] if simplified else panels_for(current_user),
         need_help_url=need_help_url(),
+        unread_notifications=_bell,
     )
 
 
@@ -69,7 +88,9 @@ def tile_badge(key: str) -> Response:
 
 
 def staff_home() -> str:
-    buildings = people.list_buildings_for(current_user)
+    """The staff's tools (their badges and the bell in one statement) and their buildings."""
+    buildings = buildings_for(current_user)
+    tiles = tiles_for(current_user, also=BELL)
     summaries = [
         {
             "building": b,
@@ -78,7 +99,9 @@ def staff_home() -> str:
         }
         for b in buildings
     ]
-    return render_template("home/staff.html", summaries=summaries, tiles=tiles_for(current_user))
+    return render_template(
+        "home/staff.html", summaries=summaries, tiles=tiles, unread_notifications=_bell
+    )
 
 
 @bp.get("/help")

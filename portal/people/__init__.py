@@ -4,4 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("people", __name__, template_folder="templates")
 
-from portal.people import routes  # noqa: E402, F401
+from portal.people import display, routes  # noqa: E402, F401
+
+bp.add_app_template_global(display.id_url)
+bp.add_app_template_global(display.floor_labels)

@@ -194,3 +194,12 @@ class Person(TimestampMixin, Base):
     @property
     def initials(self) -> str:
         return (self.first_name[:1] + self.last_name[:1]).upper()
+
+    @property
+    def dwelling_number(self) -> str | None:
+        return self.dwelling.number if self.dwelling is not None else None
+
+    @property
+    def has_code(self) -> bool:
+        """Whether a PIN is set (the residents list shows this, never the hash)."""
+        return self.pin_hash is not None

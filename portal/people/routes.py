@@ -98,6 +98,6 @@ def neighbours() -> str:
     _resident_only()
     return render_template(
         "people/neighbours.html",
-        neighbours=people.list_neighbours(current_user),
+        neighbours=people.list_neighbour_entries(current_user),
         confirm_form=ConfirmForm(),
     )

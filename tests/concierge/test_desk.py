@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from flask_babel import format_datetime, format_time, gettext
 from PIL import Image
 
 from concierge import desk, parcels, tickets, visits
@@ -79,6 +80,29 @@ def test_queue_puts_overdue_and_urgent_first_then_the_oldest(concierge, resident
     assert "DHL" in queue[3].detail and parcel.collected_at is None
     assert desk.count_open_items(concierge) == 4
     assert desk.count_open_items(resident) == 0
+
+
+@pytest.mark.parametrize("language", ["fr", "en", "ar"])
+def test_queue_dates_read_as_flask_babel_writes_them(app, concierge, resident, building, language):
+    """The queue formats its dates once per queue; they must read as format_datetime's."""
+    morning = datetime(2026, 3, 9, 9, 5, tzinfo=PARIS)
+    with time_machine.travel(morning, tick=False):
+        tickets.do_create_ticket(resident, category="heating", description="Froid")
+        parcels.do_log_parcel(concierge, resident.dwelling_id, carrier="UPS")
+        visits.do_add_visit(
+            resident, resident.dwelling_id, kind="visitor", visitor="Paul",
+            starts_at=morning + timedelta(hours=5), ends_at=morning + timedelta(hours=6),
+        )  # fmt: skip
+    with app.test_request_context(headers={"Accept-Language": language}):
+        queue = desk.list_queue(concierge, building, morning + timedelta(hours=1))
+        expected = [
+            gettext("From %(when)s", when=format_time(i.since, "short"))
+            if i.kind == "visit"
+            else gettext("Since %(when)s", when=format_datetime(i.since, "short"))
+            for i in queue
+        ]
+    assert sorted(i.kind for i in queue) == ["parcel", "ticket", "visit"]
+    assert [i.when for i in queue] == expected
 
 
 def test_queue_of_another_building_is_refused(concierge):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -80,6 +80,39 @@ def test_working_hours_keep_local_time_across_daylight_saving():
     due = desk.add_working_hours(friday, 2, PARIS)
     assert due.astimezone(PARIS) == datetime(2026, 3, 30, 9, 0, tzinfo=PARIS)
     assert due.tzinfo == UTC and due.hour == 7  # CEST
+
+
+def day_by_day(start: datetime, hours: float, zone: ZoneInfo, day=(8, 18), weekdays=range(5)):
+    """The plain reckoning the week-skipping add_working_hours must agree with."""
+    remaining, local = timedelta(hours=hours), start.astimezone(zone)
+    while True:
+        opens = datetime.combine(local.date(), time(day[0]), tzinfo=zone)
+        closes = datetime.combine(local.date(), time(day[1]), tzinfo=zone)
+        if local.weekday() in weekdays and local < closes:
+            begin = max(local, opens)
+            if remaining <= closes - begin:
+                return (begin + remaining).astimezone(UTC)
+            remaining -= closes - begin
+        local = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=zone)
+
+
+@pytest.mark.parametrize("hours", [0, 10, 49.5, 50, 50.25, 80, 100, 160, 1000])
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(2026, 3, 6, 16, 0, tzinfo=PARIS),  # Friday afternoon, before a DST change
+        datetime(2026, 3, 9, 7, 0, tzinfo=PARIS),  # Monday before opening
+        datetime(2026, 3, 9, 8, 0, tzinfo=PARIS),  # Monday at opening
+        datetime(2026, 10, 24, 23, 0, tzinfo=PARIS),  # Saturday night, clocks go back
+        datetime(2026, 12, 31, 12, 30, tzinfo=ZoneInfo("America/New_York")),
+    ],
+)
+def test_working_hours_skip_whole_weeks_exactly(start, hours):
+    assert desk.add_working_hours(start, hours, PARIS) == day_by_day(start, hours, PARIS)
+    three_days = dict(day=(9, 12), weekdays=(0, 2, 4))
+    assert desk.add_working_hours(start, hours, PARIS, **three_days) == day_by_day(
+        start, hours, PARIS, **three_days
+    )
 
 
 def test_working_hours_refuse_a_desk_that_never_opens():

@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from flask_babel import force_locale
+from sqlalchemy import event, func, select
 
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.figures import service as figures
 from portal.figures.models import ActivityDay
 from portal.people import service as people
+from portal.people.models import DwellingType, Role
 from tests.figures import dataset
 from tests.figures.dataset import World
 
@@ -83,7 +85,8 @@ def test_active_residents_by_household(world: World) -> None:
 
 
 def test_pyramid_by_ten_year_group_and_occupancy(world: World) -> None:
-    figure = figures.get_pyramid(scope_of(world), period())
+    with force_locale("en"):  # the labels in the source language, whatever the default
+        figure = figures.get_pyramid(scope_of(world), period())
     assert [r.key for r in figure.rows] == [str(g) for g in range(9, -1, -1)]  # oldest on top
     found = {
         int(r.key): {c.key: v for c, v in zip(figure.columns, r.values, strict=True) if v}
@@ -166,3 +169,42 @@ def test_touch_presence_writes_one_row_per_resident_and_day(app) -> None:
     stmt = select(ActivityDay.person_id, func.count()).group_by(ActivityDay.person_id)
     rows = db.session.execute(stmt).all()
     assert [tuple(r) for r in rows] == [(resident.id, 1)]
+
+
+def test_a_resident_without_a_home_counts_by_age_only(world: World) -> None:
+    dwelling = people.do_create_dwellings(world.a, [("d9", 1, DwellingType.T2)])[0]
+    homeless = people.do_create_person(
+        organisation=world.org,
+        role=Role.RESIDENT,
+        first_name="Yves",
+        last_name="Sansdomicile",
+        dwelling=dwelling,
+        birth_year=world.ref_year - 30,
+    )
+    homeless.dwelling_id = None  # a resident the data holds without a home (e.g. imported)
+    db.session.add(ActivityDay(person_id=homeless.id, day=world.day(1, 2)))
+    db.session.commit()
+    assert homeless.dwelling_id is None
+    ages = by_week(figures.get_active_by_age(scope_of(world), period()), 1)
+    households = by_week(figures.get_active_by_household(scope_of(world), period()), 1)
+    expected_ages = dict(dataset.EXPECTED_ACTIVE_AGES[1])
+    expected_ages["18_59"] = int(expected_ages.get("18_59", 0)) + 1
+    assert ages == expected_ages
+    assert households == dataset.EXPECTED_ACTIVE_HOUSEHOLDS[1]
+
+
+def test_the_page_reads_every_figure_with_one_statement_each(world: World) -> None:
+    scope, shown = scope_of(world), period()
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        listed = figures.list_figures(scope, shown, NOW)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    # The two "active" figures share theirs; no statement per week or per row.
+    assert len(statements) == len(figures.FIGURE_KEYS) - 1
+    assert listed == [figures.get_figure(k, scope, shown, NOW) for k in figures.FIGURE_KEYS]
