@@ -68,6 +68,17 @@ def import_and_print(page: Page, seed: Seed, lines: list[str]) -> list[str]:
     return [text.strip() for text in page.locator(".login-card-url").all_inner_texts()]
 
 
+# Every page a resident reaches from the home screen (no URL argument needed).
+EVERY_RESIDENT_PAGE = (
+    "/", "/messages", "/messages/new", "/messages/groups/new", "/messages/search",
+    "/activities", "/activities?range=month", "/activities/my-calendar", "/activities/rooms",
+    "/activities/propose", "/neighbours", "/neighbours/ask", "/neighbours/offer", "/my-home",
+    "/my-home/parcels", "/my-home/visits/new", "/tickets", "/tickets/new", "/announcements",
+    "/notifications", "/profile", "/directory", "/wellbeing", "/help", "/help-me", "/settings",
+    "/settings/pin",
+)  # fmt: skip
+
+
 @pytest.mark.browser
 def test_imported_resident_logs_in_with_the_printed_card(new_page: NewPage, seed: Seed) -> None:
     staff = new_page(locale=LOCALES["en"])
@@ -107,7 +118,7 @@ def test_imported_resident_logs_in_with_the_printed_card(new_page: NewPage, seed
     tablet.get_by_role("button", name="Save my settings").click()
     tablet.wait_for_url("**/settings")
     assert "text-200" in (tablet.locator("html").get_attribute("class") or "").split()
-    for path in ("/", "/messages", "/activities", "/neighbours", "/settings"):
+    for path in EVERY_RESIDENT_PAGE:
         response = tablet.goto(path)
         assert response is not None and response.status == 200, path
         check_no_horizontal_scroll(tablet)
