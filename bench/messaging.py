@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.live import answers, free_port  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.append(str(ROOT / "bench"))  # after ROOT: `messaging` is the package
 from common import prepare_database  # noqa: E402
 
 SECRET = "bench-secret-key"
