@@ -149,7 +149,7 @@ def make_workers(count: int, uri: str, redis_url: str, log_dir: Path) -> list[Wo
         port = free_port()
         env = {**os.environ, "BV_ENV": "development", "SECRET_KEY": SECRET,
                "DATABASE_URL": uri, "REDIS_URL": redis_url, "BV_PORT": str(port),
-               "BV_SCHEDULER": "0", "PYTHONUNBUFFERED": "1"}  # fmt: skip
+               "BV_SCHEDULER": "0", "PYTHONUNBUFFERED": "1", **WORKER_POOL}  # fmt: skip
         workers.append(Worker(index, port, env, log_dir / f"worker-{index}.log"))
     return workers
 
@@ -167,6 +167,14 @@ class Stats:
     resyncs: int = 0
     catch_ups: int = 0
     refused_sends: Counter[str] = field(default_factory=Counter)
+
+
+# The tablet's outbox (messaging/static/conversation.js): what it retries, and when.
+RETRYABLE = {"rate_limited", "server_error", "unavailable", "unauthenticated"}
+NO_ANSWER_RETRY_S = 5.0
+REFUSED_RETRY_S = 3.0
+# Each worker's pools must fit PostgreSQL's max_connections (100 here) together.
+WORKER_POOL = {"BV_DB_POOL_SIZE": "10", "BV_DB_MAX_OVERFLOW": "10"}
 
 
 class Resident:
@@ -285,18 +293,29 @@ class Resident:
             return  # sent after the reconnect
         try:
             ack = await self.client.call("send_message", payload, timeout=10)
-        except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError,
-                socketio.exceptions.DisconnectedError):  # fmt: skip
+        except socketio.exceptions.TimeoutError:
+            self._retry_later(payload, NO_ANSWER_RETRY_S)  # as the tablet does
             return
+        except (socketio.exceptions.BadNamespaceError, socketio.exceptions.DisconnectedError):
+            return  # sent again after the reconnect
         if ack and ack.get("ok"):
             self.outbox.pop(payload["client_id"], None)
             self.stats.acknowledged.add(payload["client_id"])
             self._hold(ack["message"], live=False)
         elif ack:
             self.stats.refused_sends[ack.get("error", "?")] += 1
-            if ack.get("error") not in {"rate_limited", "server_error", "unavailable",
-                                        "unauthenticated"}:  # fmt: skip
+            if ack.get("error") in RETRYABLE:
+                self._retry_later(payload, REFUSED_RETRY_S)
+            else:
                 self.outbox.pop(payload["client_id"], None)
+
+    def _retry_later(self, payload: dict[str, Any], delay_s: float) -> None:
+        async def again() -> None:
+            await asyncio.sleep(delay_s)
+            if payload["client_id"] in self.outbox and not self.stopping:
+                await self.deliver(payload)
+
+        asyncio.get_running_loop().create_task(again())
 
     async def flush_outbox(self) -> None:
         for payload in list(self.outbox.values()):

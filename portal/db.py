@@ -123,6 +123,7 @@ def begin_write(session: Any) -> None:
 
 _STRIPES = [threading.Lock() for _ in range(64)]  # gevent-aware once monkey-patched
 ADVISORY_KEY_RANGE = 2**31  # pg_advisory_lock(int4, int4)
+LOCK_POOL_MAX = 8  # connections per process holding advisory locks (sends in flight)
 _lock_engines: dict[str, Engine] = {}
 
 
@@ -134,8 +135,8 @@ def one_at_a_time(engine: Engine, namespace: int, key: int) -> Iterator[None]:
     Held around a write *and* its commit, it makes the events sent after that commit leave
     in the order of the writes (a row lock ends at COMMIT, before the events are out).
     Enter it holding no pooled connection: the holder takes one from the pool inside, and
-    the advisory lock lives on a connection of a small pool of its own, so waiters never
-    starve the holder.
+    the advisory lock lives on a connection of a small pool of its own (LOCK_POOL_MAX), so
+    waiters never starve the holder.
     """
     with _STRIPES[hash((namespace, key)) % len(_STRIPES)]:
         if engine.dialect.name != "postgresql":
@@ -157,7 +158,7 @@ def _lock_engine(engine: Engine) -> Engine:
     key = url.render_as_string(hide_password=False)
     if key not in _lock_engines:
         _lock_engines[key] = create_engine(
-            url, pool_size=1, max_overflow=len(_STRIPES), pool_pre_ping=True
+            url, pool_size=1, max_overflow=LOCK_POOL_MAX - 1, pool_pre_ping=True
         )
     return _lock_engines[key]
 

@@ -55,8 +55,8 @@ def socket_handler(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict
         except DATABASE_UNAVAILABLE as error:
             # The client keeps what it sent (the tablet's outbox) and tries again.
             db.session.rollback()
-            log.warning("socket event %s: database unavailable: %s", handler.__name__,
-                        type(error).__name__)  # fmt: skip
+            log.warning("socket event %s: database unavailable: %s: %s", handler.__name__,
+                        type(error).__name__, _first_line(error))  # fmt: skip
             return ack_error("unavailable", str(UNAVAILABLE_MESSAGE))
 
     return wrapped
@@ -83,3 +83,9 @@ def _run_checked(
         log.exception("socket event %s failed", getattr(handler, "__name__", "?"))
         return ack_error("server_error", _("Something went wrong. Please try again."))
     return {"ok": True, **(result or {})}
+
+
+def _first_line(error: BaseException) -> str:
+    """The driver's own words (no SQL parameters, so no message text), one line."""
+    cause = getattr(error, "orig", None) or error
+    return str(cause).strip().splitlines()[0][:200] if str(cause).strip() else ""
