@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import create_tables, log, make_app, percentile, prepare_database
 from flask import Flask, url_for
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, text
 from year_data import Year, build_year
 
 TARGET_P95_MS = 20.0
@@ -140,12 +140,31 @@ class QueryCounter:
     def __init__(self) -> None:
         self.count = 0
         self.keep = False
-        self.statements: list[str] = []
+        self.statements: list[tuple[str, float]] = []  # and each one's time, ms
+        self._started = 0.0
 
     def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         self.count += 1
         if self.keep:
-            self.statements.append(statement)
+            self.statements.append((statement, 0.0))
+            self._started = time.perf_counter()
+
+    def finished(self, *_: Any) -> None:
+        """after_cursor_execute: the time of the statement just kept."""
+        if self.keep and self.statements:
+            statement, _ = self.statements[-1]
+            self.statements[-1] = (statement, (time.perf_counter() - self._started) * 1000)
+
+
+def refresh_statistics() -> None:
+    """On PostgreSQL, what autovacuum does after a bulk load: the planner's row counts,
+    without which it plans a year of data as empty tables (nested loops everywhere)."""
+    from portal.extensions import db
+
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
 
 
 def discovered_pages(app: Flask, listed: set[str]) -> list[Page]:
@@ -215,6 +234,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with app.app_context():
         create_tables()
         year = build_year(seed=args.seed)
+        refresh_statistics()
         people = {"resident": db.session.get(Person, year.resident_id)}
         for role, pid in year.staff.items():
             people[role] = db.session.get(Person, pid)
@@ -225,6 +245,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", counter)
+    event.listen(engine, "after_cursor_execute", counter.finished)
     pages = [p for p in PAGES if p.endpoint in app.view_functions]
     for page in PAGES:
         if page.endpoint not in app.view_functions:
@@ -245,12 +266,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             if counter.keep:
                 log(f"-- {page.name}: {queries} statements")
-                for statement in counter.statements:
-                    log("   " + " ".join(statement.split())[:300])
+                for statement, took_ms in counter.statements:
+                    log(f"   {took_ms:7.2f} ms  " + " ".join(statement.split())[:300])
             if status == 200 or role == roles[-1]:
                 results.append(Measure(page.name, role, target, status, queries, samples, cpu))
                 break
     event.remove(engine, "before_cursor_execute", counter)
+    event.remove(engine, "after_cursor_execute", counter.finished)
     with app.app_context():
         db.engine.dispose()
     if cleanup:

@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select, union, union_all
+from sqlalchemy import ScalarSelect, Select, and_, func, or_, select, union
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from messaging import uploads
@@ -572,40 +572,45 @@ def _readable_conversation_ids(person: Person) -> list[int]:
     return sorted(set(db.session.scalars(stmt)))
 
 
+def unread_per_conversation(person: Person, conversation_ids: Any) -> Select[tuple[int, int]]:
+    """(conversation id, messages from others after the person's read pointer) for each
+    conversation given (ids, or a SELECT of ids). Without a pointer (announcements not
+    opened yet, desks for staff) it counts from the start. Each count is one index range
+    of one conversation, whatever the planner thinks of the others."""
+    pointer = aliased(Membership)
+    unread = (
+        select(func.count())
+        .select_from(Message)
+        .where(
+            Message.conversation_id == Conversation.id,
+            Message.id > func.coalesce(pointer.last_read_message_id, 0),
+            Message.hidden_at.is_(None),
+            or_(Message.sender_id.is_(None), Message.sender_id != person.id),
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(Conversation.id, unread.label("unread"))
+        .outerjoin(
+            pointer,
+            and_(pointer.conversation_id == Conversation.id, pointer.person_id == person.id),
+        )
+        .where(Conversation.id.in_(conversation_ids))
+    )
+
+
 def unread_counts(person: Person, conversation_ids: Sequence[int]) -> dict[int, int]:
-    """Messages from others after the person's read pointer, per conversation (one query)."""
+    """Unread messages per conversation (one query); conversations with none left out."""
     if not conversation_ids:
         return {}
-    from_others = and_(
-        Message.hidden_at.is_(None),
-        or_(Message.sender_id.is_(None), Message.sender_id != person.id),
-    )
-    # Driven by the read pointers, so only the messages after each pointer are visited
-    # (an index range per conversation), not every message of every conversation.
-    after_pointer = (
-        select(Message.conversation_id, Message.id)
-        .join(
-            Membership,
-            and_(
-                Membership.conversation_id == Message.conversation_id,
-                Message.id > Membership.last_read_message_id,
-            ),
-        )
-        .where(
-            Membership.person_id == person.id,
-            Membership.conversation_id.in_(conversation_ids),
-            from_others,
-        )
-    )
-    pointers = select(Membership.conversation_id).where(Membership.person_id == person.id)
-    without_pointer = select(Message.conversation_id, Message.id).where(
-        Message.conversation_id.in_(conversation_ids),
-        Message.conversation_id.not_in(pointers),
-        from_others,
-    )
-    unread = union_all(after_pointer, without_pointer).subquery()
-    stmt = select(unread.c.conversation_id, func.count()).group_by(unread.c.conversation_id)
-    return {cid: count for cid, count in db.session.execute(stmt)}
+    rows = db.session.execute(unread_per_conversation(person, conversation_ids))
+    return {cid: count for cid, count in rows if count}
+
+
+def unread_total_sql(person: Person, conversation_ids: Any) -> ScalarSelect[int]:
+    """The sum of unread_per_conversation as one scalar subquery (the home badge)."""
+    per_conversation = unread_per_conversation(person, conversation_ids).subquery()
+    return select(func.coalesce(func.sum(per_conversation.c.unread), 0)).scalar_subquery()
 
 
 def total_unread(person: Person) -> int:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union, union_all
+from sqlalchemy import ScalarSelect, Select, select, union
 
 from messaging import service
-from messaging.models import Conversation, ConversationKind, Membership, Message
+from messaging.models import Conversation, ConversationKind, Membership
 from portal.home.tiles import Tile, building_ids_for, register_tile
 from portal.people.models import Person
 
@@ -44,37 +44,9 @@ def _readable_conversations(person: Person) -> Select[tuple[int]]:
     return select(readable.c.id).where(readable.c.id.not_in(left))
 
 
-def unread_count(person: Person) -> ColumnElement[int]:
-    """The badge as SQL: messages from others after the person's read pointer, in every
-    conversation they read (service.total_unread in one scalar subquery)."""
-    readable = _readable_conversations(person)
-    from_others = and_(
-        Message.hidden_at.is_(None),
-        or_(Message.sender_id.is_(None), Message.sender_id != person.id),
-    )
-    after_pointer = (
-        select(Message.id)
-        .join(
-            Membership,
-            and_(
-                Membership.conversation_id == Message.conversation_id,
-                Message.id > Membership.last_read_message_id,
-            ),
-        )
-        .where(
-            Membership.person_id == person.id,
-            Membership.conversation_id.in_(readable),
-            from_others,
-        )
-    )
-    pointers = select(Membership.conversation_id).where(Membership.person_id == person.id)
-    without_pointer = select(Message.id).where(
-        Message.conversation_id.in_(readable),
-        Message.conversation_id.not_in(pointers),
-        from_others,
-    )
-    unread = union_all(after_pointer, without_pointer).subquery()
-    return select(func.count()).select_from(unread).scalar_subquery()
+def unread_count(person: Person) -> ScalarSelect[int]:
+    """The badge as SQL: service.total_unread in one scalar subquery."""
+    return service.unread_total_sql(person, _readable_conversations(person))
 
 
 register_tile(

@@ -489,6 +489,16 @@ def get_pyramid(scope: Scope, period: Period) -> Figure:
 # 3. Messages per week ----------------------------------------------------------------------
 
 
+def _conversation_of_message() -> Any:
+    """On SQLite, "+ 0" keeps the planner from walking every message of the building
+    through the conversation index (a row lookup each, all years): it reads the period's
+    messages by date instead, then each one's conversation by primary key. PostgreSQL
+    plans the plain join well and the expression badly (a nested loop: 0.8 s a year)."""
+    if db.engine.dialect.name == "sqlite":
+        return Message.conversation_id + 0
+    return Message.conversation_id
+
+
 def get_messages(scope: Scope, period: Period) -> Figure:
     """Messages written each week, by kind of conversation."""
     bounds = period.moment_bounds()
@@ -497,10 +507,7 @@ def get_messages(scope: Scope, period: Period) -> Figure:
             _bucket(Message.created_at, bounds).label("week"),
             Conversation.kind.label("kind"),
         )
-        # "+ 0" keeps SQLite from walking every message of the building through the
-        # conversation index (a row lookup each, all years): it reads the messages of the
-        # period instead, then each one's conversation by primary key.
-        .join(Conversation, Conversation.id == Message.conversation_id + 0)
+        .join(Conversation, Conversation.id == _conversation_of_message())
         .where(
             Conversation.building_id.in_(scope.building_ids),
             _in_period(Message.created_at, bounds),
