@@ -46,9 +46,20 @@ def _neighbours() -> list[people.DirectoryEntry]:
 @bp.get("/messages")
 @login_required
 def inbox() -> str:
+    everything = _wants_every_conversation()
+    limit = None if everything else service.INBOX_LIMIT
+    summaries = service.list_conversations(current_user, limit=None if limit is None else limit + 1)
+    more = limit is not None and len(summaries) > limit
     return render_template(
-        "messaging/inbox.html", summaries=service.list_conversations(current_user)
+        "messaging/inbox.html",
+        summaries=summaries[:limit] if more else summaries,
+        everything=everything,
+        more=more,
     )
+
+
+def _wants_every_conversation() -> bool:
+    return request.args.get("all") == "1"
 
 
 def _conversation_context(conversation: Any, form: MessageForm | None = None) -> dict[str, Any]:
@@ -269,7 +280,8 @@ def media(attachment_id: int) -> Response:
 @bp.get("/api/messaging/conversations")
 @login_required
 def api_conversations() -> Response:
-    summaries = service.list_conversations(current_user)
+    limit = None if _wants_every_conversation() else service.INBOX_LIMIT
+    summaries = service.list_conversations(current_user, limit=limit)
     return jsonify(
         {
             "ok": True,

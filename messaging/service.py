@@ -648,25 +648,32 @@ def conversation_titles(person: Person, conversations: Iterable[Conversation]) -
     }
 
 
-def list_conversations(person: Person) -> list[ConversationSummary]:
-    """The person's conversations, latest message first, with unread counts."""
-    ids = _readable_conversation_ids(person)
-    conversations = list(
-        db.session.scalars(
-            select(Conversation)
-            .where(Conversation.id.in_(ids))
-            .options(selectinload(Conversation.desk_resident))
+INBOX_LIMIT = 50  # conversations shown at first; the rest behind "Show all conversations"
+
+
+def list_conversations(person: Person, limit: int | None = None) -> list[ConversationSummary]:
+    """The person's conversations, latest message first, with unread counts; only the
+    `limit` latest when given (a desk answers hundreds of residents)."""
+    stmt = (
+        select(Conversation)
+        .where(
+            Conversation.id.in_(_readable_conversation_ids(person)),
+            # Staff see desk conversations only once a resident wrote.
+            or_(
+                Conversation.last_message_id.is_not(None),
+                Conversation.kind != ConversationKind.DESK,
+                Conversation.desk_resident_id == person.id,
+            ),
         )
+        .order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc())
+        .options(selectinload(Conversation.desk_resident))
     )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    conversations = list(db.session.scalars(stmt))
     if person.is_resident:
         # Every resident has the desk and the announcements, even before a first message.
         conversations += _missing_own_channels(person, conversations)
-    # Staff see desk conversations only once a resident wrote.
-    conversations = [
-        c
-        for c in conversations
-        if c.last_message_id or c.kind != ConversationKind.DESK or c.desk_resident_id == person.id
-    ]
     last_ids = [c.last_message_id for c in conversations if c.last_message_id]
     last = {m.id: m for m in db.session.scalars(select(Message).where(Message.id.in_(last_ids)))}
     unread = unread_counts(person, [c.id for c in conversations])
@@ -692,7 +699,7 @@ def list_conversations(person: Person) -> list[ConversationSummary]:
         )
     epoch = datetime.min.replace(tzinfo=utcnow().tzinfo)
     summaries.sort(key=lambda s: s.conversation.last_message_at or epoch, reverse=True)
-    return summaries
+    return summaries if limit is None else summaries[:limit]
 
 
 def _missing_own_channels(person: Person, loaded: list[Conversation]) -> list[Conversation]:

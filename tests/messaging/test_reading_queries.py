@@ -107,3 +107,27 @@ def test_inbox_statements_do_not_grow_with_the_number_of_conversations(world, cl
         assert client.get("/messages").status_code == 200
 
     assert len(many) == len(few)
+
+
+def test_the_inbox_shows_the_latest_conversations_then_all_on_request(
+    world, client, login, monkeypatch
+):
+    monkeypatch.setattr(service, "INBOX_LIMIT", 3)
+    neighbours = []
+    for n in range(5):
+        other = make_resident(world.building, first_name=f"Voisin{n}", pin=None)
+        direct = service.get_or_create_direct(world.alice, other.id)
+        service.do_send_message(other, direct.id, client_id=cid(), body=f"Message {n}")
+        neighbours.append(other)
+    login(world.alice)
+
+    first = client.get("/messages").get_data(as_text=True)
+    everything = client.get("/messages?all=1").get_data(as_text=True)
+    api = client.get("/api/messaging/conversations").get_json()
+
+    assert [f"Voisin{n}" in first for n in range(5)] == [False, False, True, True, True]
+    assert 'href="/messages?all=1"' in first
+    assert all(f"Voisin{n}" in everything for n in range(5))
+    assert 'href="/messages?all=1"' not in everything
+    assert len(api["conversations"]) == 3
+    assert "all=1" in everything.split('id="conversation-list"')[1].split(">")[0]
