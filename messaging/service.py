@@ -540,10 +540,17 @@ class ConversationSummary:
 
 
 def _readable_conversation_ids(person: Person) -> list[int]:
-    """One query: the person's one-to-one and group conversations, their own desk, their
+    """One query: the ids of readable_conversations."""
+    return sorted(set(db.session.scalars(readable_conversations(person))))
+
+
+def readable_conversations(
+    person: Person, building_ids: Sequence[int] | None = None
+) -> Select[tuple[int]]:
+    """As SQL: the person's one-to-one and group conversations, their own desk, their
     buildings' announcements (and desks, for desk staff), less the groups they left."""
-    buildings = people.building_ids_for(person)
-    parts = [
+    buildings = people.building_ids_for(person) if building_ids is None else building_ids
+    parts: list[Select[tuple[int]]] = [
         select(Membership.conversation_id.label("id"))
         .join(Conversation, Conversation.id == Membership.conversation_id)
         .where(
@@ -568,8 +575,7 @@ def _readable_conversation_ids(person: Person) -> list[int]:
         Membership.person_id == person.id, Membership.left_at.is_not(None)
     )
     readable = union(*parts).subquery()
-    stmt = select(readable.c.id).where(readable.c.id.not_in(left))
-    return sorted(set(db.session.scalars(stmt)))
+    return select(readable.c.id).where(readable.c.id.not_in(left))
 
 
 def unread_per_conversation(person: Person, conversation_ids: Any) -> Select[tuple[int, int]]:
