@@ -362,6 +362,9 @@ def _axe() -> Axe:
 
 def check_accessibility(page: Page) -> None:
     """Zero axe-core violations for the WCAG 2.0/2.1/2.2 A and AA tags."""
+    # After a click that navigates, the new DOM can be there before its stylesheets: axe
+    # would then judge an unstyled page.
+    page.wait_for_load_state("load")
     options = {
         "runOnly": {"type": "tag", "values": WCAG_TAGS},
         "resultTypes": ["violations"],
@@ -416,6 +419,7 @@ _TARGETS_SCRIPT = """
 
 def check_targets(page: Page) -> None:
     """Every visible control is at least 48 x 48 CSS px."""
+    page.wait_for_load_state("load")  # styled, as in check_accessibility
     offenders = page.evaluate(_TARGETS_SCRIPT, MIN_TARGET)
     listing = "\n".join(f"- {o['size']} {o['text']!r}: {o['html']}" for o in offenders)
     assert not offenders, (
