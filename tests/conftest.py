@@ -145,7 +145,7 @@ def events(monkeypatch: pytest.MonkeyPatch) -> CapturedEvents:
     return captured
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def redis_url() -> str:
     """The real Redis named by REDIS_URL_TEST (skipped with a reason when unset)."""
     url = os.environ.get("REDIS_URL_TEST")

@@ -585,7 +585,8 @@ def check_may_print(actor: Person, building: Building) -> None:
 def do_issue_cards(actor: Person, building: Building, residents: list[Person]) -> list[str]:
     """A new card for each resident (their old one stops working); returns the tokens."""
     check_may_print(actor, building)
-    tokens = [auth.do_issue_card(person, actor) for person in residents]
-    audit.do_record("cards.printed", actor=actor, building_id=building.id,
-                    detail={"count": len(tokens)})  # fmt: skip
+    tokens = auth.issue_cards(residents, actor)
+    audit.record("cards.printed", actor=actor, building_id=building.id,
+                 detail={"count": len(tokens)})  # fmt: skip
+    db.session.commit()
     return tokens

@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from portal import realtime
@@ -94,19 +94,30 @@ def get_active_card(person: Person) -> LoginCard | None:
 
 def do_issue_card(person: Person, issued_by: Person | None) -> str:
     """Revoke any card the person holds and issue a new one; returns the token to print."""
-    if person.role != Role.RESIDENT:
-        raise DomainError(str(_l("Login cards are for residents.")))
-    if issued_by is not None:
-        people.check_staff_may_manage(issued_by, person)
-    now = utcnow()
-    for card in _active_cards(person):
-        card.revoked_at = now
-    token = secrets.token_urlsafe(32)
-    db.session.add(
-        LoginCard(person=person, token_hash=hash_card_token(token), issued_by_id=_id(issued_by))
-    )
+    (token,) = issue_cards([person], issued_by)
     db.session.commit()
     return token
+
+
+def issue_cards(residents: list[Person], issued_by: Person | None) -> list[str]:
+    """New cards for these residents, their old ones revoked, in the current transaction
+    (the caller commits): one UPDATE however many there are. Returns the tokens, in order."""
+    if any(person.role != Role.RESIDENT for person in residents):
+        raise DomainError(str(_l("Login cards are for residents.")))
+    if issued_by is not None:
+        people.check_staff_may_manage(issued_by, *residents)
+    db.session.execute(
+        update(LoginCard)
+        .where(LoginCard.person_id.in_([p.id for p in residents]), LoginCard.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    tokens = [secrets.token_urlsafe(32) for _ in residents]
+    db.session.add_all(
+        LoginCard(person=person, token_hash=hash_card_token(token), issued_by_id=_id(issued_by))
+        for person, token in zip(residents, tokens, strict=True)
+    )
+    return tokens
 
 
 def do_revoke_card(person: Person, revoked_by: Person) -> None:

@@ -297,12 +297,14 @@ def find_staff_by_email(email: str) -> Person | None:
 # Checks --------------------------------------------------------------------------------
 
 
-def check_staff_may_manage(viewer: Person, target: Person) -> None:
-    """Staff act on the people of their buildings only."""
+def check_staff_may_manage(viewer: Person, *targets: Person) -> None:
+    """Staff act on the people of their buildings only (each target checked)."""
     if not viewer.is_staff:
         raise PermissionDenied()
-    if not set(building_ids_for(target)) & building_ids_for(viewer):
-        raise PermissionDenied()
+    covered = building_ids_for(viewer)
+    for target in targets:
+        if not building_ids_for(target) & covered:
+            raise PermissionDenied()
 
 
 def check_text_size(value: int) -> int:

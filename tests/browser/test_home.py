@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -26,6 +27,9 @@ from tests.browser.conftest import (
     jpeg_bytes,
     login_with_card,
 )
+
+if TYPE_CHECKING:
+    from portal.people.models import Person
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +49,7 @@ HOME_RESIDENTS = {
     "mireille": ("Mireille", "Colin", {"simplified_mode": True}),
     "bernard": ("Bernard", "Roche", {"text_size": 200, "in_directory": True}),
     "reader": ("Aline", "Brun", {"read_aloud": True}),
-    "gisele": ("Gisèle", "Marchand", {}),  # the daily check-in, when it exists
+    "gisele": ("Gisèle", "Marchand", {}),  # enrolled in the daily check-in
     "amina": ("Amina", "Rahmani", {"locale": "ar", "text_size": 200}),
     "youssef": ("Youssef", "Kaci", {"locale": "ar"}),
 }
@@ -117,12 +121,10 @@ def make_home_seed(seed: Seed) -> HomeSeed:
     return result
 
 
-def _enrol_in_daily_checkin(person: object) -> None:
-    """The "I'm fine today" panel comes with the wellbeing pages, when they are installed."""
-    try:
-        from portal.wellbeing import service as wellbeing
-    except ImportError:
-        return
+def _enrol_in_daily_checkin(person: Person) -> None:
+    """Gisèle opts in: her home then shows the "I'm fine today" panel."""
+    from portal.wellbeing import service as wellbeing
+
     wellbeing.do_opt_in(person)
 
 
@@ -269,8 +271,7 @@ def test_saying_i_am_fine_takes_one_tap_when_the_check_in_exists(
     page = new_page(locale=LOCALES["en"])
     login_with_card(page, home_seed.residents["gisele"], "en")
     button = page.get_by_role("button", name=re.compile(r"I.m fine today", re.I))
-    if button.count() == 0:
-        pytest.skip("no check-in panel on the home screen yet (it comes with the wellbeing pages)")
+    expect(button.first).to_be_visible()
     taps = Taps(page)
     taps.start()
     taps.tap(button.first)

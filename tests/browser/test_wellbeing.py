@@ -4,7 +4,6 @@ every wellbeing page accessible in French and English, at 200 % text and 320 px 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -113,16 +112,16 @@ def check_page(page: Page) -> None:
 
 @pytest.fixture(scope="module")
 def redis_server(
-    seed: Seed, wb_seed: WellbeingSeed, tmp_path_factory: pytest.TempPathFactory
+    seed: Seed,
+    wb_seed: WellbeingSeed,
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[LiveServer, str]]:
     """The real server sharing events through Redis, on the seeded database.
 
     The job runs in this test process with a frozen clock, as the separate scheduler
     process of a deployment does; its events reach the server's sockets through Redis.
     """
-    redis_url = os.environ.get("REDIS_URL_TEST")
-    if not redis_url:
-        pytest.skip("REDIS_URL_TEST is not set: the job's events cross processes via Redis")
     env = {"SECRET_KEY": "browser-test-secret", "BV_UPLOAD_DIR": seed.upload_dir,
            "REDIS_URL": redis_url}  # fmt: skip
     with live_server(seed.database_uri, tmp_path_factory.mktemp("wellbeing"), env) as running:
