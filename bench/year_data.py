@@ -30,15 +30,7 @@ from activities.models import (
     Signup,
     SignupStatus,
 )
-from concierge.help_models import (
-    HelperProfile,
-    HelpKind,
-    HelpOffer,
-    HelpRequest,
-    HelpStatus,
-    Urgency,
-)
-from concierge.models import (
+from concierge.desk.models import (
     LogbookEntry,
     LogbookKind,
     Parcel,
@@ -51,6 +43,14 @@ from concierge.models import (
     UpdateKind,
     Visit,
     VisitKind,
+)
+from concierge.exchange.models import (
+    HelperProfile,
+    HelpKind,
+    HelpOffer,
+    HelpRequest,
+    HelpStatus,
+    Urgency,
 )
 from messaging.models import (
     Conversation,

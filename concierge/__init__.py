@@ -1,5 +1,5 @@
-"""The concierge desk and the neighbour service exchange: tickets, parcels, the dwelling
-logbook, expected visits, and neighbours helping each other."""
+"""The concierge: the desk (tickets, parcels, the dwelling logbook, expected visits) and the
+neighbour service exchange, two subpackages under one blueprint (one URL space)."""
 
 from __future__ import annotations
 
@@ -13,4 +13,4 @@ bp = Blueprint(
     static_url_path="/concierge/static",
 )
 
-from concierge import demo, desk_routes, desk_tiles, events, help_models, help_routes, models, tiles  # noqa: E402, F401
+from concierge import desk, exchange  # noqa: E402, F401

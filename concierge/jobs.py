@@ -11,7 +11,7 @@ from portal.scheduler import in_app_context
 
 def run_help_jobs() -> int:
     """Escalate urgent requests nobody took, close expired ones, erase old health details."""
-    from concierge import helping
+    from concierge.exchange import service as helping
 
     now = utcnow()
     return (
@@ -20,7 +20,7 @@ def run_help_jobs() -> int:
 
 
 def run_parcel_reminders() -> int:
-    from concierge import parcels
+    from concierge.desk import parcels
 
     return parcels.send_due_reminders(utcnow())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, scoped_session
@@ -169,3 +170,8 @@ def _advisory_unlock(connection: Any, arguments: dict[str, int]) -> None:
         connection.commit()
     except DBAPIError:
         connection.invalidate()  # the server ends the lock with the connection
+
+
+def enum_column(cls: type[enum.Enum], length: int = 24) -> Enum:
+    """An enum column stored as a short string, checked on write."""
+    return Enum(cls, native_enum=False, length=length, validate_strings=True)

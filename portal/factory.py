@@ -106,9 +106,9 @@ def _register_domains(app: Flask) -> None:
     from activities import bp as activities_bp
     from concierge import bp as concierge_bp
     from messaging import bp as messaging_bp
+    from messaging.announcements import bp as announcements_bp
     from portal import cli, scheduler
     from portal.admin import bp as admin_bp
-    from portal.announcements import bp as announcements_bp
     from portal.audit import bp as audit_bp
     from portal.audit import models as _audit_models  # noqa: F401  (the audit table)
     from portal.auth import bp as auth_bp
@@ -127,14 +127,16 @@ def _register_domains(app: Flask) -> None:
     app.register_blueprint(datarights_bp)
     app.register_blueprint(figures_bp)
     from activities import jobs as activities_jobs
-    from concierge import jobs as concierge_jobs
+    from concierge.desk import jobs as desk_jobs
+    from concierge.exchange import jobs as exchange_jobs
     from portal.audit import jobs as audit_jobs
     from portal.wellbeing import jobs as wellbeing_jobs
 
     registrars = [
         scheduler.register_jobs,
         activities_jobs.register_jobs,
-        concierge_jobs.register_jobs,
+        desk_jobs.register_jobs,
+        exchange_jobs.register_jobs,
         audit_jobs.register_jobs,
         wellbeing_jobs.register_jobs,
     ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, format_time, get_locale
@@ -12,6 +13,7 @@ from flask_login import current_user
 from portal.db import utcnow
 from portal.errors import DATABASE_UNAVAILABLE
 
+DEFAULT_ZONE = "Europe/Paris"  # the landlord's; a person or building may name another
 LOCALE_NAMES = {"fr": "Français", "en": "English", "ar": "العربية"}
 RTL_LOCALES = frozenset({"ar", "he", "fa", "ur"})
 ROLE_LABELS = {
@@ -28,6 +30,16 @@ def role_label(role: str) -> str:
 
 
 SESSION_LOCALE_KEY = "locale"
+
+
+class HasZone(Protocol):
+    time_zone: str | None
+
+
+def zone_of(owner: HasZone | None) -> ZoneInfo:
+    """The time zone of a person or a building, Europe/Paris when it names none."""
+    name = owner.time_zone if owner is not None else None
+    return ZoneInfo(name or DEFAULT_ZONE)
 
 
 def supported_locales() -> tuple[str, ...]:

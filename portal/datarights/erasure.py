@@ -165,7 +165,7 @@ def _clear_direct_keys(person_id: int) -> None:
 
 def _collect_files(person_id: int, photo_path: str | None) -> list[str]:
     """Files that go with the person: their profile photo and their ticket photos."""
-    from concierge.models import TicketPhoto
+    from concierge.desk.models import TicketPhoto
 
     files = [photo_path] if photo_path else []
     photos = db.session.execute(

@@ -138,7 +138,7 @@ def export_activities(person: Person) -> list[dict[str, Any]]:
 def export_help(person: Person) -> dict[str, Any]:
     """Requests the person made (their own details, a pharmacy's name only while held),
     help they gave, and the help they offer."""
-    from concierge.help_models import HelpOffer, HelpRequest
+    from concierge.exchange.models import HelpOffer, HelpRequest
 
     asked = db.session.scalars(
         select(HelpRequest).where(HelpRequest.requester_id == person.id).order_by(HelpRequest.id)
@@ -180,7 +180,7 @@ def _help_request(request: Any, *, own: bool) -> dict[str, Any]:
 
 def export_tickets(person: Person) -> list[dict[str, Any]]:
     """Problems the person reported, with the public replies; never the internal notes."""
-    from concierge.models import Ticket, TicketUpdate
+    from concierge.desk.models import Ticket, TicketUpdate
 
     tickets = db.session.scalars(
         select(Ticket).where(Ticket.reporter_id == person.id).order_by(Ticket.id)
@@ -259,7 +259,7 @@ def export_wellbeing(person: Person) -> dict[str, Any]:
 
 
 def export_announcements_read(person: Person) -> list[dict[str, Any]]:
-    from portal.announcements.models import Announcement, AnnouncementRead
+    from messaging.announcements.models import Announcement, AnnouncementRead
 
     stmt = (
         select(Announcement.title, AnnouncementRead.read_at)

@@ -48,9 +48,9 @@ from sqlalchemy import (
 )
 
 from activities.models import Activity, Occurrence, Signup, SignupStatus
-from concierge.help_models import HelpRequest, HelpStatus
-from concierge.models import Ticket, TicketCategory
-from concierge.tickets import category_label
+from concierge.desk.models import Ticket, TicketCategory
+from concierge.desk.tickets import category_label
+from concierge.exchange.models import HelpRequest, HelpStatus
 from messaging.models import Conversation, ConversationKind, Message
 from portal.errors import DomainError
 from portal.extensions import db

@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from concierge import helping
+from concierge.exchange import service as helping
 from portal.audit import service as audit
 from portal.audit.models import AuditEntry
 from portal.extensions import db

@@ -42,7 +42,7 @@ class DeskSeed:
 @pytest.fixture(scope="module")
 def desk_seed(seed: Seed) -> DeskSeed:
     """Two more residents of the seeded building, with their own flats and data."""
-    from concierge import logbook, parcels, tickets, visits
+    from concierge.desk import logbook, parcels, tickets, visits
     from portal.auth.service import do_issue_card
     from portal.db import utcnow
     from portal.extensions import db

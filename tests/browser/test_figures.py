@@ -129,8 +129,8 @@ def _households(building: Building) -> list[Person]:
 
 def _history(building: Building, residents: list[Person]) -> None:
     from activities.models import Activity, Occurrence, Signup, SignupStatus
-    from concierge.help_models import HelpKind, HelpRequest, HelpStatus
-    from concierge.models import Ticket, TicketCategory, TicketStatus
+    from concierge.desk.models import Ticket, TicketCategory, TicketStatus
+    from concierge.exchange.models import HelpKind, HelpRequest, HelpStatus
     from messaging.models import Conversation, ConversationKind, Message, MessageKind
     from portal.extensions import db
     from portal.figures.models import ActivityDay
@@ -263,7 +263,7 @@ def test_downloaded_csv_matches_the_database(
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Category", "Reported", "Resolved"]
     expected = _tickets_in_database(seed, figures_seed.building_id)
-    from concierge.models import TicketCategory
+    from concierge.desk.models import TicketCategory
 
     found = {c.value: int(r[1]) for c, r in zip(TicketCategory, rows[1:], strict=True)}
     assert found == expected
@@ -290,7 +290,7 @@ def _tickets_in_database(seed: Seed, building_id: int) -> dict[str, int]:
             ).all()
     finally:
         engine.dispose()
-    from concierge.models import TicketCategory
+    from concierge.desk.models import TicketCategory
 
     counts = dict.fromkeys((c.value for c in TicketCategory), 0)
     # Enum columns hold the member's name (HEATING); the CSV is in category order.

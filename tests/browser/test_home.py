@@ -58,7 +58,8 @@ HOME_RESIDENTS = {
 def make_home_seed(seed: Seed) -> HomeSeed:
     """Residents, two activities today, a parcel and help requests, made through services."""
     from activities import service as activities
-    from concierge import helping, parcels
+    from concierge.desk import parcels
+    from concierge.exchange import service as helping
     from messaging import service as messaging
     from portal.auth.service import do_issue_card
     from portal.db import utcnow

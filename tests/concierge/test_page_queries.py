@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from concierge import parcels, tickets
+from concierge.desk import parcels, tickets
 from portal.extensions import db
 from portal.people import service as people
 from portal.people.models import DwellingType, Role

@@ -8,7 +8,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from concierge.models import Ticket, TicketPhoto
+from concierge.desk.models import Ticket, TicketPhoto
 from messaging import service as messaging
 from messaging.models import Attachment, Conversation, Message
 from portal import realtime

@@ -7,8 +7,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from concierge import helping
-from concierge.help_models import HelpRequest
+from concierge.exchange import service as helping
+from concierge.exchange.models import HelpRequest
 from portal.audit.models import AuditEntry
 from portal.datarights import export
 from portal.extensions import db

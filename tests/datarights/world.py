@@ -13,9 +13,10 @@ from PIL import Image
 
 from activities import album, ical, proposals, reminders, rooms
 from activities import service as activities
-from concierge import helping, logbook, parcels, tickets, visits
+from concierge.desk import logbook, parcels, tickets, visits
+from concierge.exchange import service as helping
 from messaging import service as messaging
-from portal.announcements import service as notices
+from messaging.announcements import service as notices
 from portal.audit import service as audit
 from portal.auth import service as auth
 from portal.extensions import db

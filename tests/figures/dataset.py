@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from activities.models import Activity, Occurrence, Signup, SignupStatus
-from concierge.help_models import HelpKind, HelpRequest, HelpStatus
-from concierge.models import Ticket, TicketCategory
+from concierge.desk.models import Ticket, TicketCategory
+from concierge.exchange.models import HelpKind, HelpRequest, HelpStatus
 from messaging.models import Conversation, ConversationKind, Message, MessageKind
 from portal.extensions import db
 from portal.figures.models import ActivityDay

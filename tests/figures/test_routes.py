@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from activities.models import Activity
-from concierge.models import Ticket, TicketCategory
+from concierge.desk.models import Ticket, TicketCategory
 from messaging.models import Conversation, Message
 from portal.audit.models import AuditEntry
 from portal.extensions import db

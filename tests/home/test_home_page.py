@@ -85,7 +85,7 @@ def test_today_panel_lists_my_activity_and_offers_join(app, client, login):
 
 
 def test_today_panel_shows_a_waiting_parcel(app, client, login):
-    from concierge import parcels
+    from concierge.desk import parcels
 
     building = make_building()
     resident = make_resident(building)

@@ -15,9 +15,11 @@ from sqlalchemy import event
 
 from activities import service as activities
 from activities.tiles import list_today
-from concierge import desk, helping, parcels, tickets
+from concierge.desk import parcels, tickets
+from concierge.desk import queue as desk_queue
+from concierge.exchange import service as helping
 from messaging import service as messaging
-from portal.announcements import service as announcements
+from messaging.announcements import service as announcements
 from portal.db import utcnow
 from portal.extensions import db
 from portal.home.tiles import count_now, get_tile, tiles_for
@@ -108,7 +110,7 @@ SERVICE_COUNTS = {
     "help": helping.count_for_badge,
     "concierge": parcels.count_waiting_for,
     "announcements": announcements.count_unread,
-    "desk": desk.count_open_items,
+    "desk": desk_queue.count_open_items,
     "wellbeing": wellbeing.count_to_call,
 }
 
@@ -139,7 +141,7 @@ def test_badges_are_not_all_zero_in_this_world(app, world: World):
     assert helping.count_for_badge(world.jeanne) == 1
     assert parcels.count_waiting_for(world.jeanne) == 1
     assert announcements.count_unread(world.jeanne) == 1
-    assert desk.count_open_items(world.manager) == 2
+    assert desk_queue.count_open_items(world.manager) == 2
     assert wellbeing.count_to_call(world.coordinator) == 2
     assert tickets.count_open_for(world.jeanne) == 1
 

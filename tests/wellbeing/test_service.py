@@ -7,7 +7,7 @@ from datetime import time
 import pytest
 from sqlalchemy import delete, select
 
-from concierge import desk
+from concierge.desk import queue as desk_queue
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.people.models import Person
@@ -281,10 +281,10 @@ def test_only_residents_send_help_calls(cast: Cast):
 
 def test_help_call_comes_first_in_the_desk_queue(cast: Cast):
     service.do_send_help_call(cast.jeanne)
-    queue = desk.list_queue(cast.concierge, cast.building, at(9))
+    queue = desk_queue.list_queue(cast.concierge, cast.building, at(9))
     assert queue[0].kind == "helpcall" and cast.jeanne.full_name in queue[0].title
-    assert queue[0].rank < desk.RANK_OVERDUE
-    other_queue = desk.list_queue(cast.other_concierge, cast.other, at(9))
+    assert queue[0].rank < desk_queue.RANK_OVERDUE
+    other_queue = desk_queue.list_queue(cast.other_concierge, cast.other, at(9))
     assert all(item.kind != "helpcall" for item in other_queue)
 
 

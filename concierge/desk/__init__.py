@@ -1,0 +1,5 @@
+"""The concierge desk: tickets, parcels, the dwelling logbook, expected visits, the queue."""
+
+from __future__ import annotations
+
+from concierge.desk import models, queue, routes, tiles  # noqa: F401

@@ -1,0 +1,417 @@
+"""Pages of the neighbour service exchange: parse, call the service, render or redirect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from concierge import bp
+from concierge.exchange import service as helping
+from concierge.exchange.forms import (
+    AskForm,
+    DoneForm,
+    OfferForm,
+    ProposeForm,
+    ShowThanksForm,
+    ThankForm,
+)
+from concierge.exchange.models import HelpKind, HelpRequest, HelpStatus
+from portal.auth.forms import ConfirmForm
+from portal.db import utcnow
+from portal.errors import DomainError
+from portal.people import service as people
+from portal.people.models import Role
+
+FIGURE_SPANS = {"30": 30, "90": 90, "365": 365}
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_user.time_zone or "Europe/Paris")
+
+
+def _kind_filter() -> HelpKind | None:
+    try:
+        return HelpKind(request.args.get("kind", ""))
+    except ValueError:
+        return None
+
+
+def _request_or_404(request_id: int) -> HelpRequest:
+    try:
+        return helping.access_request(current_user, request_id)
+    except DomainError:
+        abort(404)
+
+
+def _board_context() -> dict[str, Any]:
+    kind = _kind_filter()
+    open_requests = helping.list_open(current_user, kind)
+    offers = helping.list_offers(current_user, kind)
+    mine = helping.list_mine(current_user)
+    helping_now = helping.list_helping(current_user)
+    in_progress = helping.list_in_progress(current_user)
+    names = helping.names_of(
+        {r.requester_id for r in (*open_requests, *mine, *helping_now, *in_progress)}
+        | {r.helper_id for r in (*mine, *in_progress)}
+    )
+    return {"kind": kind, "open_requests": open_requests, "offers": offers, "mine": mine,
+            "helping_now": helping_now, "in_progress": in_progress, "names": names,
+            "kinds": list(HelpKind)}  # fmt: skip
+
+
+@bp.get("/neighbours")
+@login_required
+def help_board() -> str:
+    return render_template("concierge/help/board.html", **_board_context())
+
+
+@bp.get("/neighbours/cards")
+@login_required
+def help_cards() -> str:
+    """The board's lists alone, re-read by the page when something changes."""
+    return render_template("concierge/help/_lists.html", **_board_context())
+
+
+def _requester_choices() -> list[SelectChoice]:
+    if current_user.role not in helping.STAFF_POSTERS or current_user.building_id is None:
+        return []
+    residents = [p for p in people.list_directory(current_user.building_id) if p.is_resident]
+    label = _("Flat %(number)s")
+    return [SelectChoice("", _("Choose the resident"))] + [
+        SelectChoice(
+            str(p.id),
+            f"{p.full_name} · {label % {'number': p.dwelling.number}}"
+            if p.dwelling
+            else p.full_name,
+        )
+        for p in residents
+    ]
+
+
+@bp.route("/neighbours/ask", methods=["GET", "POST"])
+@login_required
+def help_ask() -> str | tuple[str, int] | Response:
+    is_staff = current_user.role in helping.STAFF_POSTERS
+    if not is_staff and current_user.role != Role.RESIDENT:
+        abort(404)
+    form = AskForm()
+    form.requester.choices = _requester_choices()
+    if not is_staff:
+        del form.requester
+    if request.method == "GET":
+        _prefill(form)
+    elif form.validate_on_submit():
+        created = _create_from(form, is_staff)
+        if created is not None:
+            flash(_("Your request is on the board. The neighbours who can help are told."),
+                  "success")  # fmt: skip
+            return redirect(url_for("concierge.help_request", request_id=created.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("concierge/help/ask.html", form=form, is_staff=is_staff), status
+
+
+def _prefill(form: AskForm) -> None:
+    """Suggest the next full hour for three hours, or tomorrow morning late in the day."""
+    now = datetime.now(_zone())
+    start = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    if not 8 <= start.hour <= 19:
+        day = start.date() if start.hour < 8 else start.date() + timedelta(days=1)
+        start = datetime.combine(day, time(10, 0), tzinfo=start.tzinfo)
+    form.day.data, form.start.data = start.date(), start.time()
+    form.end.data = (start + timedelta(hours=3)).time()
+    if form.kind.data is None and request.args.get("kind") in {k.value for k in HelpKind}:
+        form.kind.data = request.args["kind"]
+
+
+def _create_from(form: AskForm, is_staff: bool) -> HelpRequest | None:
+    zone = _zone()
+    kind = form.kind.data or ""
+    pharmacy = kind == HelpKind.PHARMACY.value
+    if pharmacy and (form.details.data or "").strip():
+        form.details.errors = [_("For a pharmacy run, write only the pharmacy: no medicines.")]
+        return None
+    try:
+        return helping.do_create_request(
+            current_user, kind=kind, urgency=form.urgency.data or "soon",
+            window_start=datetime.combine(form.day.data, form.start.data, tzinfo=zone),
+            window_end=datetime.combine(form.day.data, form.end.data, tzinfo=zone),
+            details=(form.pharmacy.data if pharmacy else form.details.data) or "",
+            health_consent=bool(form.consent.data),
+            requester_id=int(form.requester.data) if is_staff and form.requester.data else None,
+        )  # fmt: skip
+    except DomainError as error:
+        flash(error.message, "error")
+        return None
+
+
+@bp.get("/neighbours/requests/<int:request_id>")
+@login_required
+def help_request(request_id: int) -> str:
+    found = _request_or_404(request_id)
+    return render_template("concierge/help/request.html", **_request_context(found))
+
+
+@bp.get("/neighbours/requests/<int:request_id>/status")
+@login_required
+def help_request_status(request_id: int) -> str:
+    """The request's live part alone, re-read by the page when the request changes."""
+    found = _request_or_404(request_id)
+    return render_template("concierge/help/_status.html", **_request_context(found))
+
+
+def _request_context(found: HelpRequest) -> dict[str, Any]:
+    entitled = helping.may_see_details(current_user, found)
+    details = helping.get_details(current_user, found, "page") if entitled else None
+    is_desk = helping.is_desk_staff(current_user, found.building_id)
+    propose_form = ProposeForm()
+    offerers = helping.list_offerers(found) if is_desk and found.status == HelpStatus.OPEN else []
+    propose_form.neighbour.choices = [
+        SelectChoice(str(p.id), f"{p.full_name} · {o.availability}" if o.availability
+                     else p.full_name)
+        for p, o in offerers
+    ]  # fmt: skip
+    accesses = (
+        helping.list_health_accesses(found.id)
+        if is_desk and entitled and helping.is_health(found)
+        else []
+    )
+    names = helping.names_of(
+        {found.requester_id, found.helper_id, found.proposed_to_id}
+        | {a.viewer_id for a in accesses}
+    )
+    return {
+        "req": found, "details": details, "entitled": entitled, "names": names,
+        "is_requester": found.requester_id == current_user.id,
+        "may_act_as_requester": _may_act_as_requester(found),
+        "is_helper": found.helper_id == current_user.id,
+        "is_proposed": found.proposed_to_id == current_user.id,
+        "is_desk": is_desk, "offerers": offerers,
+        "accesses": accesses,
+        "confirm_form": ConfirmForm(), "done_form": DoneForm(), "thank_form": ThankForm(),
+        "propose_form": propose_form,
+    }  # fmt: skip
+
+
+def _may_act_as_requester(found: HelpRequest) -> bool:
+    try:
+        helping.check_is_requester(current_user, found)
+    except DomainError:
+        return False
+    return True
+
+
+def _act(request_id: int, action: Callable[[], object], done: str) -> Response:
+    """Run one step of a request; a refusal is shown as a message and nothing changes."""
+    _request_or_404(request_id)
+    try:
+        action()
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("concierge.help_request", request_id=request_id))
+
+
+def _confirmed() -> None:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
+@bp.post("/neighbours/requests/<int:request_id>/take")
+@login_required
+def help_take(request_id: int) -> Response:
+    _confirmed()
+    return _act(request_id, lambda: helping.do_take(current_user, request_id),
+                _("Thank you! You can now write to your neighbour."))  # fmt: skip
+
+
+@bp.post("/neighbours/requests/<int:request_id>/release")
+@login_required
+def help_release(request_id: int) -> Response:
+    _confirmed()
+    return _act(request_id, lambda: helping.do_release(current_user, request_id),
+                _("Your request is open again for the other neighbours."))  # fmt: skip
+
+
+@bp.post("/neighbours/requests/<int:request_id>/give-back")
+@login_required
+def help_give_back(request_id: int) -> Response:
+    _confirmed()
+    return _act(request_id, lambda: helping.do_give_back(current_user, request_id),
+                _("The request is open again. Your neighbour is told."))  # fmt: skip
+
+
+@bp.post("/neighbours/requests/<int:request_id>/cancel")
+@login_required
+def help_cancel(request_id: int) -> Response:
+    _confirmed()
+    return _act(request_id, lambda: helping.do_cancel(current_user, request_id),
+                _("The request is cancelled."))  # fmt: skip
+
+
+@bp.post("/neighbours/requests/<int:request_id>/done")
+@login_required
+def help_done(request_id: int) -> Response:
+    form = DoneForm()
+    if not form.validate_on_submit():
+        _request_or_404(request_id)
+        flash(_("Choose how long it took."), "error")
+        return redirect(url_for("concierge.help_request", request_id=request_id))
+    return _act(request_id, lambda: helping.do_mark_done(current_user, request_id,
+                                                         form.minutes.data),
+                _("Marked as done. Thank you!"))  # fmt: skip
+
+
+@bp.post("/neighbours/requests/<int:request_id>/thank")
+@login_required
+def help_thank(request_id: int) -> Response:
+    form = ThankForm()
+    if not form.validate_on_submit():
+        _request_or_404(request_id)
+        flash(_("Write at most %(n)d characters.", n=helping.MAX_THANKS), "error")
+        return redirect(url_for("concierge.help_request", request_id=request_id))
+    return _act(request_id, lambda: helping.do_thank(current_user, request_id,
+                                                     form.note.data or ""),
+                _("Your thanks are sent."))  # fmt: skip
+
+
+@bp.post("/neighbours/requests/<int:request_id>/propose")
+@login_required
+def help_propose(request_id: int) -> Response:
+    form = ProposeForm()
+    choice = request.form.get("neighbour", "")
+    if not form.validate_on_submit() or not choice.isdigit():
+        _request_or_404(request_id)
+        flash(_("Choose a neighbour who offers this help."), "error")
+        return redirect(url_for("concierge.help_request", request_id=request_id))
+    return _act(request_id, lambda: helping.do_propose(current_user, request_id, int(choice)),
+                _("The neighbour is asked. You will be told if they cannot."))  # fmt: skip
+
+
+@bp.post("/neighbours/requests/<int:request_id>/accept")
+@login_required
+def help_accept(request_id: int) -> Response:
+    _confirmed()
+    return _act(request_id, lambda: helping.do_take(current_user, request_id),
+                _("Thank you! You can now write to your neighbour."))  # fmt: skip
+
+
+@bp.post("/neighbours/requests/<int:request_id>/decline")
+@login_required
+def help_decline(request_id: int) -> Response:
+    _confirmed()
+    return _act(request_id, lambda: helping.do_decline(current_user, request_id),
+                _("Understood. The desk will ask somebody else."))  # fmt: skip
+
+
+@bp.route("/neighbours/offer", methods=["GET", "POST"])
+@login_required
+def help_offer() -> str | tuple[str, int] | Response:
+    if current_user.role != Role.RESIDENT:
+        abort(404)
+    form = OfferForm()
+    if form.validate_on_submit():
+        try:
+            helping.do_save_offer(current_user, form.kind.data, form.availability.data or "")
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Thank you! Neighbours who need this help will see your offer."), "success")
+            return redirect(url_for("concierge.help_offer"))
+    show_form = ShowThanksForm(show=helping.shows_thanks(current_user.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "concierge/help/offer.html", form=form, offers=helping.list_my_offers(current_user),
+        confirm_form=ConfirmForm(), show_form=show_form,
+        stats=helping.get_helper_stats(current_user.id),
+    ), status  # fmt: skip
+
+
+@bp.post("/neighbours/offers/<int:offer_id>/withdraw")
+@login_required
+def help_withdraw(offer_id: int) -> Response:
+    _confirmed()
+    try:
+        helping.do_withdraw_offer(current_user, offer_id)
+    except DomainError:
+        abort(404)
+    flash(_("Your offer is withdrawn."), "success")
+    return redirect(url_for("concierge.help_offer"))
+
+
+@bp.post("/neighbours/profile")
+@login_required
+def help_profile() -> Response:
+    if current_user.role != Role.RESIDENT:
+        abort(404)
+    form = ShowThanksForm()
+    if not form.validate_on_submit():
+        abort(400)
+    helping.do_set_show_thanks(current_user, bool(form.show.data))
+    flash(_("Your choice is saved."), "success")
+    return redirect(url_for("concierge.help_offer"))
+
+
+@bp.get("/neighbours/people/<int:person_id>")
+@login_required
+def help_helper(person_id: int) -> str:
+    """A neighbour's offers, and their thanks and hours if they agreed to show them."""
+    try:
+        person = people.access_person(current_user, person_id)
+    except DomainError:
+        abort(404)
+    if person.role != Role.RESIDENT:
+        abort(404)
+    visible = helping.shows_thanks(person.id) or person.id == current_user.id
+    return render_template(
+        "concierge/help/helper.html", person=person, offers=helping.list_my_offers(person),
+        stats=helping.get_helper_stats(person.id) if visible else None,
+        notes=helping.list_thanks_notes(person.id) if visible else [],
+        confirm_form=ConfirmForm(),
+    )  # fmt: skip
+
+
+@bp.get("/neighbours/figures")
+@login_required
+def help_figures() -> str:
+    if not current_user.is_staff:
+        abort(404)
+    span = request.args.get("days", "30")
+    if span not in FIGURE_SPANS:
+        span = "30"
+    buildings = people.list_buildings_for(current_user)
+    building_id = request.args.get("building", type=int) or (buildings[0].id if buildings else 0)
+    try:
+        figures = helping.get_figures(
+            current_user, building_id, utcnow() - timedelta(days=FIGURE_SPANS[span])
+        )
+    except DomainError:
+        abort(404)
+    return render_template(
+        "concierge/help/figures.html", figures=figures, span=span, spans=FIGURE_SPANS,
+        buildings=buildings, building_id=building_id,
+    )  # fmt: skip
+
+
+@bp.app_context_processor
+def help_helpers() -> dict[str, object]:
+    return {
+        "help_icon": helping.kind_icon,
+        "help_label": helping.kind_label,
+        "help_urgency": helping.urgency_label,
+        "help_status": helping.status_label,
+    }
+
+
+@bp.get("/api/neighbours/badge")
+@login_required
+def help_badge() -> dict[str, int]:
+    return {"count": helping.count_for_badge(current_user)}

@@ -1,0 +1,911 @@
+"""Neighbours helping each other: requests, offers, the one-tap "I'll do it", thanks, and
+a pharmacy run whose details only three people may read, each reading audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, or_, select
+
+from concierge.exchange.models import (
+    HealthAccessLog,
+    HelperProfile,
+    HelpKind,
+    HelpOffer,
+    HelpRequest,
+    HelpStatus,
+    Urgency,
+)
+from messaging import service as messaging
+from portal import realtime
+from portal.audit import service as audit
+from portal.db import begin_write, utcnow
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.notifications.service import notify, person_datetime, person_locale
+from portal.people import service as people
+from portal.people.models import Person, Role
+from portal.urls import path_for
+
+EVENT_CHANGED = "concierge.help_changed"
+ESCALATE_AFTER = timedelta(hours=2)
+HEALTH_RETENTION = timedelta(days=30)
+MAX_WINDOW = timedelta(days=14)
+MAX_AHEAD = timedelta(days=90)
+MAX_DETAILS = 1000
+MAX_PHARMACY = 120
+MAX_THANKS = 500
+MINUTES_CHOICES = (15, 30, 60, 90, 120, 180, 240)
+STAFF_POSTERS = frozenset({Role.CONCIERGE, Role.COORDINATOR})
+ACTIVE = (HelpStatus.OPEN, HelpStatus.TAKEN)
+
+KINDS: dict[HelpKind, tuple[str, Any]] = {
+    HelpKind.GROCERIES: ("🛒", _l("Groceries")),
+    HelpKind.PHARMACY: ("⚕️", _l("Pharmacy run")),
+    HelpKind.REPAIR: ("🔧", _l("Small repair or DIY")),
+    HelpKind.COMPANY: ("☕", _l("Company or a walk")),
+    HelpKind.TABLET: ("📱", _l("Help with the tablet")),
+    HelpKind.PAPERWORK: ("📄", _l("Help with paperwork")),
+    HelpKind.ACCOMPANIMENT: ("🤝", _l("Going with me to an appointment")),
+    HelpKind.OTHER: ("💬", _l("Something else")),
+}
+URGENCIES: dict[Urgency, Any] = {
+    Urgency.FLEXIBLE: _l("Whenever suits"),
+    Urgency.SOON: _l("Soon"),
+    Urgency.URGENT: _l("Urgent"),
+}
+STATUSES: dict[HelpStatus, Any] = {
+    HelpStatus.OPEN: _l("Waiting for a neighbour"),
+    HelpStatus.TAKEN: _l("A neighbour is on it"),
+    HelpStatus.DONE: _l("Done"),
+    HelpStatus.THANKED: _l("Done and thanked"),
+    HelpStatus.CANCELLED: _l("Cancelled"),
+    HelpStatus.EXPIRED: _l("Closed: nobody could help in time"),
+}
+
+
+def kind_icon(kind: HelpKind | str) -> str:
+    return KINDS[HelpKind(kind)][0]
+
+
+def kind_label(kind: HelpKind | str) -> str:
+    return str(KINDS[HelpKind(kind)][1])
+
+
+def urgency_label(urgency: Urgency | str) -> str:
+    return str(URGENCIES[Urgency(urgency)])
+
+
+def status_label(status: HelpStatus | str) -> str:
+    return str(STATUSES[HelpStatus(status)])
+
+
+# Access ---------------------------------------------------------------------------------
+
+
+def access_request(person: Person, request_id: int, *, lock: bool = False) -> HelpRequest:
+    """Load a request of one of the person's buildings, or raise not_found."""
+    stmt = select(HelpRequest).where(HelpRequest.id == request_id)
+    if lock:
+        stmt = stmt.with_for_update()  # PostgreSQL; SQLite holds its write lock already
+    found = db.session.scalars(stmt).first()
+    if found is None or found.building_id not in people.building_ids_for(person):
+        raise DomainError(_("This request does not exist."), "not_found")
+    return found
+
+
+def is_health(request: HelpRequest) -> bool:
+    return request.kind == HelpKind.PHARMACY
+
+
+def is_building_concierge(person: Person, building_id: int) -> bool:
+    return person.role == Role.CONCIERGE and building_id in people.building_ids_for(person)
+
+
+def is_desk_staff(person: Person, building_id: int) -> bool:
+    return person.role in STAFF_POSTERS and building_id in people.building_ids_for(person)
+
+
+def may_see_details(person: Person, request: HelpRequest) -> bool:
+    """Anyone of the building reads a shopping list; a pharmacy run's details are for the
+    requester, the helper who took it and the concierge only."""
+    if request.building_id not in people.building_ids_for(person):
+        return False
+    if not is_health(request):
+        return True
+    return person.id in (request.requester_id, request.helper_id) or is_building_concierge(
+        person, request.building_id
+    )
+
+
+def get_details(person: Person, request: HelpRequest, channel: str) -> str | None:
+    """The request's details for someone entitled; a pharmacy run's reading is audited."""
+    if not may_see_details(person, request):
+        raise DomainError(_("Only the people helping may read these details."), "forbidden")
+    if is_health(request) and request.details is not None:
+        db.session.add(HealthAccessLog(request_id=request.id, viewer_id=person.id,
+                                       channel=channel[:20], viewed_at=utcnow()))  # fmt: skip
+        requester = people.get_person(request.requester_id)
+        audit.record("health.details_read", actor=person, subject=requester,
+                     object_type="help_request", object_id=request.id)  # fmt: skip
+        db.session.commit()
+    return request.details
+
+
+def list_health_accesses(request_id: int) -> list[HealthAccessLog]:
+    stmt = (
+        select(HealthAccessLog)
+        .where(HealthAccessLog.request_id == request_id)
+        .order_by(HealthAccessLog.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+# Checks ---------------------------------------------------------------------------------
+
+
+def check_kind(kind: Any) -> HelpKind:
+    try:
+        return HelpKind(kind)
+    except ValueError:
+        raise DomainError(_("Please choose one of the kinds of help shown."), "bad_kind") from None
+
+
+def check_urgency(urgency: Any) -> Urgency:
+    try:
+        return Urgency(urgency)
+    except ValueError:
+        raise DomainError(_("Please choose how urgent it is."), "bad_urgency") from None
+
+
+def check_window(start: datetime, end: datetime, now: datetime) -> None:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise DomainError(_("The times are not valid."), "bad_time")
+    if end <= start:
+        raise DomainError(_("The end must come after the start."), "end_before_start")
+    if end <= now:
+        raise DomainError(_("This time is already past."), "past")
+    if end - start > MAX_WINDOW:
+        raise DomainError(_("Choose a time of at most two weeks."), "window_too_long")
+    if start - now > MAX_AHEAD:
+        raise DomainError(_("Ask at most three months ahead."), "too_far")
+
+
+def check_details(kind: HelpKind, details: str, health_consent: bool) -> str | None:
+    """Free text for most kinds; for a pharmacy run, the pharmacy's name and a consent."""
+    details = (details or "").strip()
+    if kind != HelpKind.PHARMACY:
+        if len(details) > MAX_DETAILS:
+            raise DomainError(
+                _("Write at most %(n)d characters.", n=MAX_DETAILS), "details_too_long"
+            )
+        return details or None
+    if not details or len(details) > MAX_PHARMACY:
+        raise DomainError(
+            _("Write the pharmacy's name only (at most %(n)d characters).", n=MAX_PHARMACY),
+            "bad_pharmacy",
+        )
+    if not health_consent:
+        raise DomainError(
+            _("Tick the box to agree that your helper and the concierge see the pharmacy."),
+            "consent_needed",
+        )
+    return details
+
+
+def check_requester(author: Person, requester_id: int | None) -> Person:
+    """Residents ask for themselves; the desk may ask for a resident without a tablet."""
+    if requester_id is None or requester_id == author.id:
+        if author.role != Role.RESIDENT or author.building_id is None:
+            raise DomainError(_("Choose the resident who needs help."), "bad_requester")
+        return author
+    requester = db.session.get(Person, requester_id)
+    if (
+        author.role not in STAFF_POSTERS
+        or requester is None
+        or requester.role != Role.RESIDENT
+        or not requester.active
+        or requester.building_id not in people.building_ids_for(author)
+    ):
+        raise DomainError(_("Choose the resident who needs help."), "bad_requester")
+    return requester
+
+
+# Asking ---------------------------------------------------------------------------------
+
+
+def do_create_request(
+    author: Person,
+    *,
+    kind: Any,
+    window_start: datetime,
+    window_end: datetime,
+    urgency: Any = Urgency.SOON,
+    details: str = "",
+    health_consent: bool = False,
+    requester_id: int | None = None,
+) -> HelpRequest:
+    """Post a request on the board and tell the neighbours who offer that kind of help."""
+    requester = check_requester(author, requester_id)
+    help_kind, level = check_kind(kind), check_urgency(urgency)
+    now = utcnow()
+    check_window(window_start, window_end, now)
+    text = check_details(help_kind, details, health_consent)
+    assert requester.building_id is not None
+    request = HelpRequest(
+        building_id=requester.building_id, requester_id=requester.id, kind=help_kind,
+        urgency=level, details=text, window_start=window_start, window_end=window_end,
+        posted_by_id=author.id if author.id != requester.id else None,
+        health_consent_at=now if help_kind == HelpKind.PHARMACY else None,
+    )  # fmt: skip
+    db.session.add(request)
+    db.session.flush()
+    _notify_offerers(request, requester)
+    _publish(request)
+    db.session.commit()
+    return request
+
+
+def _notify_offerers(request: HelpRequest, requester: Person) -> None:
+    stmt = (
+        select(Person)
+        .join(HelpOffer, HelpOffer.person_id == Person.id)
+        .where(
+            HelpOffer.building_id == request.building_id,
+            HelpOffer.kind == request.kind,
+            HelpOffer.active.is_(True),
+            Person.active.is_(True),
+            Person.id != requester.id,
+        )
+    )
+    url = path_for("concierge.help_request", request_id=request.id)
+    for neighbour in db.session.scalars(stmt):
+        _tell(neighbour, "help.asked", url, lambda n=neighbour: _(
+            "%(name)s asks for help: %(kind)s, %(when)s", name=requester.first_name,
+            kind=kind_label(request.kind), when=person_datetime(n, request.window_start),
+        ))  # fmt: skip
+
+
+def _tell(person: Person | None, kind: str, url: str, render: Callable[[], str]) -> None:
+    if person is not None and person.active:
+        notify(person, kind, render, url)
+
+
+def _publish(request: HelpRequest) -> None:
+    """Tell the board, the two people involved and the desk; never the details."""
+    payload = {"request_id": request.id, "status": request.status.value,
+               "kind": request.kind.value}  # fmt: skip
+    realtime.publish(EVENT_CHANGED, payload, realtime.building_room(request.building_id))
+    realtime.publish(EVENT_CHANGED, payload, messaging.desk_room(request.building_id))
+    for person_id in {request.requester_id, request.helper_id, request.proposed_to_id} - {None}:
+        realtime.publish(EVENT_CHANGED, payload, realtime.user_room(person_id))
+
+
+def _person(person_id: int | None) -> Person | None:
+    return db.session.get(Person, person_id) if person_id is not None else None
+
+
+def _url(request: HelpRequest) -> str:
+    return path_for("concierge.help_request", request_id=request.id)
+
+
+# Taking ---------------------------------------------------------------------------------
+
+
+def check_may_help(helper: Person, request: HelpRequest) -> None:
+    if request.status != HelpStatus.OPEN:
+        raise DomainError(_("Another neighbour has already taken this request."), "taken")
+    if helper.id == request.requester_id:
+        raise DomainError(_("This is your own request."), "own_request")
+    if helper.role == Role.RESIDENT:
+        if helper.building_id != request.building_id:
+            raise DomainError(_("This request does not exist."), "not_found")
+    elif not is_desk_staff(helper, request.building_id):
+        raise DomainError(_("Only neighbours and the desk can take a request."), "forbidden")
+    if messaging.is_blocked_between(helper.id, request.requester_id):
+        raise DomainError(_("You cannot help this neighbour."), "blocked")
+
+
+def do_take(helper: Person, request_id: int) -> HelpRequest:
+    """One tap: "I'll do it". Exactly one of two neighbours tapping at once gets it."""
+    begin_write(db.session)
+    request = access_request(helper, request_id, lock=True)
+    check_may_help(helper, request)
+    request.status, request.helper_id, request.taken_at = HelpStatus.TAKEN, helper.id, utcnow()
+    request.proposed_to_id = request.proposed_by_id = None
+    requester = _person(request.requester_id)
+    _tell(requester, "help.taken", _url(request), lambda: _(
+        "%(name)s will help you: %(kind)s", name=helper.first_name, kind=kind_label(request.kind),
+    ))  # fmt: skip
+    _publish(request)
+    db.session.commit()
+    _open_conversation(helper, request)
+    return request
+
+
+def _open_conversation(helper: Person, request: HelpRequest) -> None:
+    """The two can talk privately at once; the helper's first message says what was taken."""
+    try:
+        conversation = messaging.get_or_create_direct(helper, request.requester_id)
+    except DomainError:
+        return
+    request.conversation_id = conversation.id
+    db.session.commit()
+    with force_locale(person_locale(helper)):
+        text = _("I'll do it: %(kind)s, %(when)s.", kind=kind_label(request.kind),
+                 when=person_datetime(helper, request.window_start))  # fmt: skip
+    try:
+        messaging.do_send_message(helper, conversation.id, client_id=_take_client_id(request),
+                                  body=text)  # fmt: skip
+    except DomainError:
+        db.session.rollback()
+
+
+def _take_client_id(request: HelpRequest) -> str:
+    assert request.taken_at is not None
+    return f"help-{request.id}-{int(request.taken_at.timestamp())}"
+
+
+def do_release(requester: Person, request_id: int) -> HelpRequest:
+    """The requester frees a helper who did not come; the request is open again."""
+    begin_write(db.session)
+    request = access_request(requester, request_id, lock=True)
+    check_is_requester(requester, request)
+    if request.status != HelpStatus.TAKEN:
+        raise DomainError(_("Nobody is helping with this request."), "not_taken")
+    helper = _person(request.helper_id)
+    _reopen(request)
+    _tell(helper, "help.released", _url(request), lambda: _(
+        "%(name)s asked another neighbour for: %(kind)s", name=requester.first_name,
+        kind=kind_label(request.kind),
+    ))  # fmt: skip
+    db.session.commit()
+    return request
+
+
+def do_give_back(helper: Person, request_id: int) -> HelpRequest:
+    """The helper cannot go after all; the request is open again for the others."""
+    begin_write(db.session)
+    request = access_request(helper, request_id, lock=True)
+    if request.status != HelpStatus.TAKEN or request.helper_id != helper.id:
+        raise DomainError(_("You are not helping with this request."), "not_helper")
+    _reopen(request)
+    _tell(_person(request.requester_id), "help.given_back", _url(request), lambda: _(
+        "%(name)s cannot help after all: your request is open again", name=helper.first_name,
+    ))  # fmt: skip
+    db.session.commit()
+    return request
+
+
+def _reopen(request: HelpRequest) -> None:
+    """Open the request again; the leaving helper still hears it (published before)."""
+    request.status, request.taken_at = HelpStatus.OPEN, None
+    _publish(request)
+    request.helper_id = None
+
+
+def check_is_requester(person: Person, request: HelpRequest) -> None:
+    if person.id != request.requester_id and not (
+        request.posted_by_id is not None and is_desk_staff(person, request.building_id)
+    ):
+        raise DomainError(_("Only the person who asked can do this."), "not_requester")
+
+
+def do_cancel(person: Person, request_id: int) -> HelpRequest:
+    """The requester (or the desk, for a request it posted) no longer needs help."""
+    begin_write(db.session)
+    request = access_request(person, request_id, lock=True)
+    check_is_requester(person, request)
+    if request.status not in ACTIVE:
+        raise DomainError(_("This request is already closed."), "closed")
+    helper = _person(request.helper_id)
+    request.status, request.closed_at = HelpStatus.CANCELLED, utcnow()
+    request.proposed_to_id = None
+    requester = _person(request.requester_id)
+    name = requester.first_name if requester else ""
+    _tell(helper, "help.cancelled", _url(request), lambda: _(
+        "%(name)s no longer needs help with: %(kind)s", name=name, kind=kind_label(request.kind),
+    ))  # fmt: skip
+    _publish(request)
+    db.session.commit()
+    return request
+
+
+def check_minutes(minutes: Any) -> int | None:
+    if minutes in (None, ""):
+        return None
+    if isinstance(minutes, str) and minutes.isdigit():
+        minutes = int(minutes)
+    if isinstance(minutes, bool) or minutes not in MINUTES_CHOICES:
+        raise DomainError(_("Choose how long it took."), "bad_minutes")
+    return int(minutes)
+
+
+def do_mark_done(person: Person, request_id: int, minutes: Any = None) -> HelpRequest:
+    """The helper (or the requester) says it is done; the helper says how long it took."""
+    spent = check_minutes(minutes)
+    begin_write(db.session)
+    request = access_request(person, request_id, lock=True)
+    if request.status != HelpStatus.TAKEN or person.id not in (
+        request.helper_id,
+        request.requester_id,
+    ):
+        raise DomainError(_("Only the two people involved can say it is done."), "not_involved")
+    request.status, request.done_at = HelpStatus.DONE, utcnow()
+    if person.id == request.helper_id:
+        request.minutes_given = spent
+    other = request.requester_id if person.id == request.helper_id else request.helper_id
+    _tell(_person(other), "help.done", _url(request), lambda: _(
+        "%(name)s says it is done: %(kind)s", name=person.first_name,
+        kind=kind_label(request.kind),
+    ))  # fmt: skip
+    _publish(request)
+    db.session.commit()
+    return request
+
+
+def do_thank(person: Person, request_id: int, note: str = "") -> HelpRequest:
+    """The requester thanks the helper, with a note if they wish."""
+    note = (note or "").strip()
+    if len(note) > MAX_THANKS:
+        raise DomainError(_("Write at most %(n)d characters.", n=MAX_THANKS), "note_too_long")
+    begin_write(db.session)
+    request = access_request(person, request_id, lock=True)
+    check_is_requester(person, request)
+    if request.status != HelpStatus.DONE:
+        raise DomainError(_("You can say thank you once it is done."), "not_done")
+    request.status, request.thanked_at, request.thanks_note = HelpStatus.THANKED, utcnow(), note
+    requester = _person(request.requester_id)
+    name = requester.first_name if requester else ""
+    _tell(_person(request.helper_id), "help.thanked", _url(request), lambda: (
+        _("%(name)s thanks you: “%(note)s”", name=name, note=note) if note
+        else _("%(name)s thanks you for your help", name=name)
+    ))  # fmt: skip
+    _publish(request)
+    db.session.commit()
+    return request
+
+
+# The desk proposing a neighbour ---------------------------------------------------------
+
+
+def list_offerers(request: HelpRequest) -> list[tuple[Person, HelpOffer]]:
+    """Neighbours who offer this kind of help, for the desk to choose from."""
+    stmt = (
+        select(Person, HelpOffer)
+        .join(HelpOffer, HelpOffer.person_id == Person.id)
+        .where(
+            HelpOffer.building_id == request.building_id,
+            HelpOffer.kind == request.kind,
+            HelpOffer.active.is_(True),
+            Person.active.is_(True),
+            Person.id != request.requester_id,
+        )
+        .order_by(Person.first_name, Person.last_name)
+    )
+    return [(person, offer) for person, offer in db.session.execute(stmt)]
+
+
+def do_propose(staff: Person, request_id: int, neighbour_id: int) -> HelpRequest:
+    """The desk asks one neighbour who offered this help; they accept or decline."""
+    begin_write(db.session)
+    request = access_request(staff, request_id, lock=True)
+    if not is_desk_staff(staff, request.building_id):
+        raise DomainError(_("Only the desk can ask a neighbour."), "forbidden")
+    if request.status != HelpStatus.OPEN:
+        raise DomainError(_("Another neighbour has already taken this request."), "taken")
+    offerers = {person.id: person for person, _offer in list_offerers(request)}
+    neighbour = offerers.get(neighbour_id)
+    if neighbour is None:
+        raise DomainError(_("Choose a neighbour who offers this help."), "bad_neighbour")
+    request.proposed_to_id, request.proposed_by_id = neighbour.id, staff.id
+    _tell(neighbour, "help.proposed", _url(request), lambda: _(
+        "The desk asks whether you can help: %(kind)s, %(when)s", kind=kind_label(request.kind),
+        when=person_datetime(neighbour, request.window_start),
+    ))  # fmt: skip
+    _publish(request)
+    db.session.commit()
+    return request
+
+
+def do_decline(neighbour: Person, request_id: int) -> HelpRequest:
+    """The neighbour the desk asked cannot help; the desk is told."""
+    begin_write(db.session)
+    request = access_request(neighbour, request_id, lock=True)
+    if request.proposed_to_id != neighbour.id:
+        raise DomainError(_("Nobody asked you for this request."), "not_proposed")
+    staff = _person(request.proposed_by_id)
+    request.proposed_to_id = request.proposed_by_id = None
+    _tell(staff, "help.declined", _url(request), lambda: _(
+        "%(name)s cannot help: %(kind)s", name=neighbour.first_name,
+        kind=kind_label(request.kind),
+    ))  # fmt: skip
+    _publish(request)
+    realtime.publish(EVENT_CHANGED, {"request_id": request.id, "status": request.status.value,
+                                     "kind": request.kind.value},
+                     realtime.user_room(neighbour.id))  # fmt: skip
+    db.session.commit()
+    return request
+
+
+# Offers ---------------------------------------------------------------------------------
+
+
+def check_availability(text: str) -> str:
+    text = (text or "").strip()
+    if len(text) > 200:
+        raise DomainError(_("Write at most %(n)d characters.", n=200), "too_long")
+    return text
+
+
+def do_save_offer(person: Person, kind: Any, availability: str = "") -> HelpOffer:
+    """Offer a kind of help (or update when), shown on the board."""
+    if person.role != Role.RESIDENT or person.building_id is None:
+        raise DomainError(_("Only residents offer help to neighbours."), "forbidden")
+    help_kind, text = check_kind(kind), check_availability(availability)
+    stmt = select(HelpOffer).where(HelpOffer.person_id == person.id, HelpOffer.kind == help_kind)
+    offer = db.session.scalars(stmt).first()
+    if offer is None:
+        offer = HelpOffer(person_id=person.id, building_id=person.building_id, kind=help_kind)
+        db.session.add(offer)
+    offer.availability, offer.active = text, True
+    realtime.publish(EVENT_CHANGED, {"offer": help_kind.value},
+                     realtime.building_room(person.building_id))  # fmt: skip
+    db.session.commit()
+    return offer
+
+
+def do_withdraw_offer(person: Person, offer_id: int) -> None:
+    offer = db.session.get(HelpOffer, offer_id)
+    if offer is None or offer.person_id != person.id:
+        raise DomainError(_("This offer does not exist."), "not_found")
+    offer.active = False
+    realtime.publish(EVENT_CHANGED, {"offer": offer.kind.value},
+                     realtime.building_room(offer.building_id))  # fmt: skip
+    db.session.commit()
+
+
+def list_my_offers(person: Person) -> list[HelpOffer]:
+    stmt = (
+        select(HelpOffer)
+        .where(HelpOffer.person_id == person.id, HelpOffer.active.is_(True))
+        .order_by(HelpOffer.kind)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def list_offers(person: Person, kind: HelpKind | None = None) -> list[tuple[HelpOffer, Person]]:
+    stmt = (
+        select(HelpOffer, Person)
+        .join(Person, HelpOffer.person_id == Person.id)
+        .where(
+            HelpOffer.building_id.in_(people.building_ids_for(person)),
+            HelpOffer.active.is_(True),
+            Person.active.is_(True),
+        )
+        .order_by(HelpOffer.updated_at.desc())
+    )
+    if kind is not None:
+        stmt = stmt.where(HelpOffer.kind == kind)
+    return [(offer, who) for offer, who in db.session.execute(stmt)]
+
+
+# The board ------------------------------------------------------------------------------
+
+URGENCY_RANK = case(
+    (HelpRequest.urgency == Urgency.URGENT, 0),
+    (HelpRequest.urgency == Urgency.SOON, 1),
+    else_=2,
+)
+
+
+def list_open(person: Person, kind: HelpKind | None = None) -> list[HelpRequest]:
+    """Open requests of the person's buildings: most urgent first, then newest."""
+    stmt = (
+        select(HelpRequest)
+        .where(
+            HelpRequest.building_id.in_(people.building_ids_for(person)),
+            HelpRequest.status == HelpStatus.OPEN,
+        )
+        .order_by(URGENCY_RANK, HelpRequest.created_at.desc(), HelpRequest.id.desc())
+    )
+    if kind is not None:
+        stmt = stmt.where(HelpRequest.kind == kind)
+    return list(db.session.scalars(stmt))
+
+
+def list_mine(person: Person) -> list[HelpRequest]:
+    """The person's own requests still going on, or done and waiting for thanks."""
+    stmt = (
+        select(HelpRequest)
+        .where(
+            HelpRequest.requester_id == person.id,
+            HelpRequest.status.in_((*ACTIVE, HelpStatus.DONE)),
+        )
+        .order_by(HelpRequest.window_start)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def list_helping(person: Person) -> list[HelpRequest]:
+    """What the person said they would do, and what the desk asked them."""
+    stmt = (
+        select(HelpRequest)
+        .where(
+            or_(
+                (HelpRequest.helper_id == person.id) & (HelpRequest.status == HelpStatus.TAKEN),
+                (HelpRequest.proposed_to_id == person.id) & (HelpRequest.status == HelpStatus.OPEN),
+            )
+        )
+        .order_by(HelpRequest.window_start)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def list_in_progress(person: Person) -> list[HelpRequest]:
+    """For the desk: every request a neighbour has taken, soonest first."""
+    if person.role not in STAFF_POSTERS:
+        return []
+    stmt = (
+        select(HelpRequest)
+        .where(
+            HelpRequest.building_id.in_(people.building_ids_for(person)),
+            HelpRequest.status == HelpStatus.TAKEN,
+        )
+        .order_by(HelpRequest.window_start)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def list_needing_attention(person: Person) -> list[HelpRequest]:
+    """For the desk: open requests that are urgent, escalated or about to run out of time."""
+    if person.role not in STAFF_POSTERS:
+        return []
+    soon = utcnow() + timedelta(hours=24)
+    stmt = (
+        select(HelpRequest)
+        .where(
+            HelpRequest.building_id.in_(people.building_ids_for(person)),
+            HelpRequest.status == HelpStatus.OPEN,
+            or_(
+                HelpRequest.urgency == Urgency.URGENT,
+                HelpRequest.escalated_at.is_not(None),
+                HelpRequest.window_end <= soon,
+            ),
+        )
+        .order_by(URGENCY_RANK, HelpRequest.created_at)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def names_of(ids: set[int | None]) -> dict[int, Person]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(wanted)))}
+
+
+# Thanks and figures ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HelperStats:
+    thanks: int
+    done: int
+    minutes: int
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+
+def get_helper_stats(person_id: int) -> HelperStats:
+    stmt = select(
+        func.count(HelpRequest.thanked_at),
+        func.count(HelpRequest.done_at),
+        func.coalesce(func.sum(HelpRequest.minutes_given), 0),
+    ).where(
+        HelpRequest.helper_id == person_id,
+        HelpRequest.status.in_((HelpStatus.DONE, HelpStatus.THANKED)),
+    )
+    thanks, done, minutes = db.session.execute(stmt).one()
+    return HelperStats(int(thanks), int(done), int(minutes))
+
+
+def shows_thanks(person_id: int) -> bool:
+    profile = db.session.get(HelperProfile, person_id)
+    return bool(profile and profile.show_thanks)
+
+
+def do_set_show_thanks(person: Person, show: bool) -> None:
+    """The helper's consent to show their thanks and hours to the neighbours."""
+    profile = db.session.get(HelperProfile, person.id)
+    if profile is None:
+        profile = HelperProfile(person_id=person.id)
+        db.session.add(profile)
+    profile.show_thanks = bool(show)
+    db.session.commit()
+
+
+def list_thanks_notes(person_id: int, limit: int = 10) -> list[HelpRequest]:
+    stmt = (
+        select(HelpRequest)
+        .where(HelpRequest.helper_id == person_id, HelpRequest.thanked_at.is_not(None))
+        .order_by(HelpRequest.thanked_at.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class KindFigures:
+    kind: HelpKind
+    asked: int
+    helped: int
+    expired: int
+    cancelled: int
+    minutes: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    since: datetime
+    kinds: list[KindFigures]
+    helpers: int
+    thanks: int
+    median_minutes_to_take: int | None
+
+    @property
+    def asked(self) -> int:
+        return sum(k.asked for k in self.kinds)
+
+    @property
+    def helped(self) -> int:
+        return sum(k.helped for k in self.kinds)
+
+    @property
+    def hours(self) -> float:
+        return round(sum(k.minutes for k in self.kinds) / 60, 1)
+
+
+def check_figures_reader(person: Person) -> None:
+    if not person.is_staff:
+        raise DomainError(_("Only the building's staff see the figures."), "forbidden")
+
+
+def get_figures(person: Person, building_id: int, since: datetime) -> Figures:
+    """How much neighbours helped each other since a date, for the coordinator."""
+    check_figures_reader(person)
+    people.access_building(person, building_id)
+    rows = db.session.scalars(
+        select(HelpRequest).where(
+            HelpRequest.building_id == building_id, HelpRequest.created_at >= since
+        )
+    ).all()
+    helped_states = (HelpStatus.DONE, HelpStatus.THANKED)
+    kinds = [
+        KindFigures(
+            kind=kind,
+            asked=sum(1 for r in rows if r.kind == kind),
+            helped=sum(1 for r in rows if r.kind == kind and r.status in helped_states),
+            expired=sum(1 for r in rows if r.kind == kind and r.status == HelpStatus.EXPIRED),
+            cancelled=sum(1 for r in rows if r.kind == kind and r.status == HelpStatus.CANCELLED),
+            minutes=sum(r.minutes_given or 0 for r in rows if r.kind == kind),
+        )
+        for kind in HelpKind
+    ]
+    waits = sorted(
+        (r.taken_at - r.created_at).total_seconds() / 60
+        for r in rows
+        if r.taken_at is not None and r.status in (HelpStatus.TAKEN, *helped_states)
+    )
+    median = int(waits[len(waits) // 2]) if waits else None
+    return Figures(
+        since=since, kinds=kinds, median_minutes_to_take=median,
+        helpers=len({r.helper_id for r in rows if r.status in helped_states and r.helper_id}),
+        thanks=sum(1 for r in rows if r.thanked_at is not None),
+    )  # fmt: skip
+
+
+# Scheduled jobs -------------------------------------------------------------------------
+
+
+def escalate_untaken(now: datetime) -> int:
+    """An urgent request nobody took within two hours alerts the concierge and coordinator."""
+    stmt = select(HelpRequest).where(
+        HelpRequest.status == HelpStatus.OPEN,
+        HelpRequest.urgency == Urgency.URGENT,
+        HelpRequest.escalated_at.is_(None),
+        HelpRequest.created_at <= now - ESCALATE_AFTER,
+    )
+    count = 0
+    for request in db.session.scalars(stmt).all():
+        request.escalated_at = now
+        requester = _person(request.requester_id)
+        name = requester.full_name if requester else ""
+        for staff in list_desk_staff(request.building_id):
+            _tell(staff, "help.escalated", _url(request), lambda r=request, n=name: _(
+                "Urgent and nobody has taken it for 2 hours: %(kind)s for %(name)s",
+                kind=kind_label(r.kind), name=n,
+            ))  # fmt: skip
+        _publish(request)
+        count += 1
+    db.session.commit()
+    return count
+
+
+def list_desk_staff(building_id: int) -> list[Person]:
+    return people.list_staff(building_id, STAFF_POSTERS)
+
+
+def expire_past_window(now: datetime) -> int:
+    """Requests still open after their window are closed and the requester told."""
+    stmt = select(HelpRequest).where(
+        HelpRequest.status == HelpStatus.OPEN, HelpRequest.window_end <= now
+    )
+    count = 0
+    for request in db.session.scalars(stmt).all():
+        request.status, request.closed_at = HelpStatus.EXPIRED, now
+        request.proposed_to_id = request.proposed_by_id = None
+        _tell(_person(request.requester_id), "help.expired", _url(request), lambda r=request: _(
+            "Nobody could help in time with: %(kind)s. You can ask again or call the concierge.",
+            kind=kind_label(r.kind),
+        ))  # fmt: skip
+        _publish(request)
+        count += 1
+    db.session.commit()
+    return count
+
+
+def purge_health(now: datetime) -> int:
+    """Erase a pharmacy run's details 30 days after it ended; the audit log stays."""
+    ended = func.coalesce(HelpRequest.done_at, HelpRequest.closed_at)
+    stmt = select(HelpRequest).where(
+        HelpRequest.kind == HelpKind.PHARMACY,
+        HelpRequest.details.is_not(None),
+        ended.is_not(None),
+        ended <= now - HEALTH_RETENTION,
+    )
+    count = 0
+    for request in db.session.scalars(stmt).all():
+        request.details, request.details_erased_at = None, now
+        count += 1
+    db.session.commit()
+    return count
+
+
+# Payloads for sockets -------------------------------------------------------------------
+
+
+def request_payload(person: Person, request: HelpRequest) -> dict[str, Any]:
+    """What a socket client may know of a request; details only for those entitled."""
+    data: dict[str, Any] = {
+        "id": request.id,
+        "kind": request.kind.value,
+        "kind_label": kind_label(request.kind),
+        "urgency": request.urgency.value,
+        "status": request.status.value,
+        "window_start": request.window_start.isoformat(),
+        "window_end": request.window_end.isoformat(),
+        "mine": request.requester_id == person.id,
+        "helping": request.helper_id == person.id,
+    }
+    if not is_health(request):
+        data["details"] = request.details
+    return data
+
+
+def count_for_badge(person: Person) -> int:
+    """Open requests a neighbour could take, plus what the desk asked of this person."""
+    stmt = select(func.count(HelpRequest.id)).where(
+        HelpRequest.building_id.in_(people.building_ids_for(person)),
+        HelpRequest.status == HelpStatus.OPEN,
+        HelpRequest.requester_id != person.id,
+    )
+    return int(db.session.scalar(stmt) or 0)

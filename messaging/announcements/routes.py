@@ -1,0 +1,279 @@
+"""Pages of the announcements: parse the request, call the service, render or redirect."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from messaging.announcements import bp, service
+from messaging.announcements.forms import AnnouncementForm
+from messaging.announcements.models import Announcement
+from portal.auth.forms import ConfirmForm
+from portal.errors import DomainError
+from portal.people.models import Building
+from portal.uploads import path_of
+
+Page = str | tuple[str, int] | Response
+
+
+def _announcement_or_404(announcement_id: int) -> Announcement:
+    try:
+        return service.access_announcement(current_user, announcement_id)
+    except DomainError:
+        abort(404)
+
+
+def _staff_announcement_or_404(announcement_id: int) -> Announcement:
+    try:
+        return service.access_for_staff(current_user, announcement_id)
+    except DomainError:
+        abort(404)
+
+
+def _require_staff() -> None:
+    if not current_user.is_staff:
+        abort(404)
+
+
+def _confirmed() -> None:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
+# Residents -------------------------------------------------------------------------------
+
+
+def _cards_context() -> dict[str, Any]:
+    current = service.list_current(current_user)
+    return {
+        "announcements": current,
+        "read": service.read_ids(current_user, [a.id for a in current]),
+    }
+
+
+@bp.get("/announcements")
+@login_required
+def index() -> str:
+    """Residents: the current announcements. Staff: those of their buildings."""
+    if current_user.is_staff:
+        items = service.list_for_staff(current_user)
+        return render_template("announcements/staff_list.html", items=items, service=service)
+    return render_template("announcements/list.html", **_cards_context())
+
+
+@bp.get("/announcements/cards")
+@login_required
+def cards() -> str:
+    """The resident's cards alone, re-read by the page when an announcement changes."""
+    if current_user.is_staff:
+        abort(404)
+    return render_template("announcements/_cards.html", **_cards_context())
+
+
+@bp.get("/api/announcements/unread")
+@login_required
+def api_unread() -> Response:
+    """The live badge of the Announcements tile."""
+    return jsonify({"ok": True, "count": service.count_unread(current_user)})
+
+
+@bp.get("/announcements/<int:announcement_id>")
+@login_required
+def show(announcement_id: int) -> str:
+    found = _announcement_or_404(announcement_id)
+    return render_template(
+        "announcements/show.html",
+        item=found,
+        is_staff=current_user.is_staff,
+        has_read=service.has_read(current_user, found.id),
+        status=service.status_of(found),
+        status_label=service.status_label(found),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.post("/announcements/<int:announcement_id>/read")
+@login_required
+def mark_read(announcement_id: int) -> Response:
+    _announcement_or_404(announcement_id)
+    _confirmed()
+    try:
+        service.do_mark_read(current_user, announcement_id)
+    except DomainError:
+        abort(404)
+    flash(_("Thank you. It is noted that you have read it."), "success")
+    return redirect(url_for("announcements.show", announcement_id=announcement_id))
+
+
+@bp.get("/announcements/<int:announcement_id>/photo")
+@login_required
+def photo(announcement_id: int) -> Response:
+    found = _announcement_or_404(announcement_id)
+    name = found.thumb_name if request.args.get("size") == "thumb" else found.photo_name
+    name = name or found.photo_name
+    if not name:
+        abort(404)
+    response = send_file(path_of(name), mimetype="image/jpeg", max_age=86400)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+# Staff -----------------------------------------------------------------------------------
+
+
+def _building_choices() -> list[SelectChoice]:
+    return [SelectChoice(str(b.id), b.name) for b in service.list_buildings(current_user)]
+
+
+def _default_building() -> str:
+    ids = [b.id for b in service.list_buildings(current_user)]
+    if current_user.building_id in ids:
+        return str(current_user.building_id)
+    return str(ids[0]) if ids else ""
+
+
+def _photo_bytes(form: AnnouncementForm) -> bytes | None:
+    upload = form.photo.data
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    data: bytes = upload.read()
+    return data or None
+
+
+def _until(form: AnnouncementForm, building: Building | None) -> datetime | None:
+    if building is None:
+        return None
+    return service.local_until(building, form.until_day.data, form.until_time.data)
+
+
+def _building_of(form: AnnouncementForm) -> Building | None:
+    try:
+        building_id = int(form.building.data or 0)
+    except ValueError:
+        return None
+    found = [b for b in service.list_buildings(current_user) if b.id == building_id]
+    return found[0] if found else None
+
+
+def _until_complete(form: AnnouncementForm) -> bool:
+    """A time alone says nothing: ask for its day too."""
+    if form.until_time.data is not None and form.until_day.data is None:
+        form.until_day.errors = [_("Choose the day as well.")]
+        return False
+    return True
+
+
+def _form_page(form: AnnouncementForm, item: Announcement | None, error: str | None) -> Page:
+    status = 422 if request.method == "POST" else 200
+    page = render_template("announcements/form.html", form=form, item=item, error=error)
+    return page, status
+
+
+@bp.route("/announcements/new", methods=["GET", "POST"])
+@login_required
+def new() -> Page:
+    _require_staff()
+    form = AnnouncementForm()
+    form.building.choices = _building_choices()
+    del form.remove_photo
+    if request.method == "GET":
+        form.building.data = _default_building()
+        return _form_page(form, None, None)
+    if not form.validate_on_submit() or not _until_complete(form):
+        return _form_page(form, None, None)
+    building = _building_of(form)
+    try:
+        created = service.do_publish(
+            current_user, building_id=building.id if building else None,
+            title=form.title.data or "", body=form.body.data or "",
+            pinned=bool(form.pinned.data), visible_until=_until(form, building),
+            photo=_photo_bytes(form),
+        )  # fmt: skip
+    except DomainError as error:
+        return _form_page(form, None, error.message)
+    flash(_("The announcement is published. The residents are told."), "success")
+    return redirect(url_for("announcements.show", announcement_id=created.id))
+
+
+@bp.route("/announcements/<int:announcement_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(announcement_id: int) -> Page:
+    found = _staff_announcement_or_404(announcement_id)
+    form = AnnouncementForm(obj=found if request.method == "GET" else None)
+    del form.building
+    if request.method == "GET":
+        _prefill_until(form, found)
+        return _form_page(form, found, None)
+    if not form.validate_on_submit() or not _until_complete(form):
+        return _form_page(form, found, None)
+    building = _building_for(found)
+    try:
+        service.do_edit(
+            current_user, found.id, title=form.title.data or "", body=form.body.data or "",
+            pinned=bool(form.pinned.data), visible_until=_until(form, building),
+            photo=_photo_bytes(form), remove_photo=bool(form.remove_photo.data),
+        )  # fmt: skip
+    except DomainError as error:
+        return _form_page(form, found, error.message)
+    flash(_("The announcement is saved."), "success")
+    return redirect(url_for("announcements.show", announcement_id=found.id))
+
+
+def _building_for(found: Announcement) -> Building | None:
+    return next(
+        (b for b in service.list_buildings(current_user) if b.id == found.building_id), None
+    )
+
+
+def _prefill_until(form: AnnouncementForm, found: Announcement) -> None:
+    if found.visible_until is None:
+        return
+    building = _building_for(found)
+    zone = ZoneInfo(building.time_zone if building else "Europe/Paris")
+    local = found.visible_until.astimezone(zone)
+    form.until_day.data, form.until_time.data = local.date(), local.time().replace(second=0)
+
+
+def _act(announcement_id: int, action: Any, done: str) -> Response:
+    _staff_announcement_or_404(announcement_id)
+    _confirmed()
+    try:
+        action(current_user, announcement_id)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("announcements.show", announcement_id=announcement_id))
+
+
+@bp.post("/announcements/<int:announcement_id>/unpin")
+@login_required
+def unpin(announcement_id: int) -> Response:
+    return _act(announcement_id, service.do_unpin, _("The announcement is no longer pinned."))
+
+
+@bp.post("/announcements/<int:announcement_id>/withdraw")
+@login_required
+def withdraw(announcement_id: int) -> Response:
+    done = _("The announcement is withdrawn: residents no longer see it.")
+    return _act(announcement_id, service.do_withdraw, done)
+
+
+@bp.get("/announcements/<int:announcement_id>/reads")
+@login_required
+def reads(announcement_id: int) -> str:
+    """Who has read it (and when), and a printable list of the others with flat and phone."""
+    found = _staff_announcement_or_404(announcement_id)
+    return render_template(
+        "announcements/reads.html",
+        item=found,
+        building=_building_for(found),
+        report=service.get_read_report(found),
+    )
