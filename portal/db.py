@@ -107,15 +107,20 @@ def install_sqlite_tuning() -> None:
 
 
 def begin_write(session: Any) -> None:
-    """Start the session's next work as a write transaction.
+    """Make the session's transaction a write transaction, or join the one it holds.
 
     On SQLite it begins IMMEDIATE (reads inside it see the latest data and no other
     writer can slip in); on PostgreSQL it is an ordinary transaction, and callers lock
-    the rows they change with SELECT … FOR UPDATE.
+    the rows they change with SELECT … FOR UPDATE. A transaction that has only read so far
+    (who is logged in, the page's own reads) is ended first: SQLite takes its write lock
+    only at BEGIN. A transaction already writing is joined, so the steps of one operation
+    commit together when the request that owns it ends (portal.transaction).
     """
     if isinstance(session, scoped_session):
         session = session()
     if session.in_transaction():
+        if session.connection().get_execution_options().get(WRITE_OPTION):
+            return
         session.commit()
     session.connection(execution_options={WRITE_OPTION: True})
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, flash, g, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -16,20 +18,53 @@ log = logging.getLogger(__name__)
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
-class DomainError(Exception):
-    """A rule was broken; carries a translated message for the person."""
+# Codes that older call sites give a plain DomainError, and the status each one means.
+STATUS_OF_CODE = {"not_found": 404, "forbidden": 403, "conflict": 409}
 
-    def __init__(self, message: str, code: str = "invalid") -> None:
+
+class DomainError(Exception):
+    """A rule was broken; carries a translated message for the person, a short code (for
+    JSON and socket acknowledgements) and the HTTP status it answers with."""
+
+    status: int = 422
+    default_code = "invalid"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
         super().__init__(str(message))
         self.message = str(message)
-        self.code = code
+        self.code = code or self.default_code
+        self.status = STATUS_OF_CODE.get(self.code, type(self).status)
 
 
-class PermissionDenied(DomainError):
-    """The person may not do this."""
+class NotFound(DomainError):
+    """The object does not exist, or the person may not know it does (answers 404)."""
 
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or str(_l("You are not allowed to do that.")), "forbidden")
+    status = 404
+    default_code = "not_found"
+
+
+class Forbidden(DomainError):
+    """The person may see the object but not do this to it (answers 403)."""
+
+    status = 403
+    default_code = "forbidden"
+
+    def __init__(self, message: str | None = None, code: str | None = None) -> None:
+        super().__init__(message or str(_l("You are not allowed to do that.")), code)
+
+
+PermissionDenied = Forbidden
+
+
+class Invalid(DomainError):
+    """What was sent breaks a rule; the message says which (answers 422)."""
+
+
+class Conflict(DomainError):
+    """The object changed meanwhile: someone else took it, it was closed (answers 409)."""
+
+    status = 409
+    default_code = "conflict"
 
 
 ERROR_MESSAGES = {
@@ -51,8 +86,65 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
     return render_template("errors/error.html", status=status, message=text), status
 
 
+def wants_json() -> bool:
+    """An API call or a fetch that asked for JSON (as opposed to a page)."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_body(code: str, message: str) -> dict[str, object]:
+    """The one shape of a refusal in JSON and in socket acknowledgements."""
+    return {"ok": False, "error": code, "message": message}
+
+
+# What a page answers when a service refuses --------------------------------------------------
+
+Refusal = Callable[[DomainError], ResponseReturnValue]
+REFUSAL_KEY = "_bv_on_refusal"
+
+
+def on_refusal(answer: str | Refusal) -> None:
+    """Say, before calling a service, what this page answers if the service refuses
+    (an invalid or conflicting request; "not found" always answers 404):
+    a URL to go back to, where the message is shown, or a function that re-shows the
+    form (see reshow_form)."""
+    setattr(g, REFUSAL_KEY, answer)
+
+
+def reshow_form(render: Callable[[], str]) -> Refusal:
+    """Re-show the form as the person filled it, with the refusal's message, status 422."""
+
+    def answer(error: DomainError) -> ResponseReturnValue:
+        flash(error.message, "error")
+        return render(), 422
+
+    return answer
+
+
+def answer_domain_error(error: DomainError) -> ResponseReturnValue:
+    """The one answer to a refusal: JSON for API calls, else the page's chosen answer,
+    else the error page with the message. The request's transaction is already undone."""
+    if wants_json():
+        return error_body(error.code, error.message), error.status
+    if error.status == 404:
+        return render_error(404)
+    answer = g.get(REFUSAL_KEY)
+    if isinstance(answer, str):
+        flash(error.message, "error")
+        return redirect(answer)
+    if answer is not None:
+        return answer(error)
+    return render_error(error.status, error.message)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Attach the friendly error pages to the app."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError) -> ResponseReturnValue:
+        from portal.extensions import db
+
+        db.session.rollback()
+        return answer_domain_error(error)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
@@ -69,13 +161,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int] | Response:
         status = error.code or 500
-        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-            body = {
-                "ok": False,
-                "error": error.name,
-                "message": str(ERROR_MESSAGES.get(status, "")),
-            }
-            return app.json.response(body), status  # type: ignore[return-value]
+        if wants_json():
+            body = error_body(error.name, str(ERROR_MESSAGES.get(status, "")))
+            return app.json.response(body), status
         return render_error(status)
 
     @app.errorhandler(OperationalError)
@@ -85,9 +173,9 @@ def register_error_handlers(app: Flask) -> None:
 
         log.warning("database unavailable: %s", type(error).__name__)
         db.session.rollback()
-        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-            body = {"ok": False, "error": "unavailable", "message": str(UNAVAILABLE_MESSAGE)}
-            return app.json.response(body), 503  # type: ignore[return-value]
+        if wants_json():
+            body = error_body("unavailable", str(UNAVAILABLE_MESSAGE))
+            return app.json.response(body), 503
         try:
             return render_error(503)
         except DATABASE_UNAVAILABLE:  # the page itself needed the database (who is logged in)
@@ -96,5 +184,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> tuple[str, int]:
+        from portal.extensions import db
+
         app.logger.exception("Unhandled error", exc_info=error)
+        db.session.rollback()  # a failed flush leaves the session unusable for the page
         return render_error(500)

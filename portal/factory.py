@@ -107,7 +107,7 @@ def _register_domains(app: Flask) -> None:
     from concierge import bp as concierge_bp
     from messaging import bp as messaging_bp
     from messaging.announcements import bp as announcements_bp
-    from portal import cli, scheduler
+    from portal import cli, scheduler, transaction
     from portal.admin import bp as admin_bp
     from portal.audit import bp as audit_bp
     from portal.audit import models as _audit_models  # noqa: F401  (the audit table)
@@ -142,3 +142,4 @@ def _register_domains(app: Flask) -> None:
     ]
     scheduler.init_app(app, job_registrars=registrars)
     cli.init_app(app)
+    transaction.install(app)

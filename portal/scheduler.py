@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, utcnow
 from portal.extensions import db
+from portal.transaction import owns_transaction
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +33,14 @@ class SchedulerHeartbeat(Base):
 
 
 def in_app_context(app: Flask, func: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a job function inside the app context and never leave a transaction open."""
+    """Run a job function inside the app context; the job owns its transaction (committed
+    when it returns, undone when it fails) and never leaves one open."""
+    owned = owns_transaction(func)
 
     def run(*args: Any, **kwargs: Any) -> Any:
         with app.app_context():
             try:
-                return func(*args, **kwargs)
+                return owned(*args, **kwargs)
             finally:
                 db.session.remove()
 

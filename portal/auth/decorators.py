@@ -13,9 +13,10 @@ from flask_login import current_user, login_required
 
 from portal import ratelimits
 from portal.auth import forget_loaded_person
-from portal.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_MESSAGE, DomainError
+from portal.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_MESSAGE, DomainError, error_body
 from portal.extensions import db
 from portal.people.models import Role
+from portal.transaction import owns_transaction
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -42,11 +43,13 @@ staff_required = roles_required(Role.COORDINATOR, Role.CONCIERGE, Role.MANAGER)
 
 
 def ack_error(code: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "error": code, "message": message}
+    return error_body(code, message)
 
 
 def socket_handler(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    """Check the person on every event and turn domain errors into acknowledgements."""
+    """Check the person on every event, own the event's transaction (commit once when the
+    handler returns, undo everything when it refuses or fails) and turn domain errors into
+    acknowledgements."""
 
     @functools.wraps(handler)
     def wrapped(*args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -55,8 +58,12 @@ def socket_handler(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict
         except DATABASE_UNAVAILABLE as error:
             # The client keeps what it sent (the tablet's outbox) and tries again.
             db.session.rollback()
-            log.warning("socket event %s: database unavailable: %s: %s", handler.__name__,
-                        type(error).__name__, _first_line(error))  # fmt: skip
+            log.warning(
+                "socket event %s: database unavailable: %s: %s",
+                handler.__name__,
+                type(error).__name__,
+                _first_line(error),
+            )
             return ack_error("unavailable", str(UNAVAILABLE_MESSAGE))
 
     return wrapped
@@ -72,7 +79,7 @@ def _run_checked(
     if not ratelimits.hit(limit, "socket.event", current_user.id):
         return ack_error("rate_limited", _("Too many requests. Please wait a few seconds."))
     try:
-        result = handler(*args, **kwargs)
+        result = owns_transaction(handler)(*args, **kwargs)
     except DomainError as error:
         db.session.rollback()
         return ack_error(error.code, error.message)
