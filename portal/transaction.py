@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from portal.extensions import db
 
 P = ParamSpec("P")
 R = TypeVar("R")
+AFTER_COMMIT_KEY = "bv_after_commit"
 
 
 def owns_transaction(work: Callable[P, R]) -> Callable[P, R]:
@@ -37,9 +40,29 @@ def owns_transaction(work: Callable[P, R]) -> Callable[P, R]:
     return wrapped
 
 
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the current transaction commits (deleting files, disconnecting
+    sockets: what cannot be undone waits for the data to be final); a rollback drops it."""
+    db.session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
+
+
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop(AFTER_COMMIT_KEY, []):
+        callback()
+
+
+def _drop_after_rollback(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(AFTER_COMMIT_KEY, None)
+
+
 def install(app: Flask) -> None:
     """Every view of the app owns its request's transaction (called once all blueprints
     are registered, so no route can forget it)."""
     for endpoint, view in list(app.view_functions.items()):
         if not getattr(view, "__bv_owns_transaction__", False):
             app.view_functions[endpoint] = owns_transaction(view)
+    # After realtime's listener: a commit's events leave before its callbacks run.
+    if not event.contains(Session, "after_commit", _run_after_commit):
+        event.listen(Session, "after_commit", _run_after_commit)
+        event.listen(Session, "after_soft_rollback", _drop_after_rollback)
