@@ -12,4 +12,4 @@ bp = Blueprint(
     static_url_path="/announcements/static",
 )
 
-from messaging.announcements import demo, models, routes, tiles  # noqa: E402, F401
+from messaging.announcements import demo, models, privacy, routes, tiles  # noqa: E402, F401

@@ -3,34 +3,30 @@
 Every foreign key to `people.id` in the metadata is handled, so tables added later are
 covered without a change here. For each column, in this order:
 
-1. an explicit rule in OVERRIDES;
+1. an explicit rule: the portal's in OVERRIDES, or one a domain registered;
 2. a foreign key declared ON DELETE CASCADE: the rows are the person's own, deleted;
 3. a nullable column: set to NULL (the row belongs to others too and is kept);
 4. otherwise the rows are deleted.
 
-Decisions written as overrides or extra steps:
-- messages: kept for the other members, sender NULL (shown as "Former resident"); their
-  photos and voice messages stay with them (the conversation stays whole), owner NULL;
-- the person's desk conversation (ON DELETE CASCADE) goes with its messages;
-- tickets they reported: kept for the building's logbook with reporter NULL, public and
-  internal history kept; the photos they uploaded are deleted (rows and files), since
-  photos of a home show the person's belongings and life;
+Each domain registers its own rules and extra steps from its `privacy.py` when its package
+is imported (`register_erasure`), the way tiles do; its decisions are written there.
+The portal's own decisions:
 - audit entries: actor_id / subject_id set to NULL, the pseudonyms stay;
-- uploads: the profile photo and the person's uploads no kept message uses are deleted;
-- a one-to-one conversation's key ("12:34") names the person: it is cleared.
+- uploads: the profile photo goes; a domain's step lists the other files that go with
+  the person, deleted once the erasure is committed.
 """
 
 from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import Column, Table, delete, or_, select, update
+from sqlalchemy import Column, Result, Table, delete, update
 
 from portal.audit.service import record
 from portal.auth.service import do_end_sessions
@@ -45,12 +41,6 @@ log = logging.getLogger(__name__)
 Rule = Literal["null", "delete", "skip"]
 
 OVERRIDES: dict[str, Rule] = {
-    "messages.sender_id": "null",
-    "messages.hidden_by_id": "null",
-    "conversations.desk_resident_id": "delete",
-    "tickets.reporter_id": "null",
-    "ticket_photos.uploaded_by_id": "delete",  # files removed in _collect_files
-    "attachments.owner_id": "skip",  # handled by _erase_attachments
     "audit_entries.actor_id": "null",
     "audit_entries.subject_id": "null",
 }
@@ -62,6 +52,43 @@ class ErasurePlan:
 
     rows: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+
+    def count(self, key: str, result: Result[Any]) -> None:
+        """Keep how many rows a statement changed, under `key` ("table.column:rule")."""
+        self.rows[key] = int(getattr(result, "rowcount", 0) or 0)
+
+
+ErasureStep = Callable[[ErasurePlan, int], None]
+
+
+@dataclass(frozen=True)
+class DomainErasure:
+    """A domain's part of an erasure: explicit column rules and steps around the walk.
+
+    `before` runs ahead of the per-column rules (to read rows they will delete), `after`
+    once they are applied; both get the plan and the person's id, run inside the erasure
+    transaction, and add to `plan.files` the files to delete once it is committed.
+    """
+
+    overrides: Mapping[str, Rule] = field(default_factory=dict)
+    before: ErasureStep | None = None
+    after: ErasureStep | None = None
+
+
+_DOMAINS: dict[str, DomainErasure] = {}
+
+
+def register_erasure(name: str, part: DomainErasure) -> None:
+    """Add (or replace) the domain `name`'s rules and steps of every erasure."""
+    _DOMAINS[name] = part
+
+
+def explicit_rules() -> dict[str, Rule]:
+    """Every explicit column rule: the portal's own, then each registered domain's."""
+    rules = dict(OVERRIDES)
+    for part in _DOMAINS.values():
+        rules.update(part.overrides)
+    return rules
 
 
 # Access and checks ---------------------------------------------------------------------
@@ -78,6 +105,7 @@ def access_person_to_erase(viewer: Person, person_id: int) -> Person:
 
 
 def _normalised(text: str) -> str:
+    """A name as typed, for comparing: casefolded, without accents or extra spaces."""
     folded = unicodedata.normalize("NFKD", text).casefold()
     return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
 
@@ -105,7 +133,8 @@ def person_foreign_keys() -> Iterator[tuple[Table, Column[int]]]:
 
 
 def rule_for(table: Table, column: Column[int]) -> Rule:
-    override = OVERRIDES.get(f"{table.name}.{column.name}")
+    """The rule of one column: explicit first, then what its foreign key declares."""
+    override = explicit_rules().get(f"{table.name}.{column.name}")
     if override is not None:
         return override
     fk = next(iter(column.foreign_keys))
@@ -123,12 +152,16 @@ def do_erase(actor: Person, person: Person, typed_name: str | None) -> ErasurePl
     person_id = person.id
     do_end_sessions(person)
     begin_write(db.session)
-    plan = ErasurePlan()
-    plan.files = _collect_files(person_id, person.photo_path)
-    _clear_direct_keys(person_id)
+    plan = ErasurePlan(files=[person.photo_path] if person.photo_path else [])
+    parts = list(_DOMAINS.values())
+    for part in parts:
+        if part.before is not None:
+            part.before(plan, person_id)
     for table, column in person_foreign_keys():
         _apply(plan, table, column, rule_for(table, column), person_id)
-    _erase_attachments(plan, person_id)
+    for part in parts:
+        if part.after is not None:
+            part.after(plan, person_id)
     entry = record("person.erased", actor=actor, subject=person, object_type="person")
     entry.subject_id = None  # the pseudonym stays, the id goes
     db.session.flush()
@@ -141,62 +174,18 @@ def do_erase(actor: Person, person: Person, typed_name: str | None) -> ErasurePl
 
 
 def _apply(plan: ErasurePlan, table: Table, column: Column[int], rule: Rule, pid: int) -> None:
+    """Apply one column's rule to the rows holding the person's id."""
     if rule == "skip":
         return
     if rule == "null":
         stmt = update(table).where(column == pid).values({column.name: None})
     else:
         stmt = delete(table).where(column == pid)
-    result = db.session.execute(stmt)
-    plan.rows[f"{table.name}.{column.name}:{rule}"] = int(getattr(result, "rowcount", 0) or 0)
-
-
-def _clear_direct_keys(person_id: int) -> None:
-    """A one-to-one conversation is found by "smaller:larger" ids; the key must go."""
-    from messaging.models import Conversation
-
-    key = Conversation.direct_key
-    db.session.execute(
-        update(Conversation)
-        .where(or_(key.like(f"{person_id}:%"), key.like(f"%:{person_id}")))
-        .values(direct_key=None)
-    )
-
-
-def _collect_files(person_id: int, photo_path: str | None) -> list[str]:
-    """Files that go with the person: their profile photo and their ticket photos."""
-    from concierge.desk.models import TicketPhoto
-
-    files = [photo_path] if photo_path else []
-    photos = db.session.execute(
-        select(TicketPhoto.file_name, TicketPhoto.thumb_name).where(
-            TicketPhoto.uploaded_by_id == person_id
-        )
-    )
-    for name, thumb in photos:
-        files.extend(n for n in (name, thumb) if n)
-    return files
-
-
-def _erase_attachments(plan: ErasurePlan, person_id: int) -> None:
-    """Uploads a kept message still shows stay (owner NULL); the others are deleted."""
-    from messaging.models import Attachment, Message
-
-    used = select(Message.attachment_id).where(Message.attachment_id.is_not(None))
-    unused = select(Attachment).where(Attachment.owner_id == person_id, Attachment.id.not_in(used))
-    for attachment in db.session.scalars(unused):
-        plan.files.extend(n for n in (attachment.file_name, attachment.thumb_name) if n)
-    result = db.session.execute(
-        delete(Attachment).where(Attachment.owner_id == person_id, Attachment.id.not_in(used))
-    )
-    plan.rows["attachments.owner_id:delete"] = int(getattr(result, "rowcount", 0) or 0)
-    kept = db.session.execute(
-        update(Attachment).where(Attachment.owner_id == person_id).values(owner_id=None)
-    )
-    plan.rows["attachments.owner_id:null"] = int(getattr(kept, "rowcount", 0) or 0)
+    plan.count(f"{table.name}.{column.name}:{rule}", db.session.execute(stmt))
 
 
 def _delete_files(names: list[str]) -> None:
+    """Remove the erased person's files after the commit; a failure is only logged."""
     for name in names:
         try:
             path_of(name).unlink(missing_ok=True)

@@ -1,15 +1,16 @@
 """Everything the portal holds about a person, as JSON ("My data").
 
-Each domain contributes a section through `register_exporter(name, fn)`; `fn(person)`
-returns a list or a dict of JSON-ready values (no secrets: no hashes, no tokens, no other
-person's private data). The domains that exist today register here; a new domain calls
-`register_exporter` from its own package when it is imported.
+Each part of the portal contributes a section through `register_exporter(name, fn, order)`;
+`fn(person)` returns a list or a dict of JSON-ready values (no secrets: no hashes, no tokens,
+no other person's private data). The portal's own sections are registered here; each domain
+registers its own from its `privacy.py` when its package is imported, the way tiles do.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -23,21 +24,31 @@ from portal.people.models import Person
 Section = list[Any] | dict[str, Any]
 Exporter = Callable[[Person], Section]
 
-_EXPORTERS: dict[str, Exporter] = {}
+
+@dataclass(frozen=True)
+class _Registered:
+    """One section's exporter and its place in the export (lower first)."""
+
+    fn: Exporter
+    order: int
 
 
-def register_exporter(name: str, fn: Exporter) -> None:
-    """Add (or replace) the section `name` of every person's export."""
-    _EXPORTERS[name] = fn
+_EXPORTERS: dict[str, _Registered] = {}
+
+
+def register_exporter(name: str, fn: Exporter, order: int = 100) -> None:
+    """Add (or replace) the section `name` of every person's export, placed by `order`."""
+    _EXPORTERS[name] = _Registered(fn, order)
 
 
 def exporter_names() -> list[str]:
-    return list(_EXPORTERS)
+    """The section names in export order, whatever order the packages were imported in."""
+    return sorted(_EXPORTERS, key=lambda name: (_EXPORTERS[name].order, name))
 
 
 def build_export(person: Person) -> dict[str, Any]:
     """The whole export of one person, section by section (read only)."""
-    sections = {name: _jsonable(fn(person)) for name, fn in _EXPORTERS.items()}
+    sections = {name: _jsonable(_EXPORTERS[name].fn(person)) for name in exporter_names()}
     return {"generated_at": utcnow().isoformat(), "format": "bon-voisin/1", **sections}
 
 
@@ -62,7 +73,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-# The sections of the domains present today ------------------------------------------------
+# The portal's own sections ------------------------------------------------------------
 
 PROFILE_FIELDS = (
     "first_name", "last_name", "display_name", "role", "birth_year", "phone", "email",
@@ -88,133 +99,8 @@ def export_profile(person: Person) -> dict[str, Any]:
     return profile
 
 
-def export_messages(person: Person) -> list[dict[str, Any]]:
-    """Messages the person wrote, with their conversation and time (files are not copied)."""
-    from messaging.models import Attachment, Message
-
-    stmt = (
-        select(Message, Attachment.kind)
-        .outerjoin(Attachment, Message.attachment_id == Attachment.id)
-        .where(Message.sender_id == person.id)
-        .order_by(Message.id)
-    )
-    return [
-        {
-            "conversation_id": m.conversation_id,
-            "sent_at": m.created_at,
-            "kind": m.kind,
-            "text": m.body,
-            "attachment": kind,
-            "hidden": m.hidden_at is not None,
-        }
-        for m, kind in db.session.execute(stmt)
-    ]
-
-
-def export_activities(person: Person) -> list[dict[str, Any]]:
-    """Sign-ups (and waiting-list places) with the activity's title and date."""
-    from activities.models import Activity, Occurrence, Signup
-
-    stmt = (
-        select(Signup, Occurrence.starts_at, Activity.title)
-        .join(Occurrence, Signup.occurrence_id == Occurrence.id)
-        .join(Activity, Occurrence.activity_id == Activity.id)
-        .where(Signup.person_id == person.id)
-        .order_by(Occurrence.starts_at)
-    )
-    return [
-        {
-            "activity": title,
-            "starts_at": starts_at,
-            "status": s.status,
-            "guests": s.guests,
-            "attended": s.attended,
-            "signed_up_at": s.created_at,
-        }
-        for s, starts_at, title in db.session.execute(stmt)
-    ]
-
-
-def export_help(person: Person) -> dict[str, Any]:
-    """Requests the person made (their own details, a pharmacy's name only while held),
-    help they gave, and the help they offer."""
-    from concierge.exchange.models import HelpOffer, HelpRequest
-
-    asked = db.session.scalars(
-        select(HelpRequest).where(HelpRequest.requester_id == person.id).order_by(HelpRequest.id)
-    )
-    given = db.session.scalars(
-        select(HelpRequest).where(HelpRequest.helper_id == person.id).order_by(HelpRequest.id)
-    )
-    offers = db.session.scalars(
-        select(HelpOffer).where(HelpOffer.person_id == person.id).order_by(HelpOffer.id)
-    )
-    return {
-        "requests": [_help_request(r, own=True) for r in asked],
-        "helped_with": [_help_request(r, own=False) for r in given],
-        "offers": [
-            {"kind": o.kind, "availability": o.availability, "active": o.active,
-             "created_at": o.created_at}
-            for o in offers
-        ],
-    }  # fmt: skip
-
-
-def _help_request(request: Any, *, own: bool) -> dict[str, Any]:
-    item = {
-        "id": request.id,
-        "kind": request.kind,
-        "status": request.status,
-        "window_start": request.window_start,
-        "window_end": request.window_end,
-        "created_at": request.created_at,
-        "done_at": request.done_at,
-        "minutes_given": request.minutes_given,
-        "thanks_note": request.thanks_note,
-    }
-    if own:
-        item["urgency"] = request.urgency
-        item["details"] = request.details  # None once a pharmacy run's name is erased
-    return item
-
-
-def export_tickets(person: Person) -> list[dict[str, Any]]:
-    """Problems the person reported, with the public replies; never the internal notes."""
-    from concierge.desk.models import Ticket, TicketUpdate
-
-    tickets = db.session.scalars(
-        select(Ticket).where(Ticket.reporter_id == person.id).order_by(Ticket.id)
-    )
-    result = []
-    for ticket in tickets:
-        updates = db.session.scalars(
-            select(TicketUpdate)
-            .where(TicketUpdate.ticket_id == ticket.id, TicketUpdate.internal.is_(False))
-            .order_by(TicketUpdate.id)
-        )
-        result.append(
-            {
-                "id": ticket.id,
-                "category": ticket.category,
-                "description": ticket.description,
-                "status": ticket.status,
-                "created_at": ticket.created_at,
-                "resolved_at": ticket.resolved_at,
-                "closed_at": ticket.closed_at,
-                "rating": ticket.rating,
-                "rating_comment": ticket.rating_comment,
-                "photos": len(ticket.photos),
-                "updates": [
-                    {"at": u.created_at, "kind": u.kind, "text": u.body,
-                     "from": u.old_value, "to": u.new_value}
-                    for u in updates
-                ],
-            }
-        )  # fmt: skip
-    return result
-
-
 def export_notifications(person: Person) -> list[dict[str, Any]]:
+    """The notifications the person received, read or not, with where they led."""
     from portal.notifications.models import Notification
 
     stmt = select(Notification).where(Notification.person_id == person.id).order_by(Notification.id)
@@ -258,18 +144,6 @@ def export_wellbeing(person: Person) -> dict[str, Any]:
     }
 
 
-def export_announcements_read(person: Person) -> list[dict[str, Any]]:
-    from messaging.announcements.models import Announcement, AnnouncementRead
-
-    stmt = (
-        select(Announcement.title, AnnouncementRead.read_at)
-        .join(Announcement, Announcement.id == AnnouncementRead.announcement_id)
-        .where(AnnouncementRead.person_id == person.id)
-        .order_by(AnnouncementRead.read_at)
-    )
-    return [{"title": title, "read_at": at} for title, at in db.session.execute(stmt)]
-
-
 def export_days_active(person: Person) -> list[date]:
     """The days the person had the portal open (kept for the building's figures)."""
     from portal.figures.models import ActivityDay
@@ -280,15 +154,7 @@ def export_days_active(person: Person) -> list[date]:
     return list(db.session.scalars(stmt))
 
 
-for _name, _fn in (
-    ("profile", export_profile),
-    ("messages", export_messages),
-    ("activities", export_activities),
-    ("help", export_help),
-    ("tickets", export_tickets),
-    ("notifications", export_notifications),
-    ("wellbeing", export_wellbeing),
-    ("announcements_read", export_announcements_read),
-    ("days_active", export_days_active),
-):
-    register_exporter(_name, _fn)
+register_exporter("profile", export_profile, order=10)
+register_exporter("notifications", export_notifications, order=60)
+register_exporter("wellbeing", export_wellbeing, order=70)
+register_exporter("days_active", export_days_active, order=90)
