@@ -12,7 +12,7 @@ bp = Blueprint(
     static_url_path="/activities/static",
 )
 
-from activities import privacy, routes, tiles  # noqa: E402, F401
+from activities import figures, privacy, routes, tiles  # noqa: E402, F401
 from activities.categories import audience_label, icon, label  # noqa: E402
 
 

@@ -12,4 +12,4 @@ bp = Blueprint(
     static_url_path="/messaging/static",
 )
 
-from messaging import events, privacy, routes, tiles  # noqa: E402, F401
+from messaging import events, figures, privacy, routes, tiles  # noqa: E402, F401

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from concierge.desk import models, privacy, queue, routes, tiles  # noqa: F401
+from concierge.desk import figures, models, privacy, queue, routes, tiles  # noqa: F401

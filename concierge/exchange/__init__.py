@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from concierge.exchange import demo, events, models, privacy, queue, routes, tiles  # noqa: F401
+from concierge.exchange import demo, events, figures, models, privacy, queue, routes, tiles  # noqa: F401

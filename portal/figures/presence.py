@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Insert, exists, insert, select
 
 from portal.extensions import db
 from portal.figures.models import ActivityDay
+from portal.i18n import zone_of
 from portal.people.models import Person
 
 
@@ -16,7 +16,7 @@ def add_activity_day(person: Person, now: datetime) -> None:
     """Add today's row for a resident unless it exists; joins the caller's transaction."""
     if not person.is_resident:
         return
-    day = now.astimezone(ZoneInfo(person.time_zone or "Europe/Paris")).date()
+    day = now.astimezone(zone_of(person)).date()
     dialect = db.session.get_bind().dialect.name
     if dialect in {"sqlite", "postgresql"}:
         db.session.execute(_insert_ignoring_duplicates(dialect, person.id, day))

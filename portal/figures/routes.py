@@ -14,8 +14,6 @@ from flask_login import current_user, login_required
 
 from portal.audit import service as audit
 from portal.db import utcnow
-from portal.errors import DomainError, render_error
-from portal.extensions import db
 from portal.figures import bp
 from portal.figures import service as figures
 from portal.figures.service import Figure, Number, Period, Scope
@@ -24,7 +22,8 @@ FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 def _parse() -> tuple[Scope, Period]:
-    """The building and the weeks asked for; DomainError when they are not valid."""
+    """The building and the weeks asked for; a refusal (shown on the error page with its
+    message) when they are not valid."""
     scope = figures.access_scope(current_user, request.args.get("building"))
     period = figures.check_period(
         request.args.get("weeks"), request.args.get("until"), scope.zone, utcnow()
@@ -82,10 +81,7 @@ def shown_rows(figure: Figure, weeks: dict[str, str], decimal: str) -> list[Show
 @login_required
 def index() -> str | tuple[str, int]:
     figures.check_reader(current_user)
-    try:
-        scope, period = _parse()
-    except DomainError as error:
-        return render_error(422, error.message)
+    scope, period = _parse()
     shown = figures.list_figures(scope, period, utcnow())
     weeks = {monday.isoformat(): format_date(monday, "d MMM yyyy") for monday in period.mondays}
     decimal = get_decimal_symbol(str(get_locale() or "fr"))
@@ -106,20 +102,20 @@ def index() -> str | tuple[str, int]:
 def export(key: str) -> Response | tuple[str, int]:
     """One figure as CSV for a spreadsheet (UTF-8 with BOM, ";"), recorded in the audit log."""
     figures.check_reader(current_user)
-    try:
-        figures.check_figure(key)
-        scope, period = _parse()
-    except DomainError as error:
-        return render_error(422, error.message)
+    figures.check_figure(key)
+    scope, period = _parse()
     figure = figures.get_figure(key, scope, period, utcnow())
     audit.record(
         "figures.exported",
         actor=current_user,
         building_id=scope.building_id,
-        detail={"figure": key, "scope": scope.key, "from": period.start.isoformat(),
-                "weeks": len(period.mondays)},
-    )  # fmt: skip
-    db.session.commit()
+        detail={
+            "figure": key,
+            "scope": scope.key,
+            "from": period.start.isoformat(),
+            "weeks": len(period.mondays),
+        },
+    )
     name = f"figures-{key}-{scope.key}-{period.start.isoformat()}-{period.last_day.isoformat()}.csv"
     return Response(
         to_csv(figure),

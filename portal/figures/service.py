@@ -29,11 +29,10 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
@@ -43,27 +42,21 @@ from sqlalchemy import (
     distinct,
     func,
     literal,
-    or_,
     select,
 )
 
-from activities.models import Activity, Occurrence, Signup, SignupStatus
-from concierge.desk.models import Ticket, TicketCategory
-from concierge.desk.tickets import category_label
-from concierge.exchange.models import HelpRequest, HelpStatus
-from messaging.models import Conversation, ConversationKind, Message
-from portal.errors import DomainError
+from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.figures.models import ActivityDay
+from portal.i18n import DEFAULT_ZONE
 from portal.people import service as people
-from portal.people.models import Building, Dwelling, DwellingType, Person, Role
+from portal.people.models import Dwelling, DwellingType, Person, Role
 
 READER_ROLES = frozenset({Role.COORDINATOR, Role.MANAGER})
 WEEK_CHOICES = (4, 12, 26, 52)
 DEFAULT_WEEKS = 12
 ALL_BUILDINGS = "all"
 TOTAL = "total"  # the key of a figure's whole-period row (left out of its chart)
-DEFAULT_ZONE = "Europe/Paris"
 
 AGE_BANDS: dict[str, Any] = {
     "under_18": _l("Under 18"),
@@ -86,26 +79,6 @@ OCCUPANCY: dict[str, Any] = {
 }
 PYRAMID_GROUPS = 10  # 0-9, 10-19, ... 80-89, then 90 and over
 ROOMS = {kind: int(kind.value[1:]) for kind in DwellingType}  # T3 -> 3 main rooms
-CONVERSATION_KINDS: dict[ConversationKind, Any] = {
-    ConversationKind.DIRECT: _l("Between two neighbours"),
-    ConversationKind.GROUP: _l("Groups"),
-    ConversationKind.ANNOUNCEMENTS: _l("Announcements"),
-    ConversationKind.DESK: _l("With the concierge desk"),
-}
-HELPED = (HelpStatus.DONE, HelpStatus.THANKED)
-TAKEN = (HelpStatus.TAKEN, *HELPED)
-
-FIGURE_KEYS = (
-    "active-ages",
-    "active-households",
-    "pyramid",
-    "messages",
-    "attendance",
-    "help",
-    "tickets",
-)
-
-WEEKLY_FIGURES = frozenset({"active-ages", "active-households", "messages", "help"})
 
 
 # Who may read, which buildings, which weeks -----------------------------------------------
@@ -162,7 +135,7 @@ class Period:
 def check_reader(viewer: Person) -> None:
     """Only coordinators and managers read the figures; anyone else gets 404."""
     if viewer.role not in READER_ROLES:
-        abort(404)
+        raise NotFound(str(_l("This page does not exist, or you cannot see it.")))
 
 
 def list_scopes(viewer: Person) -> list[Scope]:
@@ -182,14 +155,14 @@ def access_scope(viewer: Person, raw: str | None) -> Scope:
     check_reader(viewer)
     scopes = list_scopes(viewer)
     if not scopes:
-        abort(404)
+        raise NotFound(str(_l("This page does not exist, or you cannot see it.")))
     if raw is None or raw == "":
         return next((s for s in scopes if s.key != ALL_BUILDINGS), scopes[0])
     if raw != ALL_BUILDINGS and not raw.isdigit():
         raise DomainError(str(_l("Please choose one of the buildings shown.")), "bad_building")
     found = next((s for s in scopes if s.key == raw), None)
     if found is None:
-        abort(404)
+        raise NotFound(str(_l("This page does not exist, or you cannot see it.")))
     return found
 
 
@@ -217,7 +190,7 @@ def check_period(weeks_raw: str | None, until_raw: str | None, zone: str, now: d
 
 
 def check_figure(key: str) -> str:
-    if key not in FIGURE_KEYS:
+    if key not in _sources:
         raise DomainError(str(_l("This figure does not exist.")), "unknown_figure")
     return key
 
@@ -250,11 +223,7 @@ class Figure:
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
     chart: str  # "bar", "stacked", "hbar-stacked"
-
-    @property
-    def weekly(self) -> bool:
-        """Rows are weeks, keyed by their Monday (ISO date)."""
-        return self.key in WEEKLY_FIGURES
+    weekly: bool = False  # rows are weeks, keyed by their Monday (ISO date)
 
     def value(self, row_key: str, column_key: str) -> Number:
         index = [c.key for c in self.columns].index(column_key)
@@ -264,7 +233,7 @@ class Figure:
 # SQL building blocks ----------------------------------------------------------------------
 
 
-def _bucket(column: Any, bounds: Sequence[Any]) -> ColumnElement[int]:
+def bucket(column: Any, bounds: Sequence[Any]) -> ColumnElement[int]:
     """The index of the week a value of the period falls in (bounds[i] <= value <
     bounds[i + 1]), found by halving: four comparisons per row for 12 weeks, six for 52,
     where a flat CASE makes up to one per week. Callers keep only values in the period."""
@@ -278,11 +247,11 @@ def _bucket(column: Any, bounds: Sequence[Any]) -> ColumnElement[int]:
     return within(0, len(bounds) - 1)
 
 
-def _in_period(column: Any, bounds: Sequence[Any]) -> ColumnElement[bool]:
+def in_period(column: Any, bounds: Sequence[Any]) -> ColumnElement[bool]:
     return and_(column >= bounds[0], column < bounds[-1])
 
 
-def _age_band(birth_year: Any, ref_year: int) -> ColumnElement[str]:
+def age_band(birth_year: Any, ref_year: int) -> ColumnElement[str]:
     return case(
         (birth_year.is_(None), "unknown"),
         (birth_year > ref_year - 18, "under_18"),
@@ -329,7 +298,7 @@ def _household_type(households: Any) -> ColumnElement[str]:
     )
 
 
-def _grouped(inner: Select[Any], *keys: str) -> list[tuple[Any, ...]]:
+def grouped(inner: Select[Any], *keys: str) -> list[tuple[Any, ...]]:
     """Count the inner rows per key columns (grouping on a subquery works the same on
     SQLite and PostgreSQL, whose GROUP BY refuses repeated expressions with parameters)."""
     sub = inner.subquery()
@@ -339,7 +308,7 @@ def _grouped(inner: Select[Any], *keys: str) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in db.session.execute(select(*columns, total).group_by(*columns))]
 
 
-def _week_rows(
+def week_rows(
     period: Period, columns: Sequence[Column], counts: Mapping[tuple[int, str], Number]
 ) -> tuple[Row, ...]:
     return tuple(
@@ -350,6 +319,17 @@ def _week_rows(
         )
         for i, monday in enumerate(period.mondays)
     )
+
+
+def median(values: Sequence[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def week_of(moment: datetime | None, bounds: Sequence[datetime]) -> int | None:
+    """The index of the week a moment falls in (as bucket does); None outside the period."""
+    if moment is None or not bounds[0] <= moment < bounds[-1]:
+        return None
+    return bisect_right(bounds, moment) - 1
 
 
 # 1. Residents active per week -------------------------------------------------------------
@@ -374,20 +354,20 @@ def get_active_counts(scope: Scope, period: Period) -> ActiveCounts:
     households = _households(scope, period.ref_year)
     inner = (
         select(
-            _bucket(ActivityDay.day, bounds).label("week"),
+            bucket(ActivityDay.day, bounds).label("week"),
             ActivityDay.person_id.label("counted"),
-            _age_band(Person.birth_year, period.ref_year).label("band"),
+            age_band(Person.birth_year, period.ref_year).label("band"),
             case(
                 (households.c.dwelling_id.is_(None), None), else_=_household_type(households)
             ).label("household"),
         )
         .join(Person, Person.id == ActivityDay.person_id)
         .outerjoin(households, households.c.dwelling_id == Person.dwelling_id)
-        .where(*_current_residents(scope), _in_period(ActivityDay.day, bounds))
+        .where(*_current_residents(scope), in_period(ActivityDay.day, bounds))
     )
     by_band: dict[tuple[int, str], int] = defaultdict(int)
     by_household: dict[tuple[int, str], int] = defaultdict(int)
-    for week, band, household, n in _grouped(inner, "week", "band", "household"):
+    for week, band, household, n in grouped(inner, "week", "band", "household"):
         by_band[(week, band)] += n
         if household is not None:
             by_household[(week, household)] += n
@@ -404,8 +384,9 @@ def get_active_by_age(scope: Scope, period: Period, active: ActiveCounts | None 
         description=str(_l("Residents who opened Bon Voisin at least once in the week.")),
         row_header=str(_l("Week starting")),
         columns=columns,
-        rows=_week_rows(period, columns, counts),
+        rows=week_rows(period, columns, counts),
         chart="stacked",
+        weekly=True,
     )
 
 
@@ -426,8 +407,9 @@ def get_active_by_household(
         ),
         row_header=str(_l("Week starting")),
         columns=columns,
-        rows=_week_rows(period, columns, counts),
+        rows=week_rows(period, columns, counts),
         chart="stacked",
+        weekly=True,
     )
 
 
@@ -464,7 +446,7 @@ def get_pyramid(scope: Scope, period: Period) -> Figure:
         .join(households, households.c.dwelling_id == Person.dwelling_id)
         .where(*_current_residents(scope), Person.birth_year.is_not(None))
     )
-    counts = {(g, o): n for g, o, n in _grouped(inner, "age_group", "occupancy")}
+    counts = {(g, o): n for g, o, n in grouped(inner, "age_group", "occupancy")}
     columns = tuple(Column(k, str(v)) for k, v in OCCUPANCY.items())
     rows = tuple(
         Row(str(g), group_label(g), tuple(counts.get((g, c.key), 0) for c in columns))
@@ -486,231 +468,40 @@ def get_pyramid(scope: Scope, period: Period) -> Figure:
     )
 
 
-# 3. Messages per week ----------------------------------------------------------------------
+# The registry: each domain adds its figures at import ---------------------------------------
 
 
-def _conversation_of_message() -> Any:
-    """On SQLite, "+ 0" keeps the planner from walking every message of the building
-    through the conversation index (a row lookup each, all years): it reads the period's
-    messages by date instead, then each one's conversation by primary key. PostgreSQL
-    plans the plain join well and the expression badly (a nested loop: 0.8 s a year)."""
-    if db.engine.dialect.name == "sqlite":
-        return Message.conversation_id + 0
-    return Message.conversation_id
+@dataclass(frozen=True)
+class FigureRequest:
+    """What a figure is built from; the active residents are counted once per page."""
+
+    scope: Scope
+    period: Period
+    now: datetime
+    active: ActiveCounts | None = None
 
 
-def get_messages(scope: Scope, period: Period) -> Figure:
-    """Messages written each week, by kind of conversation."""
-    bounds = period.moment_bounds()
-    inner = (
-        select(
-            _bucket(Message.created_at, bounds).label("week"),
-            Conversation.kind.label("kind"),
-        )
-        .join(Conversation, Conversation.id == _conversation_of_message())
-        .where(
-            Conversation.building_id.in_(scope.building_ids),
-            _in_period(Message.created_at, bounds),
-        )
-    )
-    counts: dict[tuple[int, str], Number] = {}
-    for week, kind, n in _grouped(inner, "week", "kind"):
-        counts[(week, str(kind))] = n
-        counts[(week, "total")] = int(counts.get((week, "total")) or 0) + n
-    columns = (
-        *(Column(str(k), str(v)) for k, v in CONVERSATION_KINDS.items()),
-        Column("total", str(_l("All messages")), charted=False),
-    )
-    return Figure(
-        key="messages",
-        title=str(_l("Messages each week")),
-        description=str(_l("Messages written in the building's conversations.")),
-        row_header=str(_l("Week starting")),
-        columns=columns,
-        rows=_week_rows(period, columns, counts),
-        chart="stacked",
-    )
+Builder = Callable[[FigureRequest], Figure]
 
 
-# 4. Attendance by age band per activity ----------------------------------------------------
+@dataclass(frozen=True)
+class FigureSource:
+    key: str
+    order: int  # the place of the figure on the page
+    build: Builder
 
 
-def get_attendance(scope: Scope, period: Period, now: datetime) -> Figure:
-    """Who came to each activity, by age band: how intergenerational it really is."""
-    bounds = period.moment_bounds()
-    last = min(bounds[-1], now)
-    inner = (
-        select(
-            Activity.id.label("activity_id"),
-            Activity.title.label("title"),
-            Building.name.label("building"),
-            _age_band(Person.birth_year, period.ref_year).label("band"),
-        )
-        .select_from(Signup)
-        .join(Occurrence, Occurrence.id == Signup.occurrence_id)
-        .join(Activity, Activity.id == Occurrence.activity_id)
-        .join(Building, Building.id == Activity.building_id)
-        .join(Person, Person.id == Signup.person_id)
-        .where(
-            Activity.building_id.in_(scope.building_ids),
-            Occurrence.starts_at >= bounds[0],
-            Occurrence.starts_at < last,
-            Occurrence.cancelled_at.is_(None),
-            Signup.status == SignupStatus.CONFIRMED,
-            or_(Signup.attended.is_(None), Signup.attended.is_(True)),
-        )
-    )
-    many = len(scope.building_ids) > 1
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    names: dict[int, str] = {}
-    for activity_id, title, building, band, n in _grouped(
-        inner, "activity_id", "title", "building", "band"
-    ):
-        counts[activity_id][band] = n
-        names[activity_id] = f"{title} ({building})" if many else title
-    columns = (
-        *(Column(k, str(v)) for k, v in AGE_BANDS.items()),
-        Column("total", str(_l("All ages")), charted=False),
-        Column("bands", str(_l("Age bands present (of 4)")), charted=False),
-    )
-    rows = []
-    for activity_id in sorted(counts, key=lambda a: (names[a].casefold(), a)):
-        by_band = counts[activity_id]
-        values = [by_band.get(k, 0) for k in AGE_BANDS]
-        present = sum(1 for k in KNOWN_BANDS if by_band.get(k, 0) > 0)
-        rows.append(Row(str(activity_id), names[activity_id], (*values, sum(values), present)))
-    return Figure(
-        key="attendance",
-        title=str(_l("Who comes to each activity, by age")),
-        description=str(
-            _l("Places taken at the dates of the period, without those marked absent.")
-        ),
-        row_header=str(_l("Activity")),
-        columns=columns,
-        rows=tuple(rows),
-        chart="hbar-stacked",
-    )
+_sources: dict[str, FigureSource] = {}
 
 
-# 5. Help between neighbours per week -------------------------------------------------------
+def register_figure(key: str, build: Builder, order: int) -> None:
+    """A domain adds one figure to the page (registered at import, like tiles)."""
+    _sources[key] = FigureSource(key, order, build)
 
 
-def _median(values: Sequence[float]) -> float | None:
-    return round(statistics.median(values), 1) if values else None
-
-
-def _week_of(moment: datetime | None, bounds: Sequence[datetime]) -> int | None:
-    """The index of the week a moment falls in (as _bucket does); None outside the period."""
-    if moment is None or not bounds[0] <= moment < bounds[-1]:
-        return None
-    return bisect_right(bounds, moment) - 1
-
-
-def get_help(scope: Scope, period: Period) -> Figure:
-    """Requests asked and fulfilled each week; median minutes before a neighbour took one.
-
-    One statement reads the moments of each request asked or done in the period (the medians
-    need them anyway, and a building asks for help a few times a day at most)."""
-    bounds = period.moment_bounds()
-    utc_bounds = [moment.astimezone(UTC) for moment in bounds]  # compared as stored: quicker
-    stmt = select(
-        HelpRequest.status, HelpRequest.created_at, HelpRequest.taken_at, HelpRequest.done_at
-    ).where(
-        HelpRequest.building_id.in_(scope.building_ids),
-        or_(
-            _in_period(HelpRequest.created_at, bounds),
-            and_(HelpRequest.status.in_(HELPED), _in_period(HelpRequest.done_at, bounds)),
-        ),
-    )
-    asked_by_week: dict[int, int] = defaultdict(int)
-    done_by_week: dict[int, int] = defaultdict(int)
-    waits: dict[int, list[float]] = defaultdict(list)
-    for status, created, taken_at, done_at in db.session.execute(stmt):
-        week = _week_of(created, utc_bounds)
-        if week is not None:
-            asked_by_week[week] += 1
-            if status in TAKEN and taken_at is not None:
-                waits[week].append((taken_at - created).total_seconds() / 60)
-        done_week = _week_of(done_at, utc_bounds) if status in HELPED else None
-        if done_week is not None:
-            done_by_week[done_week] += 1
-    columns = (
-        Column("asked", str(_l("Asked"))),
-        Column("fulfilled", str(_l("Done"))),
-        Column("median_minutes", str(_l("Minutes before a neighbour took it (median)")), False),
-    )
-    weeks = [
-        Row(
-            monday.isoformat(),
-            monday.isoformat(),
-            (asked_by_week.get(i, 0), done_by_week.get(i, 0), _median(waits.get(i, []))),
-        )
-        for i, monday in enumerate(period.mondays)
-    ]
-    every_wait = [minutes for week in waits.values() for minutes in week]
-    total = Row(
-        TOTAL,
-        str(_l("Whole period")),
-        (sum(asked_by_week.values()), sum(done_by_week.values()), _median(every_wait)),
-    )
-    return Figure(
-        key="help",
-        title=str(_l("Help between neighbours each week")),
-        description=str(_l("Asked: requests made that week. Done: requests done that week.")),
-        row_header=str(_l("Week starting")),
-        columns=columns,
-        rows=(*weeks, total),
-        chart="bar",
-    )
-
-
-# 6. Tickets by category --------------------------------------------------------------------
-
-
-def get_tickets(scope: Scope, period: Period) -> Figure:
-    """Problems reported in the period by category, how many are resolved, and how fast.
-
-    One statement reads the two moments of each problem of the period (the medians need
-    them anyway); they are counted here."""
-    bounds = period.moment_bounds()
-    stmt = select(Ticket.category, Ticket.created_at, Ticket.resolved_at).where(
-        Ticket.building_id.in_(scope.building_ids), _in_period(Ticket.created_at, bounds)
-    )
-    reported: dict[str, int] = defaultdict(int)
-    hours: dict[str, list[float]] = defaultdict(list)
-    for category, created, resolved in db.session.execute(stmt):
-        reported[str(category)] += 1
-        if resolved is not None:
-            hours[str(category)].append((resolved - created).total_seconds() / 3600)
-    columns = (
-        Column("reported", str(_l("Reported"))),
-        Column("resolved", str(_l("Resolved"))),
-        Column("median_hours", str(_l("Hours to resolve (median)")), charted=False),
-    )
-    rows = tuple(
-        Row(
-            str(category),
-            category_label(category),
-            (
-                reported.get(str(category), 0),
-                len(hours.get(str(category), [])),
-                _median(hours.get(str(category), [])),
-            ),
-        )
-        for category in TicketCategory
-    )
-    return Figure(
-        key="tickets",
-        title=str(_l("Problems reported, by category")),
-        description=str(_l("Problems reported during the period, and the time to resolve them.")),
-        row_header=str(_l("Category")),
-        columns=columns,
-        rows=rows,
-        chart="bar",
-    )
-
-
-# All figures -------------------------------------------------------------------------------
+def figure_keys() -> tuple[str, ...]:
+    """The figures of the page, in their order."""
+    return tuple(s.key for s in sorted(_sources.values(), key=lambda s: (s.order, s.key)))
 
 
 def get_figure(
@@ -718,19 +509,17 @@ def get_figure(
 ) -> Figure:
     """One figure by its key (checked); `active` when the active residents are counted."""
     check_figure(key)
-    builders: dict[str, Callable[[], Figure]] = {
-        "active-ages": lambda: get_active_by_age(scope, period, active),
-        "active-households": lambda: get_active_by_household(scope, period, active),
-        "pyramid": lambda: get_pyramid(scope, period),
-        "messages": lambda: get_messages(scope, period),
-        "attendance": lambda: get_attendance(scope, period, now),
-        "help": lambda: get_help(scope, period),
-        "tickets": lambda: get_tickets(scope, period),
-    }
-    return builders[key]()
+    return _sources[key].build(FigureRequest(scope, period, now, active))
 
 
 def list_figures(scope: Scope, period: Period, now: datetime) -> list[Figure]:
     """Every figure of the page, in order; the two "active" figures share one statement."""
     active = get_active_counts(scope, period)
-    return [get_figure(key, scope, period, now, active) for key in FIGURE_KEYS]
+    return [get_figure(key, scope, period, now, active) for key in figure_keys()]
+
+
+register_figure("active-ages", lambda r: get_active_by_age(r.scope, r.period, r.active), 10)
+register_figure(
+    "active-households", lambda r: get_active_by_household(r.scope, r.period, r.active), 20
+)
+register_figure("pyramid", lambda r: get_pyramid(r.scope, r.period), 30)

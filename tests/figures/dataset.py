@@ -67,14 +67,18 @@ HOMES = {
     # key: (building, type, [(name, age or None, active)])
     "d1": ("a", DwellingType.T1, [("jeanne", 84, True)]),  # single, normal (1-1=0)
     "d2": ("a", DwellingType.T4, [("marcel", 80, True), ("lea", 15, True)]),  # inter, under
-    "d3": ("a", DwellingType.T2, [("sami", 40, True), ("nora", 38, True), ("adam", 10, True),
-                                  ("ines", 7, True)]),  # family, over (2-4<0)
-    "d4": ("a", DwellingType.T3, [("paul", 66, True), ("rose", 64, True),
-                                  ("odile", 70, False)]),  # adults, normal; Odile moved out
+    # family, over (2-4<0)
+    "d3": (
+        "a",
+        DwellingType.T2,
+        [("sami", 40, True), ("nora", 38, True), ("adam", 10, True), ("ines", 7, True)],
+    ),
+    # adults, normal; Odile moved out
+    "d4": ("a", DwellingType.T3, [("paul", 66, True), ("rose", 64, True), ("odile", 70, False)]),
     "d5": ("a", DwellingType.T2, [("henri", None, True)]),  # single, age not known
     "d6": ("b", DwellingType.T2, [("bob", 30, True)]),  # single, normal
     "d7": ("c", DwellingType.T2, [("zoe", 20, True)]),
-}  # fmt: skip
+}
 
 
 def _residents(world: World) -> None:

@@ -9,6 +9,10 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import event, func, select
 
+from activities import figures as activities_figures
+from concierge.desk import figures as desk_figures
+from concierge.exchange import figures as exchange_figures
+from messaging import figures as messaging_figures
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.figures import service as figures
@@ -43,8 +47,11 @@ def by_week(figure: figures.Figure, week: int) -> dict[str, object]:
 def test_period_is_whole_weeks_ending_with_the_week_of_the_last_day() -> None:
     found = period()
     assert found.mondays == (
-        date(2026, 10, 26), date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16),
-    )  # fmt: skip
+        date(2026, 10, 26),
+        date(2026, 11, 2),
+        date(2026, 11, 9),
+        date(2026, 11, 16),
+    )
     assert found.last_day == date(2026, 11, 22)
     assert found.ref_year == 2026
     assert len(figures.check_period(None, None, "Europe/Paris", NOW).mondays) == 12
@@ -52,9 +59,16 @@ def test_period_is_whole_weeks_ending_with_the_week_of_the_last_day() -> None:
 
 @pytest.mark.parametrize(
     ("weeks", "until"),
-    [("5", None), ("abc", None), ("-4", None), ("4", "2026-13-01"), ("4", "2026-11-19"),
-     ("4", "1999-01-01"), ("4", "yesterday")],
-)  # fmt: skip
+    [
+        ("5", None),
+        ("abc", None),
+        ("-4", None),
+        ("4", "2026-13-01"),
+        ("4", "2026-11-19"),
+        ("4", "1999-01-01"),
+        ("4", "yesterday"),
+    ],
+)
 def test_bad_periods_are_refused(weeks: str, until: str | None) -> None:
     with pytest.raises(DomainError) as error:
         figures.check_period(weeks, until, "Europe/Paris", NOW)
@@ -98,14 +112,14 @@ def test_pyramid_by_ten_year_group_and_occupancy(world: World) -> None:
 
 
 def test_messages_per_week_by_kind_of_conversation(world: World) -> None:
-    figure = figures.get_messages(scope_of(world), period())
+    figure = messaging_figures.get_messages(scope_of(world), period())
     assert by_week(figure, 1) == {**dataset.EXPECTED_MESSAGES[1], "total": 3}
     assert by_week(figure, 2) == {**dataset.EXPECTED_MESSAGES[2], "total": 3}
     assert by_week(figure, 0) == {}
 
 
 def test_attendance_by_age_band_per_activity(world: World) -> None:
-    figure = figures.get_attendance(scope_of(world), period(), NOW)
+    figure = activities_figures.get_attendance(scope_of(world), period(), NOW)
     found = {}
     for row in figure.rows:
         values = dict(zip([c.key for c in figure.columns], row.values, strict=True))
@@ -117,12 +131,12 @@ def test_attendance_by_age_band_per_activity(world: World) -> None:
 
 def test_attendance_leaves_out_dates_not_yet_begun(world: World) -> None:
     early = datetime.combine(world.day(2, 1), datetime.min.time(), tzinfo=UTC)
-    figure = figures.get_attendance(scope_of(world), period(), early)
+    figure = activities_figures.get_attendance(scope_of(world), period(), early)
     assert [(r.label, r.values[-2]) for r in figure.rows] == [("Tricot", 2)]
 
 
 def test_help_asked_done_and_median_minutes_to_be_taken(world: World) -> None:
-    figure = figures.get_help(scope_of(world), period())
+    figure = exchange_figures.get_help(scope_of(world), period())
     found: dict[int | str, tuple[object, ...]] = dict(enumerate(r.values for r in figure.rows[:4]))
     found["total"] = figure.rows[-1].values
     assert figure.rows[-1].key == figures.TOTAL
@@ -130,7 +144,7 @@ def test_help_asked_done_and_median_minutes_to_be_taken(world: World) -> None:
 
 
 def test_tickets_by_category_with_median_hours(world: World) -> None:
-    figure = figures.get_tickets(scope_of(world), period())
+    figure = desk_figures.get_tickets(scope_of(world), period())
     found = {r.key: r.values for r in figure.rows}
     for category, values in dataset.EXPECTED_TICKETS.items():
         assert found[category] == values
@@ -142,10 +156,10 @@ def test_manager_sums_all_buildings_of_the_organisation(world: World) -> None:
     assert set(scope.building_ids) == {world.a.id, world.b.id}
     ages = figures.get_active_by_age(scope, period())
     assert by_week(ages, 1) == {**dataset.EXPECTED_ACTIVE_AGES[1], "18_59": 1}  # + Bob
-    tickets = {r.key: r.values for r in figures.get_tickets(scope, period()).rows}
+    tickets = {r.key: r.values for r in desk_figures.get_tickets(scope, period()).rows}
     assert tickets["noise"] == (1, 1, 1.0)
     assert tickets["heating"] == (3, 2, 6.5)
-    messages = figures.get_messages(scope, period())
+    messages = messaging_figures.get_messages(scope, period())
     assert by_week(messages, 1)["total"] == 4
 
 
@@ -206,5 +220,5 @@ def test_the_page_reads_every_figure_with_one_statement_each(world: World) -> No
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     # The two "active" figures share theirs; no statement per week or per row.
-    assert len(statements) == len(figures.FIGURE_KEYS) - 1
-    assert listed == [figures.get_figure(k, scope, shown, NOW) for k in figures.FIGURE_KEYS]
+    assert len(statements) == len(figures.figure_keys()) - 1
+    assert listed == [figures.get_figure(k, scope, shown, NOW) for k in figures.figure_keys()]
