@@ -13,17 +13,12 @@ bp = Blueprint(
 )
 
 from activities import figures, privacy, routes, tiles  # noqa: E402, F401
-from activities.categories import audience_label, icon, label  # noqa: E402
 
 
 @bp.app_context_processor
-def category_helpers() -> dict[str, object]:
-    return {
-        "category_icon": icon,
-        "category_label": label,
-        "audience_label": audience_label,
-        "weekday_names": weekday_names,
-    }
+def calendar_helpers() -> dict[str, object]:
+    """What the activity templates call: the weekday names of the month grid."""
+    return {"weekday_names": weekday_names}
 
 
 def weekday_names() -> list[str]:

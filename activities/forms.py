@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -18,10 +20,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from activities.categories import AUDIENCES, CATEGORIES
+from activities.models import ActivityCategory, Audience
 
 
 class SignupForm(FlaskForm):
+    """Join an occurrence, with guests, choosing whether the others see one's first name."""
+
     guests = RadioField(
         _l("Guests coming with you"),
         choices=[SelectChoice(str(n), str(n)) for n in range(5)],
@@ -31,19 +35,13 @@ class SignupForm(FlaskForm):
 
 
 class ActivityForm(FlaskForm):
+    """Plan an activity, once or repeating."""
+
     title = StringField(
         _l("Title"), validators=[DataRequired(_l("Give a title.")), Length(max=120)]
     )
-    category = RadioField(
-        _l("Kind of activity"),
-        choices=[SelectChoice(key, label) for key, (_icon, label) in CATEGORIES.items()],
-        default="other",
-    )
-    audience = RadioField(
-        _l("For whom"),
-        choices=[SelectChoice(key, label) for key, label in AUDIENCES.items()],
-        default="everyone",
-    )
+    category = RadioField(_l("Kind of activity"), default=ActivityCategory.OTHER.value)
+    audience = RadioField(_l("For whom"), default=Audience.EVERYONE.value)
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
     place = StringField(_l("Place"), validators=[Length(max=200)])
     room = SelectField(_l("Common room"), coerce=str, default="", validate_choice=True)
@@ -66,8 +64,16 @@ class ActivityForm(FlaskForm):
     repeat_until = DateField(_l("Repeat until"), validators=[Optional()])
     photo = FileField(_l("A photo (optional)"))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Labels in the page's language: read per form, not once at import.
+        self.category.choices = [SelectChoice(c.value, c.label) for c in ActivityCategory]
+        self.audience.choices = [SelectChoice(a.value, a.label) for a in Audience]
+
 
 class ProposalForm(FlaskForm):
+    """A resident proposes an activity for one day."""
+
     title = StringField(_l("What"), validators=[DataRequired(_l("Give a title.")), Length(max=120)])
     description = TextAreaField(_l("A few words about it"), validators=[Length(max=2000)])
     place = StringField(_l("Where"), validators=[Length(max=200)])
@@ -77,6 +83,8 @@ class ProposalForm(FlaskForm):
 
 
 class RoomForm(FlaskForm):
+    """Add a common room with its hours and limits."""
+
     name = StringField(
         _l("Name of the room"), validators=[DataRequired(_l("Give a name.")), Length(max=120)]
     )
@@ -94,6 +102,8 @@ class RoomForm(FlaskForm):
 
 
 class BookingForm(FlaskForm):
+    """Book a common room for part of a day."""
+
     day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
     start = TimeField(_l("Start"), validators=[DataRequired(_l("Choose a start time."))])
     end = TimeField(_l("End"), validators=[DataRequired(_l("Choose an end time."))])
@@ -101,6 +111,8 @@ class BookingForm(FlaskForm):
 
 
 class EditForm(FlaskForm):
+    """Change one date of an activity, or it and the following ones."""
+
     scope = RadioField(
         _l("What to change"),
         choices=[

@@ -18,10 +18,12 @@ from portal.urls import path_for
 
 
 def _hash(token: str) -> str:
+    """Only the token's hash is stored: a leaked table gives no working link."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _calendar(name: str) -> Calendar:
+    """An empty calendar named for the calendar app's list."""
     calendar = Calendar()
     calendar.add("prodid", "-//Bon Voisin//activities//FR")
     calendar.add("version", "2.0")
@@ -30,6 +32,7 @@ def _calendar(name: str) -> Calendar:
 
 
 def _event(occurrence: Occurrence) -> Event:
+    """One occurrence as a calendar event (marked cancelled when it is)."""
     activity = occurrence.activity
     event = Event()
     host = request.host if request else current_app.config["SERVER_HOST"]
@@ -42,14 +45,15 @@ def _event(occurrence: Occurrence) -> Event:
         event.add("location", activity.place)
     if activity.description:
         event.add("description", activity.description)
-    event.add("url", request.host_url.rstrip("/") + path_for(
-        "activities.occurrence", occurrence_id=occurrence.id))  # fmt: skip
+    path = path_for("activities.occurrence", occurrence_id=occurrence.id)
+    event.add("url", request.host_url.rstrip("/") + path)
     if occurrence.cancelled_at is not None:
         event.add("status", "CANCELLED")
     return event
 
 
 def occurrence_ics(occurrence: Occurrence) -> bytes:
+    """One occurrence as an .ics file, to add it to any calendar app."""
     calendar = _calendar(occurrence.activity.title)
     calendar.add_component(_event(occurrence))
     return calendar.to_ical()
@@ -83,11 +87,11 @@ def do_new_feed_token(person: Person) -> str:
         )
     else:
         feed.token_hash, feed.created_at = _hash(token), utcnow()
-    db.session.commit()
     return token
 
 
 def person_for_feed(token: str) -> Person | None:
+    """The active person whose feed link this is, None for an old or forged link."""
     feed = db.session.scalars(
         select(CalendarFeed).where(CalendarFeed.token_hash == _hash(token))
     ).first()

@@ -5,23 +5,59 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from portal.db import Base, TimestampMixin
+from portal.db import Base, TimestampMixin, enum_column
+from portal.enums import LabelledEnum
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=20, validate_strings=True)
+class ActivityCategory(LabelledEnum):
+    """The kind of activity, shown with its pictogram."""
+
+    MEAL = "meal", _l("Shared meal"), "🍲"
+    CRAFTS = "crafts", _l("Crafts and knitting"), "🧶"
+    LEARNING = "learning", _l("Homework and learning"), "📚"
+    DIGITAL = "digital", _l("Tablet and computers"), "💻"
+    SPORT = "sport", _l("Walks and gentle exercise"), "🚶"
+    GAMES = "games", _l("Games"), "🎲"
+    CULTURE = "culture", _l("Outings and culture"), "🎭"
+    OTHER = "other", _l("Other"), "✨"
+
+
+class Audience(LabelledEnum):
+    """Whom an activity is meant for."""
+
+    EVERYONE = "everyone", _l("Everyone")
+    SENIORS = "seniors", _l("Seniors")
+    CHILDREN = "children", _l("Children with a parent")
+    FAMILIES = "families", _l("Families")
+
+
+def _enum_by_value(cls: type[enum.Enum], length: int) -> Enum:
+    """An enum column that stores the member's value (these columns held plain strings
+    before they became enums; portal.db.enum_column stores the member's name)."""
+    return Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 class Recurrence(enum.StrEnum):
+    """How an activity repeats."""
+
     NONE = "none"
     WEEKLY = "weekly"
     MONTHLY = "monthly"
 
 
 class SignupStatus(enum.StrEnum):
+    """Where a person stands for one occurrence."""
+
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
@@ -36,14 +72,20 @@ class Activity(TimestampMixin, Base):
     building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
-    category: Mapped[str] = mapped_column(String(30), default="other")
+    category: Mapped[ActivityCategory] = mapped_column(
+        _enum_by_value(ActivityCategory, 30), default=ActivityCategory.OTHER
+    )
     place: Mapped[str] = mapped_column(String(200), default="")
     room_id: Mapped[int | None] = mapped_column(
         ForeignKey("common_rooms.id", ondelete="SET NULL"), index=True
     )
     capacity: Mapped[int | None]
-    audience: Mapped[str] = mapped_column(String(30), default="everyone")
-    recurrence: Mapped[Recurrence] = mapped_column(_enum(Recurrence), default=Recurrence.NONE)
+    audience: Mapped[Audience] = mapped_column(
+        _enum_by_value(Audience, 30), default=Audience.EVERYONE
+    )
+    recurrence: Mapped[Recurrence] = mapped_column(
+        enum_column(Recurrence, length=20), default=Recurrence.NONE
+    )
     repeat_until: Mapped[date | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     # The resident whose proposal it was, shown as co-host.
@@ -54,6 +96,16 @@ class Activity(TimestampMixin, Base):
     occurrences: Mapped[list[Occurrence]] = relationship(
         back_populates="activity", order_by="Occurrence.starts_at"
     )
+
+    @validates("category")
+    def _as_category(self, _key: str, value: str) -> ActivityCategory:
+        """A plain string becomes its member at once, so `.label` and `.icon` always work."""
+        return ActivityCategory(value)
+
+    @validates("audience")
+    def _as_audience(self, _key: str, value: str) -> Audience:
+        """A plain string becomes its member at once, so `.label` always works."""
+        return Audience(value)
 
 
 class Occurrence(TimestampMixin, Base):
@@ -85,7 +137,7 @@ class Signup(TimestampMixin, Base):
     )
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     guests: Mapped[int] = mapped_column(default=0)
-    status: Mapped[SignupStatus] = mapped_column(_enum(SignupStatus))
+    status: Mapped[SignupStatus] = mapped_column(enum_column(SignupStatus, length=20))
     show_name: Mapped[bool] = mapped_column(default=True)
     # Waiting-list order: when the person (re)joined the list.
     queued_at: Mapped[datetime]
@@ -137,6 +189,8 @@ class CalendarFeed(Base):
 
 
 class ProposalStatus(enum.StrEnum):
+    """Where a resident's proposal stands."""
+
     PENDING = "pending"
     APPROVED = "approved"
     DECLINED = "declined"
@@ -156,7 +210,7 @@ class Proposal(TimestampMixin, Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     status: Mapped[ProposalStatus] = mapped_column(
-        _enum(ProposalStatus), default=ProposalStatus.PENDING
+        enum_column(ProposalStatus, length=20), default=ProposalStatus.PENDING
     )
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     decision_message: Mapped[str] = mapped_column(String(500), default="")
@@ -181,6 +235,8 @@ class Room(TimestampMixin, Base):
 
 
 class BookingStatus(enum.StrEnum):
+    """Where a room booking stands."""
+
     PENDING = "pending"
     CONFIRMED = "confirmed"
     DECLINED = "declined"
@@ -200,7 +256,7 @@ class Booking(TimestampMixin, Base):
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
     purpose: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus))
+    status: Mapped[BookingStatus] = mapped_column(enum_column(BookingStatus, length=20))
 
     room: Mapped[Room] = relationship()
 

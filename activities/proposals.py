@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from activities import service
 from activities.models import Activity, Proposal, ProposalStatus
-from portal.errors import DomainError
+from activities.rules import check_planner, check_times, check_title
+from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.notifications.service import notify
 from portal.people import service as people
@@ -18,52 +19,71 @@ from portal.urls import path_for
 
 
 def do_propose(
-    resident: Person, *, title: str, starts_at: datetime, ends_at: datetime,
-    description: str = "", place: str = "",
-) -> Proposal:  # fmt: skip
+    resident: Person,
+    *,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    description: str = "",
+    place: str = "",
+) -> Proposal:
     """Record a proposal and tell the building's coordinators."""
     if resident.building_id is None:
-        raise DomainError(_("You have no building."), "not_found")
-    title = (title or "").strip()
-    if not title or len(title) > 120:
-        raise DomainError(_("Give the activity a title of at most 120 characters."), "bad_title")
-    service.check_times(starts_at, ends_at)
-    proposal = Proposal(building_id=resident.building_id, proposer_id=resident.id, title=title,
-                        description=description.strip(), place=place.strip(),
-                        starts_at=starts_at, ends_at=ends_at)  # fmt: skip
+        # Shown on the proposal form, as the other refusals are.
+        raise Invalid(_("You have no building."), "no_building")
+    title = check_title(title)
+    check_times(starts_at, ends_at)
+    proposal = Proposal(
+        building_id=resident.building_id,
+        proposer_id=resident.id,
+        title=title,
+        description=description.strip(),
+        place=place.strip(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
     db.session.add(proposal)
     db.session.flush()
     name, url = resident.first_name, path_for("activities.proposals_page")
     for coordinator in _coordinators(resident.building_id):
-        notify(coordinator, "activities.proposed",
-               lambda: _("%(name)s proposes an activity: %(title)s", name=name, title=title),
-               url)  # fmt: skip
-    db.session.commit()
+        notify(
+            coordinator,
+            "activities.proposed",
+            lambda: _("%(name)s proposes an activity: %(title)s", name=name, title=title),
+            url,
+        )
     return proposal
 
 
 def _coordinators(building_id: int) -> list[Person]:
+    """The building's coordinators, who answer proposals."""
     return people.list_staff(building_id, [Role.COORDINATOR])
 
 
 def access_pending(staff: Person, proposal_id: int) -> Proposal:
+    """A proposal of the staff member's buildings that still waits for an answer."""
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
-        raise DomainError(_("This proposal does not exist."), "not_found")
-    service.check_planner(staff, proposal.building_id)
+        raise NotFound(_("This proposal does not exist."))
+    check_planner(staff, proposal.building_id)
     if proposal.status != ProposalStatus.PENDING:
-        raise DomainError(_("This proposal has already been answered."), "answered")
+        raise Conflict(_("This proposal has already been answered."), "answered")
     return proposal
 
 
 def do_approve(staff: Person, proposal_id: int, capacity: int | None = None) -> Activity:
-    """The proposal becomes an activity, with the resident as co-host."""
+    """The proposal becomes an activity, with the resident as co-host; the resident is told."""
     proposal = access_pending(staff, proposal_id)
     activity = service.do_create_activity(
-        staff, proposal.building_id, title=proposal.title, description=proposal.description,
-        place=proposal.place, starts_at=proposal.starts_at, ends_at=proposal.ends_at,
+        staff,
+        proposal.building_id,
+        title=proposal.title,
+        description=proposal.description,
+        place=proposal.place,
+        starts_at=proposal.starts_at,
+        ends_at=proposal.ends_at,
         capacity=capacity,
-    )  # fmt: skip
+    )
     activity.cohost_id = proposal.proposer_id
     proposal.status = ProposalStatus.APPROVED
     proposal.decided_by_id = staff.id
@@ -72,9 +92,12 @@ def do_approve(staff: Person, proposal_id: int, capacity: int | None = None) -> 
     if proposer is not None:
         title = proposal.title
         url = path_for("activities.occurrence", occurrence_id=activity.occurrences[0].id)
-        render = lambda: _("Your activity is in the calendar: %(title)s", title=title)  # noqa: E731
-        notify(proposer, "activities.approved", render, url)
-    db.session.commit()
+        notify(
+            proposer,
+            "activities.approved",
+            lambda: _("Your activity is in the calendar: %(title)s", title=title),
+            url,
+        )
     return activity
 
 
@@ -83,7 +106,7 @@ def do_decline(staff: Person, proposal_id: int, message: str) -> Proposal:
     proposal = access_pending(staff, proposal_id)
     message = (message or "").strip()
     if not message:
-        raise DomainError(_("Please write a few words for the resident."), "empty")
+        raise Invalid(_("Please write a few words for the resident."), "empty")
     proposal.status = ProposalStatus.DECLINED
     proposal.decided_by_id = staff.id
     proposal.decision_message = message[:500]
@@ -95,17 +118,17 @@ def do_decline(staff: Person, proposal_id: int, message: str) -> Proposal:
             "activities.declined",
             lambda: _("About your proposal %(title)s: %(message)s", title=title, message=said),
         )
-    db.session.commit()
     return proposal
 
 
 def list_pending(staff: Person) -> list[Proposal]:
-    from portal.people import service as people
-
+    """Proposals of the staff member's buildings waiting for an answer, oldest first."""
     stmt = (
         select(Proposal)
-        .where(Proposal.building_id.in_(people.building_ids_for(staff)),
-               Proposal.status == ProposalStatus.PENDING)
+        .where(
+            Proposal.building_id.in_(people.building_ids_for(staff)),
+            Proposal.status == ProposalStatus.PENDING,
+        )
         .order_by(Proposal.created_at)
-    )  # fmt: skip
+    )
     return list(db.session.scalars(stmt))

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from activities.models import Occurrence, ReminderPreference, ReminderSent, Signup, SignupStatus
 from portal.extensions import db
+from portal.i18n import zone_of
 from portal.notifications.service import notify, person_datetime
 from portal.people.models import Person
 from portal.urls import path_for
@@ -24,18 +24,22 @@ HOUR_BEFORE = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class Due:
+    """One reminder to send: to whom, for which occurrence, of which kind ("day", "hour")."""
+
     occurrence: Occurrence
     person: Person
     kind: str
 
 
 def _wants(preference: ReminderPreference | None, kind: str) -> bool:
+    """Whether the person wants this kind of reminder (both, unless they said otherwise)."""
     if preference is None:
         return True
     return preference.day_before if kind == "day" else preference.hour_before
 
 
 def _day_before_moment(occurrence: Occurrence, zone: ZoneInfo) -> datetime:
+    """18:00 on the day before, in the person's time zone."""
     local_day = occurrence.starts_at.astimezone(zone).date() - timedelta(days=1)
     return datetime.combine(local_day, DAY_BEFORE_AT, tzinfo=zone)
 
@@ -57,7 +61,7 @@ def due_reminders(now: datetime) -> list[Due]:
     )
     due: list[Due] = []
     for occurrence, person, preference in db.session.execute(stmt).all():
-        zone = ZoneInfo(person.time_zone or "Europe/Paris")
+        zone = zone_of(person)
         day_before = _day_before_moment(occurrence, zone)
         if day_before <= now < day_before + DAY_BEFORE_WINDOW and _wants(preference, "day"):
             due.append(Due(occurrence, person, "day"))
@@ -67,6 +71,7 @@ def due_reminders(now: datetime) -> list[Due]:
 
 
 def _render(due: Due) -> Callable[[], str]:
+    """The reminder's text, written later in the person's own language."""
     title = due.occurrence.activity.title
     at = person_datetime(due.person, due.occurrence.starts_at, "time")
     if due.kind == "day":
@@ -75,34 +80,48 @@ def _render(due: Due) -> Callable[[], str]:
 
 
 def send_due_reminders(now: datetime) -> int:
-    """Send each due reminder once, even if several processes run this at the same time."""
+    """Send each due reminder once, even if several processes run this at the same time:
+    a reminder is sent only by the one that added its ReminderSent row."""
     sent = 0
     for due in due_reminders(now):
-        if db.session.get(ReminderSent, (due.occurrence.id, due.person.id, due.kind)):
-            continue
-        db.session.add(ReminderSent(occurrence_id=due.occurrence.id, person_id=due.person.id,
-                                    kind=due.kind, sent_at=now))  # fmt: skip
+        if not _claim(due, now):
+            continue  # sent before, or by another process just now
         url = path_for("activities.occurrence", occurrence_id=due.occurrence.id)
         notify(due.person, "activities.reminder", _render(due), url)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()  # another process sent it first
-            continue
         sent += 1
     return sent
 
 
+def _claim(due: Due, now: datetime) -> bool:
+    """Add the reminder's ReminderSent row unless it exists; True when this call added it.
+
+    INSERT … ON CONFLICT DO NOTHING skips a row that exists (or waits for another
+    transaction adding it), so the job's single transaction never fails on a duplicate."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = (
+        insert(ReminderSent)
+        .values(
+            occurrence_id=due.occurrence.id, person_id=due.person.id, kind=due.kind, sent_at=now
+        )
+        .on_conflict_do_nothing()
+    )
+    return db.session.execute(stmt).rowcount == 1
+
+
 def get_preference(person_id: int) -> ReminderPreference:
+    """The person's reminder choices (both reminders when they never chose)."""
     return db.session.get(ReminderPreference, person_id) or ReminderPreference(
         person_id=person_id, day_before=True, hour_before=True
     )
 
 
 def do_set_preference(person_id: int, *, day_before: bool, hour_before: bool) -> None:
+    """Save which reminders the person wants."""
     preference = db.session.get(ReminderPreference, person_id)
     if preference is None:
         preference = ReminderPreference(person_id=person_id)
         db.session.add(preference)
     preference.day_before, preference.hour_before = day_before, hour_before
-    db.session.commit()

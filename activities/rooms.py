@@ -4,46 +4,58 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from activities import service
-from activities.models import Activity, Booking, BookingStatus, Occurrence, Room
+from activities.models import Booking, BookingStatus, Room
+from activities.rules import HOLDING, access_room, check_free, check_planner, check_times
 from portal.db import begin_write
-from portal.errors import DomainError
+from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
+from portal.i18n import zone_of
 from portal.notifications.service import notify
 from portal.people import service as people
 from portal.people.models import Person
 from portal.urls import path_for
 
-HOLDING = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
-
 
 def do_create_room(
-    staff: Person, building_id: int, *, name: str, capacity: int, opens_at: time,
-    closes_at: time, max_minutes: int, needs_approval: bool,
-) -> Room:  # fmt: skip
-    service.check_planner(staff, building_id)
+    staff: Person,
+    building_id: int,
+    *,
+    name: str,
+    capacity: int,
+    opens_at: time,
+    closes_at: time,
+    max_minutes: int,
+    needs_approval: bool,
+) -> Room:
+    """Add a common room to the building, with its hours and limits."""
+    check_planner(staff, building_id)
     name = (name or "").strip()
     if not name or len(name) > 120:
-        raise DomainError(_("Give the room a name of at most 120 characters."), "bad_name")
+        raise Invalid(_("Give the room a name of at most 120 characters."), "bad_name")
     if closes_at <= opens_at:
-        raise DomainError(_("The room must close after it opens."), "bad_hours")
+        raise Invalid(_("The room must close after it opens."), "bad_hours")
     if not 15 <= max_minutes <= 24 * 60 or not 1 <= capacity <= 500:
-        raise DomainError(_("Please check the capacity and the longest booking."), "bad_limits")
+        raise Invalid(_("Please check the capacity and the longest booking."), "bad_limits")
     room = Room(
-        building_id=building_id, name=name, capacity=capacity, opens_at=opens_at,
-        closes_at=closes_at, max_minutes=max_minutes, needs_approval=needs_approval,
-    )  # fmt: skip
+        building_id=building_id,
+        name=name,
+        capacity=capacity,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        max_minutes=max_minutes,
+        needs_approval=needs_approval,
+    )
     db.session.add(room)
-    db.session.commit()
+    db.session.flush()
     return room
 
 
 def list_rooms(person: Person) -> list[Room]:
+    """The rooms of the person's buildings, by name."""
     stmt = (
         select(Room)
         .where(Room.building_id.in_(people.building_ids_for(person)))
@@ -52,62 +64,26 @@ def list_rooms(person: Person) -> list[Room]:
     return list(db.session.scalars(stmt))
 
 
-def access_room(person: Person, room_id: int, *, lock: bool = False) -> Room:
-    stmt = select(Room).where(Room.id == room_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    room = db.session.scalars(stmt).first()
-    if room is None or room.building_id not in people.building_ids_for(person):
-        raise DomainError(_("This room does not exist."), "not_found")
-    return room
-
-
-def _zone(room: Room) -> ZoneInfo:
-    building = people.get_building(room.building_id)
-    return ZoneInfo(building.time_zone if building else "Europe/Paris")
-
-
 def check_slot(room: Room, starts_at: datetime, ends_at: datetime) -> None:
     """Opening hours, longest booking, and no overlap with another booking."""
-    service.check_times(starts_at, ends_at)
-    zone = _zone(room)
+    check_times(starts_at, ends_at)
+    zone = zone_of(people.get_building(room.building_id))
     start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
     if start.date() != end.date() or start.time() < room.opens_at or end.time() > room.closes_at:
-        raise DomainError(
-            _("The room is open from %(opens)s to %(closes)s.",
-              opens=room.opens_at.strftime("%H:%M"), closes=room.closes_at.strftime("%H:%M")),
+        opens, closes = room.opens_at.strftime("%H:%M"), room.closes_at.strftime("%H:%M")
+        raise Invalid(
+            _("The room is open from %(opens)s to %(closes)s.", opens=opens, closes=closes),
             "closed",
-        )  # fmt: skip
+        )
     if ends_at - starts_at > timedelta(minutes=room.max_minutes):
-        raise DomainError(
+        raise Invalid(
             _("A booking of this room lasts at most %(n)d minutes.", n=room.max_minutes), "too_long"
         )
     check_free(room, starts_at, ends_at)
 
 
-def check_free(room: Room, starts_at: datetime, ends_at: datetime) -> None:
-    """Neither a booking nor an activity holds the room at that time."""
-    clash = select(Booking.id).where(
-        Booking.room_id == room.id, Booking.status.in_(HOLDING),
-        Booking.starts_at < ends_at, Booking.ends_at > starts_at,
-    )  # fmt: skip
-    activity_clash = (
-        select(Occurrence.id)
-        .join(Activity, Activity.id == Occurrence.activity_id)
-        .where(
-            Activity.room_id == room.id, Activity.cancelled_at.is_(None),
-            Occurrence.cancelled_at.is_(None),
-            Occurrence.starts_at < ends_at, Occurrence.ends_at > starts_at,
-        )
-    )  # fmt: skip
-    if (
-        db.session.scalars(clash).first() is not None
-        or db.session.scalars(activity_clash).first() is not None
-    ):
-        raise DomainError(_("The room is already booked at that time."), "overlap")
-
-
 def list_my_bookings(person: Person, start: datetime, end: datetime) -> list[Booking]:
+    """The person's active bookings between two moments."""
     return _holding_between(Booking.person_id == person.id, start, end)
 
 
@@ -118,56 +94,66 @@ def do_book(
     begin_write(db.session)
     room = access_room(person, room_id, lock=True)
     check_slot(room, starts_at, ends_at)
-    status = (
-        BookingStatus.PENDING if room.needs_approval and not person.is_staff
-        else BookingStatus.CONFIRMED
-    )  # fmt: skip
+    waits = room.needs_approval and not person.is_staff
     booking = Booking(
-        room_id=room.id, person_id=person.id, starts_at=starts_at, ends_at=ends_at,
-        purpose=(purpose or "").strip()[:200], status=status,
-    )  # fmt: skip
+        room_id=room.id,
+        person_id=person.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        purpose=(purpose or "").strip()[:200],
+        status=BookingStatus.PENDING if waits else BookingStatus.CONFIRMED,
+    )
     db.session.add(booking)
-    db.session.commit()
+    db.session.flush()
     return booking
 
 
 def access_booking(person: Person, booking_id: int) -> Booking:
+    """A booking the person made, or any booking of their buildings for staff (404
+    otherwise)."""
     booking = db.session.get(Booking, booking_id)
     if booking is None or booking.room.building_id not in people.building_ids_for(person):
-        raise DomainError(_("This booking does not exist."), "not_found")
+        raise NotFound(_("This booking does not exist."))
     if booking.person_id != person.id and not person.is_staff:
-        raise DomainError(_("This booking does not exist."), "not_found")
+        raise NotFound(_("This booking does not exist."))
     return booking
 
 
-def do_cancel_booking(person: Person, booking_id: int) -> None:
+def do_cancel_booking(person: Person, booking_id: int) -> Booking:
+    """Give the room back; returns the cancelled booking."""
     booking = access_booking(person, booking_id)
     if booking.status not in HOLDING:
-        raise DomainError(_("This booking is no longer active."), "inactive")
+        raise Conflict(_("This booking is no longer active."), "inactive")
     booking.status = BookingStatus.CANCELLED
-    db.session.commit()
+    return booking
 
 
 def do_decide_booking(staff: Person, booking_id: int, approve: bool) -> Booking:
+    """Confirm or decline a booking waiting for approval; the resident is told."""
     booking = access_booking(staff, booking_id)
-    service.check_planner(staff, booking.room.building_id)
+    check_planner(staff, booking.room.building_id)
     if booking.status != BookingStatus.PENDING:
-        raise DomainError(_("This booking has already been answered."), "answered")
+        raise Conflict(_("This booking has already been answered."), "answered")
     booking.status = BookingStatus.CONFIRMED if approve else BookingStatus.DECLINED
     resident = db.session.get(Person, booking.person_id) if booking.person_id else None
     if resident is not None:
         room = booking.room.name
-        render = (  # in the resident's language, not the staff member's
-            (lambda: _("Your booking of %(room)s is confirmed.", room=room)) if approve
-            else (lambda: _("Your booking of %(room)s was declined.", room=room))
-        )  # fmt: skip
-        notify(resident, "activities.booking", render,
-               path_for("activities.room", room_id=booking.room_id))  # fmt: skip
-    db.session.commit()
+        # In the resident's language, not the staff member's.
+        if approve:
+            render = lambda: _("Your booking of %(room)s is confirmed.", room=room)  # noqa: E731
+        else:
+            render = lambda: _("Your booking of %(room)s was declined.", room=room)  # noqa: E731
+        notify(
+            resident,
+            "activities.booking",
+            render,
+            path_for("activities.room", room_id=booking.room_id),
+        )
     return booking
 
 
 def list_bookings(room: Room, start: datetime, end: datetime) -> list[Booking]:
+    """The room's active bookings between two moments."""
     return _holding_between(Booking.room_id == room.id, start, end)
 
 

@@ -1,10 +1,13 @@
-"""Activity pages: parse, call the service, render or redirect."""
+"""Activity pages: parse, call the service, render or redirect.
+
+A refusal from a service (portal.errors.DomainError) is answered by the one handler: 404
+for what the person may not see, else what the page declared with on_refusal().
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from itertools import groupby
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -22,26 +25,48 @@ from activities.forms import (
     RoomForm,
     SignupForm,
 )
-from activities.models import Recurrence
-from portal.auth.forms import ConfirmForm
+from activities.models import ActivityCategory, BookingStatus, Recurrence, SignupStatus
+from activities.rules import access_occurrence, access_room, may_plan
 from portal.db import utcnow
-from portal.errors import DomainError
+from portal.errors import Invalid, on_refusal, reshow_form
+from portal.forms import ConfirmForm
+from portal.i18n import zone_of
 from portal.uploads import path_of
 
 RANGES = {"today": 1, "week": 7, "month": 31}
+ICS_TYPE = "text/calendar; charset=utf-8"
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_user.time_zone or "Europe/Paris")
+def _can_plan() -> bool:
+    """The logged-in person plans activities (staff)."""
+    return may_plan(current_user)
+
+
+def _require_planner() -> None:
+    """Pages for the staff only: to others they do not exist (404)."""
+    if not _can_plan():
+        abort(404)
+
+
+def _occurrence_page(occurrence_id: int) -> str:
+    """The occurrence's page: where its forms send the person back."""
+    return url_for("activities.occurrence", occurrence_id=occurrence_id)
+
+
+def _check_confirm_form() -> None:
+    """A state change needs the page's CSRF token (400 otherwise)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
 
 
 @bp.get("/activities")
 @login_required
 def calendar() -> str:
+    """The activities of the coming day, week or month, with my room bookings."""
     span = request.args.get("range", "week")
     if span not in RANGES:
         span = "week"
-    zone = _zone()
+    zone = zone_of(current_user)
     start = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     end = start + timedelta(days=RANGES[span])
     views = service.list_upcoming(current_user, start, end)
@@ -58,9 +83,13 @@ def calendar() -> str:
         else []
     )
     return render_template(
-        "activities/calendar.html", days=days, span=span, can_plan=_can_plan(), bookings=bookings,
+        "activities/calendar.html",
+        days=days,
+        span=span,
+        can_plan=_can_plan(),
+        bookings=bookings,
         grid=grid,
-    )  # fmt: skip
+    )
 
 
 def month_grid(first: date, counts: dict[date, int]) -> list[list[tuple[date, int] | None]]:
@@ -78,21 +107,11 @@ def month_grid(first: date, counts: dict[date, int]) -> list[list[tuple[date, in
     return weeks
 
 
-def _can_plan() -> bool:
-    return current_user.role in service.PLANNER_ROLES
-
-
-def _occurrence_or_404(occurrence_id: int):  # type: ignore[no-untyped-def]
-    try:
-        return service.access_occurrence(current_user, occurrence_id)
-    except DomainError:
-        abort(404)
-
-
 @bp.get("/activities/occurrences/<int:occurrence_id>")
 @login_required
 def occurrence(occurrence_id: int) -> str:
-    found = _occurrence_or_404(occurrence_id)
+    """One date of an activity: places, who is going, my sign-up, the album."""
+    found = access_occurrence(current_user, occurrence_id)
     shown, others = service.going_names(found.id)
     return render_template(
         "activities/occurrence.html",
@@ -115,89 +134,88 @@ def occurrence(occurrence_id: int) -> str:
 @bp.post("/activities/occurrences/<int:occurrence_id>/signup")
 @login_required
 def sign_up(occurrence_id: int) -> Response:
-    _occurrence_or_404(occurrence_id)
+    """Take a place (or a place on the waiting list)."""
+    access_occurrence(current_user, occurrence_id)
+    back = _occurrence_page(occurrence_id)
     form = SignupForm()
     if not form.validate_on_submit():
         flash(_("Please choose how many guests come with you."), "error")
+        return redirect(back)
+    on_refusal(back)
+    result = service.do_sign_up(
+        current_user,
+        occurrence_id,
+        guests=int(form.guests.data or 0),
+        show_name=bool(form.show_name.data),
+    )
+    if result.status == SignupStatus.CONFIRMED:
+        flash(_("You are signed up. See you there!"), "success")
     else:
-        try:
-            result = service.do_sign_up(
-                current_user, occurrence_id, guests=int(form.guests.data or 0),
-                show_name=bool(form.show_name.data),
-            )  # fmt: skip
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            if result.status == service.SignupStatus.CONFIRMED:
-                flash(_("You are signed up. See you there!"), "success")
-            else:
-                flash(
-                    _(
-                        "It is full: you are on the waiting list. "
-                        "We will tell you if a place frees up."
-                    ),
-                    "info",
-                )
-    return redirect(url_for("activities.occurrence", occurrence_id=occurrence_id))
+        flash(
+            _("It is full: you are on the waiting list. We will tell you if a place frees up."),
+            "info",
+        )
+    return redirect(back)
 
 
 @bp.post("/activities/occurrences/<int:occurrence_id>/cancel")
 @login_required
 def cancel(occurrence_id: int) -> Response:
-    _occurrence_or_404(occurrence_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        service.do_cancel_signup(current_user, occurrence_id)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash(_("Your place is cancelled."), "success")
-    return redirect(url_for("activities.occurrence", occurrence_id=occurrence_id))
+    """Give one's place back; the waiting list moves up."""
+    access_occurrence(current_user, occurrence_id)
+    _check_confirm_form()
+    back = _occurrence_page(occurrence_id)
+    on_refusal(back)
+    service.do_cancel_signup(current_user, occurrence_id)
+    flash(_("Your place is cancelled."), "success")
+    return redirect(back)
 
 
 @bp.route("/activities/new", methods=["GET", "POST"])
 @login_required
 def new_activity() -> str | tuple[str, int] | Response:
+    """Staff plan an activity, once or repeating."""
     if not _can_plan() or current_user.building_id is None:
         abort(404)
     form = ActivityForm()
     form.room.choices = [SelectChoice("", _("Another place"))] + [
         SelectChoice(str(r.id), r.name) for r in rooms.list_rooms(current_user)
     ]
-    if form.validate_on_submit():
-        zone = _zone()
-        starts_at = datetime.combine(form.day.data, form.start.data, tzinfo=zone)
-        ends_at = datetime.combine(form.day.data, form.end.data, tzinfo=zone)
-        try:
-            activity = service.do_create_activity(
-                current_user, current_user.building_id, title=form.title.data or "",
-                description=form.description.data or "", place=form.place.data or "",
-                starts_at=starts_at, ends_at=ends_at, capacity=form.capacity.data,
-                recurrence=Recurrence(form.recurrence.data or "none"),
-                repeat_until=form.repeat_until.data,
-                category=form.category.data or "other",
-                photo=form.photo.data.read() if form.photo.data else None,
-                audience=form.audience.data or "everyone",
-                room_id=int(form.room.data) if form.room.data else None,
-            )  # fmt: skip
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("The activity is in the calendar."), "success")
-            first = activity.occurrences[0]
-            return redirect(url_for("activities.occurrence", occurrence_id=first.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("activities/new.html", form=form), status
 
+    def page() -> str:
+        return render_template("activities/new.html", form=form, ActivityCategory=ActivityCategory)
 
-ICS_TYPE = "text/calendar; charset=utf-8"
+    if not form.is_submitted():
+        return page()
+    if not form.validate():
+        return page(), 422
+    on_refusal(reshow_form(page))
+    zone = zone_of(current_user)
+    activity = service.do_create_activity(
+        current_user,
+        current_user.building_id,
+        title=form.title.data or "",
+        description=form.description.data or "",
+        place=form.place.data or "",
+        starts_at=datetime.combine(form.day.data, form.start.data, tzinfo=zone),
+        ends_at=datetime.combine(form.day.data, form.end.data, tzinfo=zone),
+        capacity=form.capacity.data,
+        recurrence=Recurrence(form.recurrence.data or "none"),
+        repeat_until=form.repeat_until.data,
+        category=form.category.data or "other",
+        photo=form.photo.data.read() if form.photo.data else None,
+        audience=form.audience.data or "everyone",
+        room_id=int(form.room.data) if form.room.data else None,
+    )
+    flash(_("The activity is in the calendar."), "success")
+    return redirect(_occurrence_page(activity.occurrences[0].id))
 
 
 @bp.get("/activities/occurrences/<int:occurrence_id>.ics")
 @login_required
 def occurrence_ics(occurrence_id: int) -> Response:
-    found = _occurrence_or_404(occurrence_id)
+    """One date as an .ics file for the person's calendar app."""
+    found = access_occurrence(current_user, occurrence_id)
     response = Response(ical.occurrence_ics(found), content_type=ICS_TYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="activite-{found.id}.ics"'
     return response
@@ -215,10 +233,10 @@ def feed(token: str) -> Response:
 @bp.route("/activities/my-calendar", methods=["GET", "POST"])
 @login_required
 def my_calendar() -> str:
+    """The private calendar link and the reminder choices."""
     link = None
     if request.method == "POST":
-        if not ConfirmForm().validate_on_submit():
-            abort(400)
+        _check_confirm_form()
         if request.form.get("action") == "reminders":
             reminders.do_set_preference(
                 current_user.id,
@@ -230,249 +248,268 @@ def my_calendar() -> str:
             token = ical.do_new_feed_token(current_user)
             link = url_for("activities.feed", token=token, _external=True)
     return render_template(
-        "activities/my_calendar.html", link=link, confirm_form=ConfirmForm(),
+        "activities/my_calendar.html",
+        link=link,
+        confirm_form=ConfirmForm(),
         preference=reminders.get_preference(current_user.id),
-    )  # fmt: skip
+    )
 
 
 @bp.post("/activities/occurrences/<int:occurrence_id>/cancel-activity")
 @login_required
 def cancel_activity(occurrence_id: int) -> Response:
-    if not _can_plan():
-        abort(404)
-    _occurrence_or_404(occurrence_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    """Staff cancel one date or it and the following ones; everyone signed up is told."""
+    _require_planner()
+    access_occurrence(current_user, occurrence_id)
+    _check_confirm_form()
+    back = _occurrence_page(occurrence_id)
+    on_refusal(back)
     series = request.form.get("scope") == "series"
-    try:
-        cancelled = service.do_cancel_occurrences(current_user, occurrence_id, series=series)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash(ngettext("%(num)d date cancelled; everyone signed up has been told.",
-                       "%(num)d dates cancelled; everyone signed up has been told.",
-                       len(cancelled)), "success")  # fmt: skip
-    return redirect(url_for("activities.occurrence", occurrence_id=occurrence_id))
+    cancelled = service.do_cancel_occurrences(current_user, occurrence_id, series=series)
+    flash(
+        ngettext(
+            "%(num)d date cancelled; everyone signed up has been told.",
+            "%(num)d dates cancelled; everyone signed up has been told.",
+            len(cancelled),
+        ),
+        "success",
+    )
+    return redirect(back)
 
 
 @bp.post("/activities/occurrences/<int:occurrence_id>/attendance")
 @login_required
 def attendance(occurrence_id: int) -> Response:
-    if not _can_plan():
-        abort(404)
-    _occurrence_or_404(occurrence_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    """Staff record who came."""
+    _require_planner()
+    access_occurrence(current_user, occurrence_id)
+    _check_confirm_form()
+    back = _occurrence_page(occurrence_id)
+    on_refusal(back)
     present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
-    try:
-        came = service.do_mark_attendance(current_user, occurrence_id, present)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash(ngettext("Saved: %(num)d person came.", "Saved: %(num)d people came.", came),
-              "success")  # fmt: skip
-    return redirect(url_for("activities.occurrence", occurrence_id=occurrence_id))
+    came = service.do_mark_attendance(current_user, occurrence_id, present)
+    flash(ngettext("Saved: %(num)d person came.", "Saved: %(num)d people came.", came), "success")
+    return redirect(back)
 
 
 @bp.route("/activities/propose", methods=["GET", "POST"])
 @login_required
 def propose() -> str | tuple[str, int] | Response:
+    """A resident proposes an activity to the coordinator."""
     if not current_user.is_resident:
         abort(404)
     form = ProposalForm()
-    if form.validate_on_submit():
-        zone = _zone()
-        try:
-            proposals.do_propose(
-                current_user, title=form.title.data or "",
-                description=form.description.data or "", place=form.place.data or "",
-                starts_at=datetime.combine(form.day.data, form.start.data, tzinfo=zone),
-                ends_at=datetime.combine(form.day.data, form.end.data, tzinfo=zone),
-            )  # fmt: skip
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Thank you! The coordinator will answer you soon."), "success")
-            return redirect(url_for("activities.calendar"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("activities/propose.html", form=form), status
+
+    def page() -> str:
+        return render_template("activities/propose.html", form=form)
+
+    if not form.is_submitted():
+        return page()
+    if not form.validate():
+        return page(), 422
+    on_refusal(reshow_form(page))
+    zone = zone_of(current_user)
+    proposals.do_propose(
+        current_user,
+        title=form.title.data or "",
+        description=form.description.data or "",
+        place=form.place.data or "",
+        starts_at=datetime.combine(form.day.data, form.start.data, tzinfo=zone),
+        ends_at=datetime.combine(form.day.data, form.end.data, tzinfo=zone),
+    )
+    flash(_("Thank you! The coordinator will answer you soon."), "success")
+    return redirect(url_for("activities.calendar"))
 
 
 @bp.get("/activities/proposals")
 @login_required
 def proposals_page() -> str:
-    if not _can_plan():
-        abort(404)
-    return render_template("activities/proposals.html",
-                           proposals=proposals.list_pending(current_user),
-                           confirm_form=ConfirmForm())  # fmt: skip
+    """The proposals waiting for the staff's answer."""
+    _require_planner()
+    return render_template(
+        "activities/proposals.html",
+        proposals=proposals.list_pending(current_user),
+        confirm_form=ConfirmForm(),
+    )
 
 
 @bp.post("/activities/proposals/<int:proposal_id>/<decision>")
 @login_required
 def decide(proposal_id: int, decision: str) -> Response:
+    """Approve a proposal (it becomes an activity) or decline it with a message."""
     if not _can_plan() or decision not in {"approve", "decline"}:
         abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        if decision == "approve":
-            raw = request.form.get("capacity", "").strip()
-            capacity = int(raw) if raw.isdigit() else None
-            proposals.do_approve(current_user, proposal_id, capacity)
-            flash(_("The proposal is now an activity in the calendar."), "success")
-        else:
-            proposals.do_decline(current_user, proposal_id, request.form.get("message", ""))
-            flash(_("Your answer has been sent to the resident."), "success")
-    except DomainError as error:
-        if error.code == "not_found":
-            abort(404)
-        flash(error.message, "error")
-    return redirect(url_for("activities.proposals_page"))
+    _check_confirm_form()
+    back = url_for("activities.proposals_page")
+    on_refusal(back)
+    if decision == "approve":
+        raw = request.form.get("capacity", "").strip()
+        capacity = int(raw) if raw.isdigit() else None
+        proposals.do_approve(current_user, proposal_id, capacity)
+        flash(_("The proposal is now an activity in the calendar."), "success")
+    else:
+        proposals.do_decline(current_user, proposal_id, request.form.get("message", ""))
+        flash(_("Your answer has been sent to the resident."), "success")
+    return redirect(back)
 
 
 @bp.route("/activities/rooms", methods=["GET", "POST"])
 @login_required
 def rooms_page() -> str | tuple[str, int] | Response:
+    """The common rooms; staff add one here."""
     form = RoomForm()
-    if request.method == "POST":
-        if not _can_plan() or current_user.building_id is None:
-            abort(404)
-        if form.validate_on_submit():
-            try:
-                rooms.do_create_room(
-                    current_user, current_user.building_id, name=form.name.data or "",
-                    capacity=form.capacity.data or 1, opens_at=form.opens_at.data,
-                    closes_at=form.closes_at.data, max_minutes=form.max_minutes.data or 60,
-                    needs_approval=bool(form.needs_approval.data),
-                )  # fmt: skip
-            except DomainError as error:
-                flash(error.message, "error")
-            else:
-                flash(_("The room is added."), "success")
-                return redirect(url_for("activities.rooms_page"))
-    html = render_template("activities/rooms.html", rooms=rooms.list_rooms(current_user),
-                           form=form, can_plan=_can_plan())  # fmt: skip
-    return html, 422 if request.method == "POST" else 200
 
+    def page() -> str:
+        return render_template(
+            "activities/rooms.html",
+            rooms=rooms.list_rooms(current_user),
+            form=form,
+            can_plan=_can_plan(),
+        )
 
-def _room_or_404(room_id: int):  # type: ignore[no-untyped-def]
-    try:
-        return rooms.access_room(current_user, room_id)
-    except DomainError:
+    if request.method != "POST":
+        return page()
+    if not _can_plan() or current_user.building_id is None:
         abort(404)
+    if not form.validate_on_submit():
+        return page(), 422
+    on_refusal(reshow_form(page))
+    rooms.do_create_room(
+        current_user,
+        current_user.building_id,
+        name=form.name.data or "",
+        capacity=form.capacity.data or 1,
+        opens_at=form.opens_at.data,
+        closes_at=form.closes_at.data,
+        max_minutes=form.max_minutes.data or 60,
+        needs_approval=bool(form.needs_approval.data),
+    )
+    flash(_("The room is added."), "success")
+    return redirect(url_for("activities.rooms_page"))
 
 
 @bp.route("/activities/rooms/<int:room_id>", methods=["GET", "POST"])
 @login_required
 def room(room_id: int) -> str | tuple[str, int] | Response:
-    found = _room_or_404(room_id)
+    """One room, its bookings of the next two weeks, and the form to book it."""
+    found = access_room(current_user, room_id)
     form = BookingForm()
-    if form.validate_on_submit():
-        zone = _zone()
-        try:
-            booking = rooms.do_book(
-                current_user, found.id,
-                datetime.combine(form.day.data, form.start.data, tzinfo=zone),
-                datetime.combine(form.day.data, form.end.data, tzinfo=zone),
-                form.purpose.data or "",
-            )  # fmt: skip
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            pending = booking.status == rooms.BookingStatus.PENDING
-            flash(_("Your booking waits for the staff's approval.") if pending
-                  else _("The room is booked for you."), "success")  # fmt: skip
-            return redirect(url_for("activities.room", room_id=found.id))
-    start = datetime.now(_zone()).replace(hour=0, minute=0, second=0, microsecond=0)
-    html = render_template(
-        "activities/room.html", room=found, form=form, confirm_form=ConfirmForm(),
-        bookings=rooms.list_bookings(found, start, start + timedelta(days=14)),
-        can_plan=_can_plan(),
-    )  # fmt: skip
-    return html, 422 if request.method == "POST" else 200
+    zone = zone_of(current_user)
+
+    def page() -> str:
+        start = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        return render_template(
+            "activities/room.html",
+            room=found,
+            form=form,
+            confirm_form=ConfirmForm(),
+            bookings=rooms.list_bookings(found, start, start + timedelta(days=14)),
+            can_plan=_can_plan(),
+        )
+
+    if not form.is_submitted():
+        return page()
+    if not form.validate():
+        return page(), 422
+    on_refusal(reshow_form(page))
+    booking = rooms.do_book(
+        current_user,
+        found.id,
+        datetime.combine(form.day.data, form.start.data, tzinfo=zone),
+        datetime.combine(form.day.data, form.end.data, tzinfo=zone),
+        form.purpose.data or "",
+    )
+    if booking.status == BookingStatus.PENDING:
+        flash(_("Your booking waits for the staff's approval."), "success")
+    else:
+        flash(_("The room is booked for you."), "success")
+    return redirect(url_for("activities.room", room_id=found.id))
 
 
 @bp.post("/activities/bookings/<int:booking_id>/<action>")
 @login_required
 def booking_action(booking_id: int, action: str) -> Response:
-    if action not in {"cancel", "approve", "decline"} or not ConfirmForm().validate_on_submit():
+    """Cancel one's booking, or (staff) approve or decline one."""
+    if action not in {"cancel", "approve", "decline"}:
         abort(400)
-    try:
-        if action == "cancel":
-            booking = rooms.access_booking(current_user, booking_id)
-            rooms.do_cancel_booking(current_user, booking_id)
-            flash(_("The booking is cancelled."), "success")
-        else:
-            booking = rooms.do_decide_booking(current_user, booking_id, action == "approve")
-            flash(_("Your answer has been sent."), "success")
-    except DomainError as error:
-        if error.code in {"not_found", "forbidden"}:
-            abort(404)
-        flash(error.message, "error")
-        return redirect(url_for("activities.rooms_page"))
+    _check_confirm_form()
+    if action != "cancel" and not _can_plan():
+        abort(404)  # only staff answer bookings: to others, there is nothing to answer
+    on_refusal(url_for("activities.rooms_page"))
+    if action == "cancel":
+        booking = rooms.do_cancel_booking(current_user, booking_id)
+        flash(_("The booking is cancelled."), "success")
+    else:
+        booking = rooms.do_decide_booking(current_user, booking_id, action == "approve")
+        flash(_("Your answer has been sent."), "success")
     return redirect(url_for("activities.room", room_id=booking.room_id))
 
 
 @bp.route("/activities/occurrences/<int:occurrence_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(occurrence_id: int) -> str | tuple[str, int] | Response:
-    if not _can_plan():
-        abort(404)
-    found = _occurrence_or_404(occurrence_id)
+    """Staff change one date, or it and the following ones; everyone signed up is told."""
+    _require_planner()
+    found = access_occurrence(current_user, occurrence_id)
     form = EditForm()
-    if request.method == "GET":
-        zone = _zone()
+
+    def page() -> str:
+        return render_template("activities/edit.html", form=form, occurrence=found)
+
+    if not form.is_submitted():
+        zone = zone_of(current_user)
         form.title.data, form.description.data = found.activity.title, found.activity.description
         form.place.data, form.capacity.data = found.activity.place, found.capacity
         form.start.data = found.starts_at.astimezone(zone).time()
         form.end.data = found.ends_at.astimezone(zone).time()
-    elif form.validate_on_submit():
-        try:
-            changed = service.do_edit_occurrences(
-                current_user, found.id, series=form.scope.data == "series",
-                start=form.start.data, end=form.end.data, capacity=form.capacity.data,
-                title=form.title.data, description=form.description.data or "",
-                place=form.place.data or "",
-            )  # fmt: skip
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(ngettext("%(num)d date changed; everyone signed up has been told.",
-                           "%(num)d dates changed; everyone signed up has been told.",
-                           len(changed)), "success")  # fmt: skip
-            return redirect(url_for("activities.occurrence", occurrence_id=found.id))
-    html = render_template("activities/edit.html", form=form, occurrence=found)
-    return html, 422 if request.method == "POST" else 200
+        return page()
+    if not form.validate():
+        return page(), 422
+    on_refusal(reshow_form(page))
+    changed = service.do_edit_occurrences(
+        current_user,
+        found.id,
+        series=form.scope.data == "series",
+        start=form.start.data,
+        end=form.end.data,
+        capacity=form.capacity.data,
+        title=form.title.data,
+        description=form.description.data or "",
+        place=form.place.data or "",
+    )
+    flash(
+        ngettext(
+            "%(num)d date changed; everyone signed up has been told.",
+            "%(num)d dates changed; everyone signed up has been told.",
+            len(changed),
+        ),
+        "success",
+    )
+    return redirect(_occurrence_page(found.id))
 
 
 @bp.post("/activities/occurrences/<int:occurrence_id>/photos")
 @login_required
 def add_photo(occurrence_id: int) -> Response:
-    if not _can_plan():
-        abort(404)
-    _occurrence_or_404(occurrence_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    """Staff add a photo to the album once the activity started."""
+    _require_planner()
+    access_occurrence(current_user, occurrence_id)
+    _check_confirm_form()
+    back = _occurrence_page(occurrence_id)
+    on_refusal(back)
     file = request.files.get("photo")
-    try:
-        if file is None:
-            raise DomainError(_("No file was sent."), "empty")
-        album.do_add_photo(current_user, occurrence_id, file.read())
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash(_("The photo is in the album."), "success")
-    return redirect(url_for("activities.occurrence", occurrence_id=occurrence_id))
+    if file is None:
+        raise Invalid(_("No file was sent."), "empty")
+    album.do_add_photo(current_user, occurrence_id, file.read())
+    flash(_("The photo is in the album."), "success")
+    return redirect(back)
 
 
 @bp.get("/activities/photos/<int:photo_id>")
 @login_required
 def photo(photo_id: int) -> Response:
-    try:
-        found = album.access_photo(current_user, photo_id)
-    except DomainError:
-        abort(404)
+    """A photo of an album, for those who may see it."""
+    found = album.access_photo(current_user, photo_id)
     name = found.thumb_name if request.args.get("size") == "thumb" else found.file_name
     response = send_file(path_of(name), mimetype="image/jpeg", max_age=86400)
     response.headers["Cache-Control"] = "private, max-age=86400"
@@ -482,6 +519,7 @@ def photo(photo_id: int) -> Response:
 @bp.get("/activities/<int:activity_id>/photo")
 @login_required
 def activity_photo(activity_id: int) -> Response:
+    """The activity's own picture."""
     found = service.get_activity(current_user, activity_id)
     if found is None or not found.photo_name:
         abort(404)

@@ -1,57 +1,67 @@
-"""Activities: creating the calendar, signing up and cancelling without ever overbooking."""
+"""Activities: creating the calendar, signing up and cancelling without ever overbooking.
+
+Services add, flush and publish; the request, socket event or job that calls them commits
+once (portal.transaction), so each operation of several steps is all or nothing.
+"""
 
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from activities.models import Activity, Occurrence, Recurrence, Signup, SignupStatus
+from activities.models import (
+    Activity,
+    ActivityCategory,
+    Audience,
+    Occurrence,
+    Recurrence,
+    Signup,
+    SignupStatus,
+)
+from activities.rules import (
+    access_occurrence,
+    access_room,
+    check_capacity,
+    check_free,
+    check_guests,
+    check_planner,
+    check_times,
+    check_title,
+    photo_max_bytes,
+    places_left,
+    places_taken,
+)
 from portal import realtime
 from portal.db import begin_write, utcnow
-from portal.errors import DomainError
+from portal.errors import Conflict, Invalid
 from portal.extensions import db
+from portal.i18n import zone_of
 from portal.notifications.service import notify, person_datetime
 from portal.people import service as people
-from portal.people.models import Person, Role
+from portal.people.models import Person
+from portal.uploads import store_image
 from portal.urls import path_for
 
 MAX_OCCURRENCES = 200
-MAX_GUESTS = 4
-PLANNER_ROLES = frozenset({Role.COORDINATOR, Role.CONCIERGE, Role.MANAGER})
 
 EVENT_PLACES = "activities.places_changed"
 EVENT_SIGNUP = "activities.signup_changed"
+EVENT_CANCELLED = "activities.occurrence_cancelled"
+EVENT_CHANGED = "activities.occurrence_changed"
 
 
 # Creating -------------------------------------------------------------------------------
 
 
-def check_planner(person: Person, building_id: int) -> None:
-    if person.role not in PLANNER_ROLES or building_id not in people.building_ids_for(person):
-        raise DomainError(_("Only the building's staff plan activities."), "forbidden")
-
-
-def check_times(starts_at: datetime, ends_at: datetime) -> None:
-    if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        raise DomainError(_("The times are not valid."), "bad_time")
-    if ends_at <= starts_at:
-        raise DomainError(_("The end must come after the start."), "end_before_start")
-
-
-def check_capacity(capacity: int | None) -> int | None:
-    if capacity is not None and not 1 <= capacity <= 1000:
-        raise DomainError(_("The number of places must be between 1 and 1000."), "bad_capacity")
-    return capacity
-
-
 def add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later, or the month's last day when it is shorter."""
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])
@@ -59,7 +69,7 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 
 def occurrence_starts(
-    first: datetime, recurrence: Recurrence, repeat_until: date | None, zone: Any
+    first: datetime, recurrence: Recurrence, repeat_until: date | None, zone: ZoneInfo
 ) -> list[datetime]:
     """Start times of every occurrence, stepping in local time so 18:00 stays 18:00
     across the daylight-saving change."""
@@ -67,7 +77,7 @@ def occurrence_starts(
     if recurrence == Recurrence.NONE:
         return [first]
     if repeat_until is None or repeat_until < local_first.date():
-        raise DomainError(_("A repeating activity needs an end date after its start."), "bad_until")
+        raise Invalid(_("A repeating activity needs an end date after its start."), "bad_until")
     starts: list[datetime] = []
     step = 0
     while len(starts) < MAX_OCCURRENCES:
@@ -82,6 +92,16 @@ def occurrence_starts(
     return starts
 
 
+def _choices(category: str, audience: str) -> tuple[ActivityCategory, Audience]:
+    """The category and audience as members; anything else is refused."""
+    try:
+        return ActivityCategory(category), Audience(audience)
+    except ValueError:
+        raise Invalid(
+            _("Please choose one of the categories and audiences shown."), "bad_choice"
+        ) from None
+
+
 def do_create_activity(
     creator: Person,
     building_id: int,
@@ -91,9 +111,9 @@ def do_create_activity(
     ends_at: datetime,
     capacity: int | None = None,
     description: str = "",
-    category: str = "other",
+    category: ActivityCategory | str = ActivityCategory.OTHER,
     place: str = "",
-    audience: str = "everyone",
+    audience: Audience | str = Audience.EVERYONE,
     recurrence: Recurrence = Recurrence.NONE,
     repeat_until: date | None = None,
     room_id: int | None = None,
@@ -101,84 +121,47 @@ def do_create_activity(
 ) -> Activity:
     """Create an activity and all its occurrences, each with the same capacity; in a common
     room, every occurrence must find the room free."""
-    from zoneinfo import ZoneInfo
-
     check_planner(creator, building_id)
-    from activities.categories import AUDIENCES, CATEGORIES
-
-    if category not in CATEGORIES or audience not in AUDIENCES:
-        raise DomainError(
-            _("Please choose one of the categories and audiences shown."), "bad_choice"
-        )
-    title = (title or "").strip()
-    if not title or len(title) > 120:
-        raise DomainError(_("Give the activity a title of at most 120 characters."), "bad_title")
+    category, audience = _choices(category, audience)
+    title = check_title(title)
     check_times(starts_at, ends_at)
     check_capacity(capacity)
-    building = people.get_building(building_id)
-    zone = ZoneInfo(building.time_zone if building else "Europe/Paris")
+    zone = zone_of(people.get_building(building_id))
     duration = ends_at - starts_at
     activity = Activity(
-        building_id=building_id, title=title, description=description.strip(), category=category,
-        place=place.strip(), capacity=capacity, audience=audience, recurrence=recurrence,
-        repeat_until=repeat_until, created_by_id=creator.id,
-    )  # fmt: skip
+        building_id=building_id,
+        title=title,
+        description=description.strip(),
+        category=category,
+        place=place.strip(),
+        capacity=capacity,
+        audience=audience,
+        recurrence=recurrence,
+        repeat_until=repeat_until,
+        created_by_id=creator.id,
+    )
     starts = occurrence_starts(starts_at, recurrence, repeat_until, zone)
     if room_id is not None:
-        from activities import rooms
-
-        room = rooms.access_room(creator, room_id)
+        room = access_room(creator, room_id)
         for start in starts:
-            rooms.check_free(room, start, start + duration)
+            check_free(room, start, start + duration)
         activity.room_id = room.id
         activity.place = activity.place or room.name
     if photo:
-        from portal.uploads import store_image
-
-        max_bytes = current_app.config["MESSAGING_MAX_PHOTO_BYTES"]
-        activity.photo_name = store_image(photo, max_bytes).file_name
+        activity.photo_name = store_image(photo, photo_max_bytes()).file_name
     activity.occurrences = [
         Occurrence(starts_at=start, ends_at=start + duration, capacity=capacity) for start in starts
     ]
     db.session.add(activity)
-    db.session.commit()
+    db.session.flush()
     return activity
 
 
 # Places ---------------------------------------------------------------------------------
 
 
-def places_taken(occurrence_id: int) -> int:
-    """Seats used by confirmed sign-ups, guests included."""
-    stmt = select(func.coalesce(func.sum(1 + Signup.guests), 0)).where(
-        Signup.occurrence_id == occurrence_id, Signup.status == SignupStatus.CONFIRMED
-    )
-    return int(db.session.scalar(stmt) or 0)
-
-
-def places_left(occurrence: Occurrence) -> int | None:
-    if occurrence.capacity is None:
-        return None
-    return max(0, occurrence.capacity - places_taken(occurrence.id))
-
-
-def access_occurrence(person: Person, occurrence_id: int, *, lock: bool = False) -> Occurrence:
-    stmt = select(Occurrence).where(Occurrence.id == occurrence_id)
-    if lock:
-        stmt = stmt.with_for_update()  # PostgreSQL; SQLite holds its write lock already
-    occurrence = db.session.scalars(stmt).first()
-    if occurrence is None or occurrence.activity.building_id not in people.building_ids_for(person):
-        raise DomainError(_("This activity does not exist."), "not_found")
-    return occurrence
-
-
-def check_guests(guests: Any) -> int:
-    if not isinstance(guests, int) or isinstance(guests, bool) or not 0 <= guests <= MAX_GUESTS:
-        raise DomainError(_("You can bring up to %(n)d guests.", n=MAX_GUESTS), "bad_guests")
-    return guests
-
-
 def _signup_of(person_id: int, occurrence_id: int) -> Signup | None:
+    """The person's sign-up row for the occurrence, whatever its status."""
     stmt = select(Signup).where(
         Signup.occurrence_id == occurrence_id, Signup.person_id == person_id
     )
@@ -187,6 +170,8 @@ def _signup_of(person_id: int, occurrence_id: int) -> Signup | None:
 
 @dataclass(frozen=True)
 class SignupResult:
+    """What a sign-up gave: a place or the waiting list, and the places still free."""
+
     status: SignupStatus
     places_left: int | None
 
@@ -199,19 +184,25 @@ def do_sign_up(
     begin_write(db.session)
     occurrence = access_occurrence(person, occurrence_id, lock=True)
     if occurrence.cancelled_at is not None or occurrence.activity.cancelled_at is not None:
-        raise DomainError(_("This activity is cancelled."), "cancelled")
+        raise Conflict(_("This activity is cancelled."), "cancelled")
     if occurrence.ends_at <= utcnow():
-        raise DomainError(_("This activity is over."), "past")
+        raise Invalid(_("This activity is over."), "past")
     signup = _signup_of(person.id, occurrence.id)
     if signup is not None and signup.status != SignupStatus.CANCELLED:
-        raise DomainError(_("You are already signed up."), "already")
+        raise Conflict(_("You are already signed up."), "already")
     left = places_left(occurrence)
     fits = left is None or 1 + guests <= left
     status = SignupStatus.CONFIRMED if fits else SignupStatus.WAITLISTED
     now = utcnow()
     if signup is None:
-        signup = Signup(occurrence_id=occurrence.id, person_id=person.id, queued_at=now,
-                        guests=guests, status=status, show_name=show_name)  # fmt: skip
+        signup = Signup(
+            occurrence_id=occurrence.id,
+            person_id=person.id,
+            queued_at=now,
+            guests=guests,
+            status=status,
+            show_name=show_name,
+        )
         db.session.add(signup)
     else:
         signup.guests, signup.status, signup.show_name = guests, status, show_name
@@ -220,7 +211,6 @@ def do_sign_up(
     result = SignupResult(status, places_left(occurrence))
     _publish_places(occurrence, result.places_left)
     _publish_signup(person.id, occurrence.id, status)
-    db.session.commit()
     return result
 
 
@@ -231,14 +221,12 @@ def do_cancel_signup(person: Person, occurrence_id: int) -> list[int]:
     occurrence = access_occurrence(person, occurrence_id, lock=True)
     signup = _signup_of(person.id, occurrence.id)
     if signup is None or signup.status == SignupStatus.CANCELLED:
-        raise DomainError(_("You are not signed up."), "not_signed_up")
+        raise Invalid(_("You are not signed up."), "not_signed_up")
     signup.status = SignupStatus.CANCELLED
     db.session.flush()
     promoted = _promote_waiting(occurrence)
-    left = places_left(occurrence)
-    _publish_places(occurrence, left)
+    _publish_places(occurrence, places_left(occurrence))
     _publish_signup(person.id, occurrence.id, SignupStatus.CANCELLED)
-    db.session.commit()
     return promoted
 
 
@@ -269,12 +257,16 @@ def _notify_promoted(person_id: int, occurrence: Occurrence) -> None:
     if person is None:
         return
     title = occurrence.activity.title
-    notify(person, "activities.promoted",
-           lambda: _("A place freed up: you are going to %(title)s", title=title),
-           path_for("activities.occurrence", occurrence_id=occurrence.id))  # fmt: skip
+    notify(
+        person,
+        "activities.promoted",
+        lambda: _("A place freed up: you are going to %(title)s", title=title),
+        path_for("activities.occurrence", occurrence_id=occurrence.id),
+    )
 
 
 def _publish_places(occurrence: Occurrence, left: int | None) -> None:
+    """Everyone in the building sees the places left change (after the commit)."""
     payload = {"occurrence_id": occurrence.id, "places_left": left}
     realtime.publish(EVENT_PLACES, payload, realtime.building_room(occurrence.activity.building_id))
 
@@ -282,6 +274,7 @@ def _publish_places(occurrence: Occurrence, left: int | None) -> None:
 def _publish_signup(
     person_id: int, occurrence_id: int, status: SignupStatus, *, promoted: bool = False
 ) -> None:
+    """The person's own pages see their status change (after the commit)."""
     payload = {"occurrence_id": occurrence_id, "status": status.value, "promoted": promoted}
     realtime.publish(EVENT_SIGNUP, payload, realtime.user_room(person_id))
 
@@ -290,6 +283,7 @@ def _publish_signup(
 
 
 def list_signups(occurrence_id: int, status: SignupStatus) -> list[Signup]:
+    """Sign-ups of one status, in waiting-list order."""
     stmt = (
         select(Signup)
         .where(Signup.occurrence_id == occurrence_id, Signup.status == status)
@@ -299,12 +293,15 @@ def list_signups(occurrence_id: int, status: SignupStatus) -> list[Signup]:
 
 
 def get_signup_status(person: Person, occurrence_id: int) -> SignupStatus | None:
+    """The person's status for the occurrence, None when they never signed up."""
     signup = _signup_of(person.id, occurrence_id)
     return signup.status if signup else None
 
 
 @dataclass(frozen=True)
 class OccurrenceView:
+    """One line of the calendar: the occurrence, its activity, places left and my status."""
+
     occurrence: Occurrence
     activity: Activity
     places_left: int | None
@@ -366,7 +363,35 @@ def going_names(occurrence_id: int) -> tuple[list[str], int]:
     return shown, hidden
 
 
-EVENT_CANCELLED = "activities.occurrence_cancelled"
+def list_participants(occurrence_id: int) -> list[tuple[Signup, Person]]:
+    """Those going (confirmed), by first name, for the staff's attendance list."""
+    stmt = (
+        select(Signup, Person)
+        .join(Person, Person.id == Signup.person_id)
+        .where(Signup.occurrence_id == occurrence_id, Signup.status == SignupStatus.CONFIRMED)
+        .order_by(Person.first_name, Person.last_name)
+    )
+    return [(signup, person) for signup, person in db.session.execute(stmt).all()]
+
+
+def get_activity(person: Person, activity_id: int) -> Activity | None:
+    """An activity of one of the person's buildings, None otherwise."""
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or activity.building_id not in people.building_ids_for(person):
+        return None
+    return activity
+
+
+# Cancelling, attendance and changes ------------------------------------------------------
+
+
+def _tell_everyone_signed_up(
+    occurrence: Occurrence, tell: Callable[[int, Occurrence], None]
+) -> None:
+    """Call `tell` for each person going or waiting for the occurrence."""
+    for status in (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED):
+        for signup in list_signups(occurrence.id, status):
+            tell(signup.person_id, occurrence)
 
 
 def do_cancel_occurrences(staff: Person, occurrence_id: int, *, series: bool) -> list[int]:
@@ -387,23 +412,27 @@ def do_cancel_occurrences(staff: Person, occurrence_id: int, *, series: bool) ->
             continue
         target.cancelled_at = now
         cancelled.append(target.id)
-        for status in (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED):
-            for signup in list_signups(target.id, status):
-                _notify_cancelled(signup.person_id, target)
-        realtime.publish(EVENT_CANCELLED, {"occurrence_id": target.id},
-                         realtime.building_room(activity.building_id))  # fmt: skip
-    db.session.commit()
+        _tell_everyone_signed_up(target, _notify_cancelled)
+        realtime.publish(
+            EVENT_CANCELLED,
+            {"occurrence_id": target.id},
+            realtime.building_room(activity.building_id),
+        )
     return cancelled
 
 
 def _notify_cancelled(person_id: int, occurrence: Occurrence) -> None:
+    """Tell one person the date is cancelled, in their language and time zone."""
     person = db.session.get(Person, person_id)
     if person is None:
         return
     title, when = occurrence.activity.title, person_datetime(person, occurrence.starts_at)
-    notify(person, "activities.cancelled",
-           lambda: _("Cancelled: %(title)s on %(when)s", title=title, when=when),
-           path_for("activities.occurrence", occurrence_id=occurrence.id))  # fmt: skip
+    notify(
+        person,
+        "activities.cancelled",
+        lambda: _("Cancelled: %(title)s on %(when)s", title=title, when=when),
+        path_for("activities.occurrence", occurrence_id=occurrence.id),
+    )
 
 
 def do_mark_attendance(staff: Person, occurrence_id: int, present_ids: set[int]) -> int:
@@ -411,49 +440,42 @@ def do_mark_attendance(staff: Person, occurrence_id: int, present_ids: set[int])
     occurrence = access_occurrence(staff, occurrence_id)
     check_planner(staff, occurrence.activity.building_id)
     if occurrence.starts_at > utcnow():
-        raise DomainError(_("Attendance is marked once the activity has started."), "not_started")
+        raise Invalid(_("Attendance is marked once the activity has started."), "not_started")
     came = 0
     for signup in list_signups(occurrence.id, SignupStatus.CONFIRMED):
         signup.attended = signup.person_id in present_ids
         came += signup.attended
-    db.session.commit()
     return came
 
 
-def list_participants(occurrence_id: int) -> list[tuple[Signup, Person]]:
-    stmt = (
-        select(Signup, Person)
-        .join(Person, Person.id == Signup.person_id)
-        .where(Signup.occurrence_id == occurrence_id, Signup.status == SignupStatus.CONFIRMED)
-        .order_by(Person.first_name, Person.last_name)
-    )
-    return [(signup, person) for signup, person in db.session.execute(stmt).all()]
-
-
-EVENT_CHANGED = "activities.occurrence_changed"
-
-
 def do_edit_occurrences(
-    staff: Person, occurrence_id: int, *, series: bool, start: Any, end: Any,
-    capacity: int | None, title: str | None = None, description: str | None = None,
+    staff: Person,
+    occurrence_id: int,
+    *,
+    series: bool,
+    start: time,
+    end: time,
+    capacity: int | None,
+    title: str | None = None,
+    description: str | None = None,
     place: str | None = None,
-) -> list[int]:  # fmt: skip
+) -> list[int]:
     """Change the times and places of one date, or of it and all the following ones; the
     title, description and place belong to the whole activity. Everyone signed up is told.
     Returns the ids of the changed occurrences."""
-    from zoneinfo import ZoneInfo
-
     begin_write(db.session)
     occurrence = access_occurrence(staff, occurrence_id, lock=True)
     activity = occurrence.activity
     check_planner(staff, activity.building_id)
     check_capacity(capacity)
-    building = people.get_building(activity.building_id)
-    zone = ZoneInfo(building.time_zone if building else "Europe/Paris")
+    zone = zone_of(people.get_building(activity.building_id))
     targets = [occurrence]
     if series:
-        targets = [o for o in activity.occurrences
-                   if o.starts_at >= occurrence.starts_at and o.cancelled_at is None]  # fmt: skip
+        targets = [
+            o
+            for o in activity.occurrences
+            if o.starts_at >= occurrence.starts_at and o.cancelled_at is None
+        ]
     planned = []
     for target in targets:
         day = target.starts_at.astimezone(zone).date()
@@ -461,18 +483,13 @@ def do_edit_occurrences(
         new_end = datetime.combine(day, end, tzinfo=zone)
         check_times(new_start, new_end)
         if capacity is not None and places_taken(target.id) > capacity:
-            raise DomainError(
+            raise Invalid(
                 _("More people are already signed up than that; cancel places first."),
                 "capacity_below",
             )
         planned.append((target, new_start, new_end))
     if title is not None:
-        title = title.strip()
-        if not title or len(title) > 120:
-            raise DomainError(
-                _("Give the activity a title of at most 120 characters."), "bad_title"
-            )
-        activity.title = title
+        activity.title = check_title(title)
     if description is not None:
         activity.description = description.strip()
     if place is not None:
@@ -481,28 +498,25 @@ def do_edit_occurrences(
         target.starts_at, target.ends_at, target.capacity = new_start, new_end, capacity
         db.session.flush()
         _promote_waiting(target)
-        for status in (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED):
-            for signup in list_signups(target.id, status):
-                _notify_changed(signup.person_id, target)
-        realtime.publish(EVENT_CHANGED, {"occurrence_id": target.id},
-                         realtime.building_room(activity.building_id))  # fmt: skip
+        _tell_everyone_signed_up(target, _notify_changed)
+        realtime.publish(
+            EVENT_CHANGED,
+            {"occurrence_id": target.id},
+            realtime.building_room(activity.building_id),
+        )
         _publish_places(target, places_left(target))
-    db.session.commit()
     return [t.id for t, _s, _e in planned]
 
 
 def _notify_changed(person_id: int, occurrence: Occurrence) -> None:
+    """Tell one person the date changed, in their language and time zone."""
     person = db.session.get(Person, person_id)
     if person is None:
         return
     title, when = occurrence.activity.title, person_datetime(person, occurrence.starts_at)
-    notify(person, "activities.changed",
-           lambda: _("Changed: %(title)s is now on %(when)s", title=title, when=when),
-           path_for("activities.occurrence", occurrence_id=occurrence.id))  # fmt: skip
-
-
-def get_activity(person: Person, activity_id: int) -> Activity | None:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None or activity.building_id not in people.building_ids_for(person):
-        return None
-    return activity
+    notify(
+        person,
+        "activities.changed",
+        lambda: _("Changed: %(title)s is now on %(when)s", title=title, when=when),
+        path_for("activities.occurrence", occurrence_id=occurrence.id),
+    )

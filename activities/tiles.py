@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, select
 
 from activities import service
-from activities.categories import icon as category_icon
 from activities.models import Activity, Occurrence, SignupStatus
 from portal.db import utcnow
 from portal.home.tiles import (
@@ -64,7 +63,7 @@ def today_items(person: Person) -> list[TodayItem]:
         may_join = not joined and view.places_left != 0
         items.append(
             TodayItem(
-                icon=category_icon(view.activity.category),
+                icon=view.activity.category.icon,
                 text=view.activity.title,
                 url=url,
                 time=format_time(occurrence.starts_at, "short"),

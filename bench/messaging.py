@@ -111,6 +111,7 @@ def seed(uri: str, clients: int, group_size: int) -> Seed:
             p.id: f"{cookie_name}={serializer.dumps({'_user_id': p.get_id(), '_fresh': True})}"
             for p in people
         }
+        db.session.commit()  # the services only flush: the seed owns its transaction
         db.session.remove()
         db.engine.dispose()
     return Seed(members, cookies)
@@ -132,8 +133,15 @@ def start(command: list[str], env: dict[str, str], url: str, log: Path) -> subpr
 
 def start_portal(uri: str, log_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {**os.environ, "BV_ENV": "development", "SECRET_KEY": SECRET, "DATABASE_URL": uri,
-           "BV_PORT": str(port), "BV_SCHEDULER": "0", "PYTHONUNBUFFERED": "1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "BV_ENV": "development",
+        "SECRET_KEY": SECRET,
+        "DATABASE_URL": uri,
+        "BV_PORT": str(port),
+        "BV_SCHEDULER": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("REDIS_URL", None)
     url = f"http://127.0.0.1:{port}"
     return start([sys.executable, "app.py"], env, f"{url}/login", log_dir / "portal.log"), url
@@ -143,8 +151,14 @@ def start_bare(seed_data: Seed, log_dir: Path) -> tuple[subprocess.Popen[bytes],
     port = free_port()
     members_file = log_dir / "members.json"
     members_file.write_text(json.dumps({str(k): v for k, v in seed_data.members.items()}))
-    command = [sys.executable, "bench/bare_relay.py", "--port", str(port),
-               "--members", str(members_file)]  # fmt: skip
+    command = [
+        sys.executable,
+        "bench/bare_relay.py",
+        "--port",
+        str(port),
+        "--members",
+        str(members_file),
+    ]
     url = f"http://127.0.0.1:{port}"
     probe = f"{url}/socket.io/?EIO=4&transport=polling"
     return start(command, dict(os.environ), probe, log_dir / "bare.log"), url
@@ -228,8 +242,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     portal, url = start_portal(uri, log_dir)
     try:
         clients = await connect_all(url, seed_data, Tally(), bare=False)
-        print(f"{len(clients)} clients connected; sending {args.messages} at {args.rate}/s…",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"{len(clients)} clients connected; sending {args.messages} at {args.rate}/s…",
+            file=sys.stderr,
+        )
         tally = Tally()
         for pid, client in clients.items():
             client.handlers["/"]["messaging.message_created"] = _receiver(tally, pid)

@@ -77,10 +77,22 @@ class Redis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while not _port_open(self.port):
             if time.monotonic() > deadline:
@@ -120,9 +132,12 @@ class Worker:
     def start(self) -> None:
         with self.log_path.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "app.py"], cwd=ROOT, env=self.env,
-                stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                [sys.executable, "app.py"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while not answers(f"{self.url}/login"):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -147,9 +162,17 @@ def make_workers(count: int, uri: str, redis_url: str, log_dir: Path) -> list[Wo
     workers = []
     for index in range(count):
         port = free_port()
-        env = {**os.environ, "BV_ENV": "development", "SECRET_KEY": SECRET,
-               "DATABASE_URL": uri, "REDIS_URL": redis_url, "BV_PORT": str(port),
-               "BV_SCHEDULER": "0", "PYTHONUNBUFFERED": "1", **WORKER_POOL}  # fmt: skip
+        env = {
+            **os.environ,
+            "BV_ENV": "development",
+            "SECRET_KEY": SECRET,
+            "DATABASE_URL": uri,
+            "REDIS_URL": redis_url,
+            "BV_PORT": str(port),
+            "BV_SCHEDULER": "0",
+            "PYTHONUNBUFFERED": "1",
+            **WORKER_POOL,
+        }
         workers.append(Worker(index, port, env, log_dir / f"worker-{index}.log"))
     return workers
 
@@ -180,8 +203,15 @@ WORKER_POOL = {"BV_DB_POOL_SIZE": "10", "BV_DB_MAX_OVERFLOW": "10"}
 class Resident:
     """One tablet: an outbox, catch-up on every (re)connect and resync, messages by id."""
 
-    def __init__(self, person_id: int, cookie: str, conversations: list[int], stats: Stats,
-                 workers: list[Worker], home: int) -> None:  # fmt: skip
+    def __init__(
+        self,
+        person_id: int,
+        cookie: str,
+        conversations: list[int],
+        stats: Stats,
+        workers: list[Worker],
+        home: int,
+    ) -> None:
         self.person_id, self.cookie, self.stats = person_id, cookie, stats
         self.workers, self.home = workers, home
         self.held: dict[int, dict[int, str]] = {c: {} for c in conversations}  # id -> client id
@@ -203,8 +233,12 @@ class Resident:
                 client.on("portal.resync", self._on_resync)
                 client.on("disconnect", self._on_disconnect)
                 try:
-                    await client.connect(worker.url, headers={"Cookie": self.cookie},
-                                         transports=["websocket"], wait_timeout=10)  # fmt: skip
+                    await client.connect(
+                        worker.url,
+                        headers={"Cookie": self.cookie},
+                        transports=["websocket"],
+                        wait_timeout=10,
+                    )
                 except (socketio.exceptions.ConnectionError, OSError):
                     await asyncio.sleep(random.uniform(0.3, 1.5))
                     continue
@@ -269,8 +303,11 @@ class Resident:
         last = {str(c): max(ids) if ids else 0 for c, ids in self.held.items()}
         try:
             ack = await self.client.call("catch_up", {"conversations": last}, timeout=20)
-        except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError,
-                socketio.exceptions.DisconnectedError):  # fmt: skip
+        except (
+            socketio.exceptions.TimeoutError,
+            socketio.exceptions.BadNamespaceError,
+            socketio.exceptions.DisconnectedError,
+        ):
             return  # the next connect catches up
         if ack and ack.get("ok"):
             self.stats.catch_ups += 1
@@ -282,8 +319,11 @@ class Resident:
 
     async def send(self, conversation_id: int) -> None:
         client_id = str(uuid.uuid4())
-        payload = {"conversation_id": conversation_id, "client_id": client_id,
-                   "body": f"Bonjour, voisin ! {client_id[:8]}"}  # fmt: skip
+        payload = {
+            "conversation_id": conversation_id,
+            "client_id": client_id,
+            "body": f"Bonjour, voisin ! {client_id[:8]}",
+        }
         self.outbox[client_id] = payload
         self.stats.sent_at[client_id] = time.perf_counter()
         await self.deliver(payload)
@@ -352,8 +392,9 @@ async def restart_redis(redis: Redis, faults: Faults, down_s: float) -> None:
     faults.note("redis_restarted", down_s=down_s)
 
 
-async def random_drops(residents: list[Resident], rate_per_s: float, until: float,
-                       faults: Faults) -> None:  # fmt: skip
+async def random_drops(
+    residents: list[Resident], rate_per_s: float, until: float, faults: Faults
+) -> None:
     drops = 0
     while time.monotonic() < until:
         await asyncio.sleep(1)
@@ -364,8 +405,9 @@ async def random_drops(residents: list[Resident], rate_per_s: float, until: floa
     faults.note("client_drops", count=drops)
 
 
-async def steady_sends(residents: dict[int, Resident], members: dict[int, list[int]],
-                       rate: float, duration: float) -> int:  # fmt: skip
+async def steady_sends(
+    residents: dict[int, Resident], members: dict[int, list[int]], rate: float, duration: float
+) -> int:
     rng = random.Random(11)
     conversations = list(members.items())
     started = time.perf_counter()
@@ -396,8 +438,9 @@ async def settle(residents: list[Resident], timeout: float) -> None:
     await asyncio.sleep(5)  # the last live events
 
 
-def compare(uri: str, residents: list[Resident], members: dict[int, list[int]],
-            stats: Stats) -> dict[str, int]:  # fmt: skip
+def compare(
+    uri: str, residents: list[Resident], members: dict[int, list[int]], stats: Stats
+) -> dict[str, int]:
     engine = create_engine(uri)
     with engine.connect() as connection:
         rows = connection.execute(
@@ -467,11 +510,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         until = time.monotonic() + args.duration
         loop = asyncio.get_running_loop()
         schedule = [
-            loop.call_later(args.duration * 0.3, lambda: loop.create_task(
-                kill_and_restart(workers[0], faults, args.worker_down))),
-            loop.call_later(args.duration * 0.6, lambda: loop.create_task(
-                restart_redis(redis, faults, args.redis_down))),
-        ]  # fmt: skip
+            loop.call_later(
+                args.duration * 0.3,
+                lambda: loop.create_task(kill_and_restart(workers[0], faults, args.worker_down)),
+            ),
+            loop.call_later(
+                args.duration * 0.6,
+                lambda: loop.create_task(restart_redis(redis, faults, args.redis_down)),
+            ),
+        ]
         drops = loop.create_task(
             random_drops(list(residents.values()), args.drops_per_s, until, faults)
         )

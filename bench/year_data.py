@@ -185,7 +185,7 @@ def _people(
         born = rng.choice(
             (rng.randint(1930, 1952), rng.randint(1955, 1995), rng.randint(2008, 2020))
         )
-        person = people.do_create_person(
+        person = people.add_person(
             organisation=org,
             role=Role.RESIDENT,
             first_name=rng.choice(firsts),
@@ -193,7 +193,6 @@ def _people(
             dwelling=home,
             birth_year=born,
             locale="fr",
-            commit=False,
         )
         person.pin_hash = pin_hash
         person.in_directory = rng.random() < 0.6
@@ -202,7 +201,7 @@ def _people(
     staff: dict[Role, int] = {}
     staff_people = []
     for n, (role, first, last) in enumerate(STAFF):
-        person = people.do_create_person(
+        person = people.add_person(
             organisation=org,
             role=role,
             first_name=first,
@@ -210,7 +209,6 @@ def _people(
             building=building,
             covered_buildings=[building],
             email=f"bench-{n}-{rng.randrange(10**9)}@example.org",
-            commit=False,
         )
         staff_people.append(person)
     db.session.commit()

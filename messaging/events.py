@@ -10,7 +10,7 @@ from flask_login import current_user
 from messaging import service
 from portal import realtime
 from portal.auth.decorators import socket_handler
-from portal.errors import DomainError
+from portal.errors import Invalid
 from portal.extensions import socketio
 from portal.people import service as people
 
@@ -24,21 +24,24 @@ def desk_rooms(person: Any) -> list[str]:
 
 
 def _dict(payload: Any) -> dict[str, Any]:
+    """The event's payload, which must be an object."""
     if not isinstance(payload, dict):
-        raise DomainError(_("The request could not be understood."), "bad_request")
+        raise Invalid(_("The request could not be understood."), "bad_request")
     return payload
 
 
 def _int(payload: dict[str, Any], key: str) -> int:
+    """An integer field of the payload (a boolean is not one)."""
     value = payload.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise DomainError(_("The request could not be understood."), "bad_request")
+        raise Invalid(_("The request could not be understood."), "bad_request")
     return value
 
 
 @socketio.on("send_message")
 @socket_handler
 def send_message(payload: Any = None) -> dict[str, Any]:
+    """Store and announce a message; a retry answers with the one already stored."""
     data = _dict(payload)
     result = service.do_send_message(
         current_user,
@@ -54,6 +57,7 @@ def send_message(payload: Any = None) -> dict[str, Any]:
 @socketio.on("mark_read")
 @socket_handler
 def mark_read(payload: Any = None) -> dict[str, Any]:
+    """Move the person's read pointer in one conversation."""
     data = _dict(payload)
     membership = service.do_mark_read(
         current_user, _int(data, "conversation_id"), _int(data, "message_id")
@@ -64,6 +68,7 @@ def mark_read(payload: Any = None) -> dict[str, Any]:
 @socketio.on("typing")
 @socket_handler
 def typing(payload: Any = None) -> dict[str, Any]:
+    """Tell the others someone is writing."""
     service.send_typing(current_user, _int(_dict(payload), "conversation_id"))
     return {}
 
@@ -71,10 +76,11 @@ def typing(payload: Any = None) -> dict[str, Any]:
 @socketio.on("catch_up")
 @socket_handler
 def catch_up(payload: Any = None) -> dict[str, Any]:
+    """What the client missed while away, and the unread total."""
     data = _dict(payload)
     after = data.get("conversations") or {}
     if not isinstance(after, dict):
-        raise DomainError(_("The request could not be understood."), "bad_request")
+        raise Invalid(_("The request could not be understood."), "bad_request")
     messages = service.catch_up(current_user, after)
     return {
         "messages": {str(cid): items for cid, items in messages.items()},
@@ -85,6 +91,7 @@ def catch_up(payload: Any = None) -> dict[str, Any]:
 @socketio.on("toggle_reaction")
 @socket_handler
 def toggle_reaction(payload: Any = None) -> dict[str, Any]:
+    """Add or take back a reaction to an announcement."""
     data = _dict(payload)
     reactions = service.do_toggle_reaction(
         current_user, _int(data, "message_id"), str(data.get("emoji") or "")

@@ -22,13 +22,6 @@ from portal.figures.service import (
     week_rows,
 )
 
-CONVERSATION_KINDS: dict[ConversationKind, Any] = {
-    ConversationKind.DIRECT: _l("Between two neighbours"),
-    ConversationKind.GROUP: _l("Groups"),
-    ConversationKind.ANNOUNCEMENTS: _l("Announcements"),
-    ConversationKind.DESK: _l("With the concierge desk"),
-}
-
 
 def _conversation_of_message() -> Any:
     """On SQLite, "+ 0" keeps the planner from walking every message of the building
@@ -59,7 +52,7 @@ def get_messages(scope: Scope, period: Period) -> Figure:
         counts[(week, str(kind))] = n
         counts[(week, "total")] = int(counts.get((week, "total")) or 0) + n
     columns = (
-        *(Column(str(k), str(v)) for k, v in CONVERSATION_KINDS.items()),
+        *(Column(kind.value, kind.label) for kind in ConversationKind),
         Column("total", str(_l("All messages")), charted=False),
     )
     return Figure(

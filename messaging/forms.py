@@ -10,6 +10,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class MessageForm(FlaskForm):
+    """The composer, for pages without JavaScript."""
+
     client_id = HiddenField()
     body = TextAreaField(
         _l("Your message"),
@@ -18,6 +20,8 @@ class MessageForm(FlaskForm):
 
 
 class GroupForm(FlaskForm):
+    """A new group: its name and members."""
+
     title = StringField(
         _l("Name of the group"),
         validators=[DataRequired(_l("Give the group a name.")), Length(max=120)],

@@ -5,9 +5,9 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -17,41 +17,47 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, TimestampMixin, utcnow
+from portal.db import Base, TimestampMixin, enum_column, utcnow
+from portal.enums import LabelledEnum
 from portal.people.models import Person
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit id.
 MessageId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class ConversationKind(enum.StrEnum):
-    DIRECT = "direct"  # two people
-    GROUP = "group"  # a club, a floor…
-    ANNOUNCEMENTS = "announcements"  # the building's channel: staff write, residents read
-    DESK = "desk"  # one resident with the concierge desk
+class ConversationKind(LabelledEnum):
+    """What a conversation is, with the name the figures give it and its inbox pictogram."""
+
+    DIRECT = "direct", _l("Between two neighbours"), "✉"  # two people
+    GROUP = "group", _l("Groups"), "👥"  # a club, a floor…
+    # The building's channel: staff write, residents read.
+    ANNOUNCEMENTS = "announcements", _l("Announcements"), "📢"
+    DESK = "desk", _l("With the concierge desk"), "🛎"  # one resident with the concierge desk
 
 
 class MessageKind(enum.StrEnum):
+    """What a message carries."""
+
     TEXT = "text"
     PHOTO = "photo"
     VOICE = "voice"
 
 
 class AttachmentKind(enum.StrEnum):
+    """What an upload is."""
+
     IMAGE = "image"
     AUDIO = "audio"
 
 
-def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
-    return Enum(cls, native_enum=False, length=length, validate_strings=True)
-
-
 class Conversation(TimestampMixin, Base):
+    """A one-to-one, a group, a building's announcements or a resident's desk."""
+
     __tablename__ = "conversations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
-    kind: Mapped[ConversationKind] = mapped_column(_enum(ConversationKind))
+    kind: Mapped[ConversationKind] = mapped_column(enum_column(ConversationKind, length=20))
     title: Mapped[str] = mapped_column(String(120), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     # "smaller_id:larger_id" for one-to-one conversations, so there is only one per pair.
@@ -89,6 +95,7 @@ class Membership(Base):
 
     @property
     def active(self) -> bool:
+        """Still in the conversation (has not left)."""
         return self.left_at is None
 
 
@@ -99,7 +106,7 @@ class Attachment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    kind: Mapped[AttachmentKind] = mapped_column(_enum(AttachmentKind))
+    kind: Mapped[AttachmentKind] = mapped_column(enum_column(AttachmentKind, length=20))
     file_name: Mapped[str] = mapped_column(String(80), unique=True)
     thumb_name: Mapped[str | None] = mapped_column(String(80))
     mime_type: Mapped[str] = mapped_column(String(40))
@@ -111,6 +118,8 @@ class Attachment(Base):
 
 
 class Message(Base):
+    """One message, once per (sender, client_id); hidden ones stay, unshown."""
+
     __tablename__ = "messages"
     __table_args__ = (
         UniqueConstraint("sender_id", "client_id"),
@@ -122,7 +131,7 @@ class Message(Base):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     client_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind))
+    kind: Mapped[MessageKind] = mapped_column(enum_column(MessageKind, length=20))
     body: Mapped[str] = mapped_column(Text, default="")
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
     as_desk: Mapped[bool] = mapped_column(default=False)

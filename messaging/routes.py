@@ -12,24 +12,17 @@ from werkzeug.wrappers import Response
 
 from messaging import bp, service, uploads
 from messaging.forms import GroupForm, MessageForm
-from portal.auth.forms import ConfirmForm
-from portal.errors import DomainError
+from portal.errors import (
+    BadRequest,
+    DomainError,
+    on_refusal,
+    render_error,
+    reshow_form,
+    wants_json,
+)
+from portal.forms import ConfirmForm
 from portal.people import service as people
 from portal.people.models import Role
-
-
-def _or_404(call: Any, *args: Any) -> Any:
-    try:
-        return call(*args)
-    except DomainError as error:
-        if error.code == "not_found":
-            abort(404)
-        raise
-
-
-def _json_error(error: DomainError, status: int = 422) -> tuple[Response, int]:
-    status = 404 if error.code == "not_found" else status
-    return jsonify({"ok": False, "error": error.code, "message": error.message}), status
 
 
 def _neighbours() -> list[people.DirectoryEntry]:
@@ -46,6 +39,7 @@ def _neighbours() -> list[people.DirectoryEntry]:
 @bp.get("/messages")
 @login_required
 def inbox() -> str:
+    """The person's conversations, the latest first."""
     everything = _wants_every_conversation()
     limit = None if everything else service.INBOX_LIMIT
     summaries = service.list_conversations(current_user, limit=None if limit is None else limit + 1)
@@ -59,6 +53,7 @@ def inbox() -> str:
 
 
 def _wants_every_conversation() -> bool:
+    """The person asked for all conversations, not the latest only."""
     return request.args.get("all") == "1"
 
 
@@ -96,37 +91,40 @@ def _conversation_context(conversation: Any, form: MessageForm | None = None) ->
 
 
 def quick_replies() -> list[str]:
+    """Short answers offered under the composer."""
     return [_("Thank you!"), _("All right"), _("I'm coming"), _("See you soon")]
 
 
 @bp.get("/messages/<int:conversation_id>")
 @login_required
 def conversation(conversation_id: int) -> str:
-    conv = _or_404(service.access_conversation, current_user, conversation_id)
+    conv = service.access_conversation(current_user, conversation_id)
     return render_template("messaging/conversation.html", **_conversation_context(conv))
 
 
 @bp.post("/messages/<int:conversation_id>")
 @login_required
-def send_from_form(conversation_id: int) -> str | tuple[str, int] | Response:
-    conv = _or_404(service.access_conversation, current_user, conversation_id)
+def send_from_form(conversation_id: int) -> tuple[str, int] | Response:
+    """The composer without JavaScript: send, or show the page again with what was typed."""
+    conv = service.access_conversation(current_user, conversation_id)
     form = MessageForm()
-    if form.validate_on_submit():
-        try:
-            service.do_send_message(
-                current_user, conv.id, client_id=form.client_id.data, body=form.body.data
-            )
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            return redirect(url_for("messaging.conversation", conversation_id=conv.id))
-    html = render_template("messaging/conversation.html", **_conversation_context(conv, form))
-    return html, 422
+
+    def page() -> str:
+        return render_template("messaging/conversation.html", **_conversation_context(conv, form))
+
+    on_refusal(reshow_form(page))
+    if not form.validate_on_submit():
+        return page(), 422
+    service.do_send_message(
+        current_user, conv.id, client_id=form.client_id.data, body=form.body.data
+    )
+    return redirect(url_for("messaging.conversation", conversation_id=conv.id))
 
 
 @bp.get("/messages/new")
 @login_required
 def new_message() -> str:
+    """The people of the building one may write to."""
     return render_template(
         "messaging/new.html", neighbours=_neighbours(), confirm_form=ConfirmForm()
     )
@@ -135,15 +133,17 @@ def new_message() -> str:
 @bp.post("/messages/with/<int:person_id>")
 @login_required
 def start_direct(person_id: int) -> Response:
+    """Open (or create) the one-to-one conversation with someone."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    conv = _or_404(service.get_or_create_direct, current_user, person_id)
+    conv = service.get_or_create_direct(current_user, person_id)
     return redirect(url_for("messaging.conversation", conversation_id=conv.id))
 
 
 @bp.get("/messages/desk")
 @login_required
 def desk() -> Response:
+    """The resident's conversation with the concierge desk."""
     if not current_user.is_resident:
         abort(404)
     conv = service.get_or_create_desk(current_user)
@@ -153,31 +153,32 @@ def desk() -> Response:
 @bp.route("/messages/groups/new", methods=["GET", "POST"])
 @login_required
 def new_group() -> str | tuple[str, int] | Response:
+    """The form of a new group: its name and who is in it."""
     form = GroupForm()
     neighbours = _neighbours()
     form.members.choices = [(p.id, p.full_name) for p in neighbours]
-    if form.validate_on_submit():
-        try:
-            conv = service.do_create_group(current_user, form.title.data or "", form.members.data)
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            return redirect(url_for("messaging.conversation", conversation_id=conv.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("messaging/group_new.html", form=form), status
+
+    def page() -> str:
+        return render_template("messaging/group_new.html", form=form)
+
+    if request.method == "GET":
+        return page()
+    on_refusal(reshow_form(page))
+    if not form.validate_on_submit():
+        return page(), 422
+    conv = service.do_create_group(current_user, form.title.data or "", form.members.data)
+    return redirect(url_for("messaging.conversation", conversation_id=conv.id))
 
 
 @bp.post("/messages/<int:conversation_id>/leave")
 @login_required
 def leave(conversation_id: int) -> Response:
+    """Leave a group, after the plain confirmation."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    conv = _or_404(service.access_conversation, current_user, conversation_id)
-    try:
-        service.do_leave(current_user, conv)
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for("messaging.conversation", conversation_id=conv.id))
+    conv = service.access_conversation(current_user, conversation_id)
+    on_refusal(url_for("messaging.conversation", conversation_id=conv.id))
+    service.do_leave(current_user, conv)
     flash(_("You have left the group."), "success")
     return redirect(url_for("messaging.inbox"))
 
@@ -185,36 +186,29 @@ def leave(conversation_id: int) -> Response:
 @bp.post("/messages/block/<int:person_id>")
 @login_required
 def block(person_id: int) -> Response:
+    """Block someone, or let them write again (undo)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    target = _or_404(service.get_or_create_direct, current_user, person_id)
-    try:
-        if request.form.get("undo"):
-            service.do_unblock(current_user, person_id)
-            flash(_("This person can write to you again."), "success")
-        else:
-            service.do_block(current_user, person_id)
-            flash(_("This person can no longer write to you."), "success")
-    except DomainError as error:
-        flash(error.message, "error")
+    target = service.get_or_create_direct(current_user, person_id)
+    on_refusal(url_for("messaging.conversation", conversation_id=target.id))
+    if request.form.get("undo"):
+        service.do_unblock(current_user, person_id)
+        flash(_("This person can write to you again."), "success")
+    else:
+        service.do_block(current_user, person_id)
+        flash(_("This person can no longer write to you."), "success")
     return redirect(url_for("messaging.conversation", conversation_id=target.id))
 
 
 @bp.post("/messages/report/<int:message_id>")
 @login_required
-def report(message_id: int) -> Response | tuple[Response, int]:
+def report(message_id: int) -> Response:
+    """Report a message to the coordinator."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        reported = service.do_report(current_user, message_id, request.form.get("reason", ""))
-    except DomainError as error:
-        if request.accept_mimetypes.best == "application/json":
-            return _json_error(error)
-        if error.code == "not_found":
-            abort(404)
-        flash(error.message, "error")
-        return redirect(url_for("messaging.inbox"))
-    if request.accept_mimetypes.best == "application/json":
+    on_refusal(url_for("messaging.inbox"))
+    reported = service.do_report(current_user, message_id, request.form.get("reason", ""))
+    if wants_json():
         return jsonify({"ok": True, "message": _("Thank you. The coordinator will look at it.")})
     flash(_("Thank you. The coordinator will look at it."), "success")
     return redirect(
@@ -225,6 +219,7 @@ def report(message_id: int) -> Response | tuple[Response, int]:
 @bp.get("/messages/search")
 @login_required
 def search_page() -> str:
+    """Messages containing some words, in the person's conversations."""
     query = request.args.get("q", "")
     results = service.search(current_user, query)
     titles = service.conversation_titles(current_user, (m.conversation for m in results))
@@ -234,6 +229,7 @@ def search_page() -> str:
 @bp.get("/messages/reports")
 @login_required
 def reports() -> str:
+    """The coordinator's list of reported messages."""
     if current_user.role not in (Role.COORDINATOR, Role.MANAGER):
         abort(404)
     return render_template(
@@ -246,26 +242,25 @@ def reports() -> str:
 @bp.post("/messages/reports/<int:message_id>/<action>")
 @login_required
 def moderate(message_id: int, action: str) -> Response:
+    """Hide a reported message, or close its reports."""
     if not ConfirmForm().validate_on_submit() or action not in {"hide", "dismiss"}:
         abort(400)
-    try:
-        if action == "hide":
-            service.do_hide_message(current_user, message_id)
-            flash(_("The message is hidden for everyone."), "success")
-        else:
-            service.do_dismiss_reports(current_user, message_id)
-            flash(_("The report is closed; the message stays."), "success")
-    except DomainError as error:
-        if error.code in {"not_found", "forbidden"}:
-            abort(404)
-        flash(error.message, "error")
+    # Someone who may not moderate this message is told it does not exist.
+    on_refusal(lambda _error: render_error(404))
+    if action == "hide":
+        service.do_hide_message(current_user, message_id)
+        flash(_("The message is hidden for everyone."), "success")
+    else:
+        service.do_dismiss_reports(current_user, message_id)
+        flash(_("The report is closed; the message stays."), "success")
     return redirect(url_for("messaging.reports"))
 
 
 @bp.get("/media/<int:attachment_id>")
 @login_required
 def media(attachment_id: int) -> Response:
-    attachment = _or_404(service.access_attachment, current_user, attachment_id)
+    """A photo or recording, to those who may see it."""
+    attachment = service.access_attachment(current_user, attachment_id)
     name = attachment.file_name
     if request.args.get("size") == "thumb" and attachment.thumb_name:
         name = attachment.thumb_name
@@ -280,6 +275,7 @@ def media(attachment_id: int) -> Response:
 @bp.get("/api/messaging/conversations")
 @login_required
 def api_conversations() -> Response:
+    """The inbox as JSON."""
     limit = None if _wants_every_conversation() else service.INBOX_LIMIT
     summaries = service.list_conversations(current_user, limit=limit)
     return jsonify(
@@ -292,6 +288,7 @@ def api_conversations() -> Response:
 
 
 def _int_arg(name: str) -> int | None:
+    """A whole-number query argument; anything else is a bad request."""
     value = request.args.get(name)
     if value is None or value == "":
         return None
@@ -302,11 +299,9 @@ def _int_arg(name: str) -> int | None:
 
 @bp.get("/api/messaging/conversations/<int:conversation_id>/messages")
 @login_required
-def api_messages(conversation_id: int) -> Response | tuple[Response, int]:
-    try:
-        conv = service.access_conversation(current_user, conversation_id)
-    except DomainError as error:
-        return _json_error(error)
+def api_messages(conversation_id: int) -> Response:
+    """A page of a conversation's messages: the latest, older or newer ones."""
+    conv = service.access_conversation(current_user, conversation_id)
     messages = service.list_messages(
         current_user, conv, before_id=_int_arg("before"), after_id=_int_arg("after")
     )
@@ -326,22 +321,18 @@ def api_messages(conversation_id: int) -> Response | tuple[Response, int]:
 @bp.post("/api/messaging/conversations/<int:conversation_id>/messages")
 @login_required
 def api_send(conversation_id: int) -> Response | tuple[Response, int]:
+    """Send a message over HTTP (the same send as the socket event)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return _json_error(
-            DomainError(_("The request could not be understood."), "bad_request"), 400
-        )
-    try:
-        result = service.do_send_message(
-            current_user,
-            conversation_id,
-            client_id=data.get("client_id"),
-            kind=str(data.get("kind") or "text"),
-            body=data.get("body", ""),
-            attachment_id=data.get("attachment_id"),
-        )
-    except DomainError as error:
-        return _json_error(error)
+        raise BadRequest(_("The request could not be understood."))
+    result = service.do_send_message(
+        current_user,
+        conversation_id,
+        client_id=data.get("client_id"),
+        kind=str(data.get("kind") or "text"),
+        body=data.get("body", ""),
+        attachment_id=data.get("attachment_id"),
+    )
     body = {"ok": True, "message": result.payload, "duplicate": not result.created}
     return jsonify(body), 201 if result.created else 200
 
@@ -349,27 +340,27 @@ def api_send(conversation_id: int) -> Response | tuple[Response, int]:
 @bp.post("/api/messaging/uploads")
 @login_required
 def api_upload() -> Response | tuple[Response, int]:
+    """Upload a photo or recording, to be sent in a message afterwards."""
     file = request.files.get("file")
     kind = request.form.get("kind", "")
     if file is None:
-        return _json_error(DomainError(_("No file was sent."), "empty"), 400)
-    try:
-        attachment = service.do_save_upload(
-            current_user, kind, file.read(), request.form.get("duration_ms")
-        )
-    except DomainError as error:
-        return _json_error(error)
+        raise BadRequest(_("No file was sent."), "empty")
+    attachment = service.do_save_upload(
+        current_user, kind, file.read(), request.form.get("duration_ms")
+    )
     return jsonify({"ok": True, "attachment": service.attachment_payload(attachment)}), 201
 
 
 @bp.get("/api/messaging/unread")
 @login_required
 def api_unread() -> Response:
+    """The unread count of the Messages tile."""
     return jsonify({"ok": True, "count": service.total_unread(current_user)})
 
 
 @bp.get("/api/messaging/search")
 @login_required
 def api_search() -> Response:
+    """Search results as JSON."""
     results = service.search(current_user, request.args.get("q", ""))
     return jsonify({"ok": True, "messages": [service.message_payload(m) for m in results]})

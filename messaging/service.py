@@ -30,7 +30,7 @@ from messaging.models import (
 )
 from portal import ratelimits, realtime
 from portal.db import begin_write, one_at_a_time, utcnow
-from portal.errors import DomainError
+from portal.errors import DomainError, Forbidden, Invalid, NotFound
 from portal.extensions import db
 from portal.people import service as people
 from portal.people.models import Person, Role
@@ -53,6 +53,7 @@ EVENT_CONVERSATION = "messaging.conversation_changed"
 
 
 def desk_room(building_id: int) -> str:
+    """The room where a building's desk staff hear its desk conversations."""
     return f"desk:{building_id}"
 
 
@@ -60,6 +61,7 @@ def desk_room(building_id: int) -> str:
 
 
 def is_desk_staff(person: Person, building_id: int) -> bool:
+    """A concierge or coordinator covering the building answers its desk."""
     return person.role in DESK_ROLES and building_id in people.building_ids_for(person)
 
 
@@ -76,6 +78,7 @@ def _membership(person: Person, conversation: Conversation) -> Membership | None
 
 
 def may_read(person: Person, conversation: Conversation) -> bool:
+    """Whether the person may read the conversation (the one access rule)."""
     kind = conversation.kind
     if kind == ConversationKind.ANNOUNCEMENTS:
         return conversation.building_id in people.building_ids_for(person)
@@ -88,6 +91,7 @@ def may_read(person: Person, conversation: Conversation) -> bool:
 
 
 def is_blocked_between(a_id: int, b_id: int) -> bool:
+    """Either of the two blocked the other."""
     stmt = select(Block).where(
         or_(
             and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
@@ -98,6 +102,7 @@ def is_blocked_between(a_id: int, b_id: int) -> bool:
 
 
 def direct_partner_id(conversation: Conversation, person_id: int) -> int | None:
+    """The other person of a one-to-one conversation (None for any other kind)."""
     if conversation.kind != ConversationKind.DIRECT or not conversation.direct_key:
         return None
     a, b = (int(x) for x in conversation.direct_key.split(":"))
@@ -107,12 +112,12 @@ def direct_partner_id(conversation: Conversation, person_id: int) -> int | None:
 def check_can_post(person: Person, conversation: Conversation) -> None:
     """Raise a translated DomainError when the person may not write here."""
     if not may_read(person, conversation):
-        raise DomainError(_("You are not in this conversation."), "not_member")
+        raise Invalid(_("You are not in this conversation."), "not_member")
     if conversation.kind == ConversationKind.ANNOUNCEMENTS and not person.is_staff:
-        raise DomainError(_("Only the building's staff write announcements."), "read_only")
+        raise Invalid(_("Only the building's staff write announcements."), "read_only")
     partner = direct_partner_id(conversation, person.id)
     if partner is not None and is_blocked_between(person.id, partner):
-        raise DomainError(_("You cannot write to this person."), "blocked")
+        raise Invalid(_("You cannot write to this person."), "blocked")
 
 
 def access_conversation(
@@ -121,14 +126,15 @@ def access_conversation(
     """Load a conversation the person may read, or raise not_found (404 on pages)."""
     conversation = db.session.get(Conversation, conversation_id, with_for_update=lock or None)
     if conversation is None or not may_read(person, conversation):
-        raise DomainError(_("This conversation does not exist."), "not_found")
+        raise NotFound(_("This conversation does not exist."))
     return conversation
 
 
 def access_message(person: Person, message_id: int) -> Message:
+    """Load a message in a conversation the person may read, or raise NotFound."""
     message = db.session.get(Message, message_id)
     if message is None or not may_read(person, message.conversation):
-        raise DomainError(_("This message does not exist."), "not_found")
+        raise NotFound(_("This message does not exist."))
     return message
 
 
@@ -136,6 +142,7 @@ def access_message(person: Person, message_id: int) -> Message:
 
 
 def get_or_create_direct(person: Person, other_id: int) -> Conversation:
+    """The one conversation of two people of the same building, created on first use."""
     other = db.session.get(Person, other_id)
     if (
         other is None
@@ -143,12 +150,11 @@ def get_or_create_direct(person: Person, other_id: int) -> Conversation:
         or not other.active
         or other.building_id not in people.building_ids_for(person)
     ):
-        raise DomainError(_("This person cannot be reached here."), "not_found")
+        raise NotFound(_("This person cannot be reached here."))
     low, high = sorted((person.id, other.id))
     key = f"{low}:{high}"
-    conversation = db.session.scalars(
-        select(Conversation).where(Conversation.direct_key == key)
-    ).first()
+    existing = select(Conversation).where(Conversation.direct_key == key)
+    conversation = db.session.scalars(existing).first()
     if conversation is not None:
         return conversation
     conversation = Conversation(
@@ -158,16 +164,17 @@ def get_or_create_direct(person: Person, other_id: int) -> Conversation:
         direct_key=key,
     )
     conversation.members = [Membership(person_id=low), Membership(person_id=high)]
-    return _insert_unique(conversation, select(Conversation).where(Conversation.direct_key == key))
+    return _insert_unique(conversation, existing)
 
 
 def get_or_create_desk(resident: Person) -> Conversation:
+    """The resident's one conversation with the concierge desk, created on first use."""
     stmt = select(Conversation).where(Conversation.desk_resident_id == resident.id)
     conversation = db.session.scalars(stmt).first()
     if conversation is not None:
         return conversation
     if resident.role != Role.RESIDENT or resident.building_id is None:
-        raise DomainError(_("Only residents have a concierge conversation."), "not_found")
+        raise NotFound(_("Only residents have a concierge conversation."))
     conversation = Conversation(
         building_id=resident.building_id,
         kind=ConversationKind.DESK,
@@ -179,44 +186,60 @@ def get_or_create_desk(resident: Person) -> Conversation:
 
 
 def get_or_create_announcements(building_id: int) -> Conversation:
+    """The building's announcements channel, created on first use."""
     stmt = select(Conversation).where(
         Conversation.building_id == building_id,
         Conversation.kind == ConversationKind.ANNOUNCEMENTS,
     )
     conversation = db.session.scalars(stmt).first()
+    if conversation is not None:
+        return conversation
+    begin_write(db.session)
+    # Read again inside the write transaction: on SQLite no other writer can slip in now.
+    conversation = db.session.scalars(stmt).first()
     if conversation is None:
         conversation = Conversation(building_id=building_id, kind=ConversationKind.ANNOUNCEMENTS)
         db.session.add(conversation)
-        db.session.commit()
+        db.session.flush()
     return conversation
 
 
-def _insert_unique(conversation: Conversation, existing: Any) -> Conversation:
-    """Insert, or return the row a concurrent request created first."""
-    db.session.add(conversation)
+def _insert_unique(
+    conversation: Conversation, existing: Select[tuple[Conversation]]
+) -> Conversation:
+    """Insert, or return the row a concurrent request created first (a unique key says
+    which); the request's transaction goes on either way."""
+    begin_write(db.session)
+    found = db.session.scalars(existing).first()
+    if found is not None:
+        return found
     try:
-        db.session.commit()
+        # A savepoint: losing the race undoes this insert only, not the request's other steps.
+        with db.session.begin_nested():
+            db.session.add(conversation)
     except IntegrityError:
-        db.session.rollback()
         return db.session.scalars(existing).one()
     return conversation
 
 
 def do_create_group(creator: Person, title: str, member_ids: Iterable[int]) -> Conversation:
+    """Create a group of the creator's building with its members, and tell each of them."""
     title = (title or "").strip()
     if not title or len(title) > 120:
-        raise DomainError(_("Give the group a name of at most 120 characters."), "bad_title")
+        raise Invalid(_("Give the group a name of at most 120 characters."), "bad_title")
     building_id = creator.building_id
     if building_id is None:
-        raise DomainError(_("You have no building."), "not_found")
+        # Answered like the form's other refusals (shown on the form), not as a 404.
+        raise Invalid(_("You have no building."), "no_building")
     members = {creator.id}
     for person_id in member_ids:
         person = db.session.get(Person, int(person_id))
         if person is None or not person.active or person.building_id != building_id:
-            raise DomainError(_("Someone you chose cannot join this group."), "bad_member")
+            raise Invalid(_("Someone you chose cannot join this group."), "bad_member")
         members.add(person.id)
     if len(members) < 2:
-        raise DomainError(_("Choose at least one other person."), "bad_member")
+        raise Invalid(_("Choose at least one other person."), "bad_member")
+    begin_write(db.session)
     conversation = Conversation(
         building_id=building_id, kind=ConversationKind.GROUP, title=title, created_by_id=creator.id
     )
@@ -229,27 +252,28 @@ def do_create_group(creator: Person, title: str, member_ids: Iterable[int]) -> C
         realtime.publish(
             EVENT_CONVERSATION, {"conversation_id": conversation.id}, realtime.user_room(pid)
         )
-    db.session.commit()
     return conversation
 
 
 def do_leave(person: Person, conversation: Conversation) -> None:
+    """Leave a group: it no longer shows, and its messages no longer reach the person."""
     if conversation.kind != ConversationKind.GROUP:
-        raise DomainError(_("You can only leave a group."), "not_group")
+        raise Invalid(_("You can only leave a group."), "not_group")
+    begin_write(db.session)
     membership = _membership(person, conversation)
     if membership is None or not membership.active:
-        raise DomainError(_("You are not in this group."), "not_member")
+        raise Invalid(_("You are not in this group."), "not_member")
     membership.left_at = utcnow()
     realtime.publish(
         EVENT_CONVERSATION, {"conversation_id": conversation.id}, realtime.user_room(person.id)
     )
-    db.session.commit()
 
 
 # Recipients and payloads ----------------------------------------------------------------
 
 
 def active_member_ids(conversation: Conversation) -> list[int]:
+    """The members who have not left."""
     stmt = select(Membership.person_id).where(
         Membership.conversation_id == conversation.id, Membership.left_at.is_(None)
     )
@@ -257,6 +281,7 @@ def active_member_ids(conversation: Conversation) -> list[int]:
 
 
 def recipient_rooms(conversation: Conversation) -> list[str]:
+    """The rooms a conversation's events go to, chosen from the database."""
     if conversation.kind == ConversationKind.ANNOUNCEMENTS:
         return [realtime.building_room(conversation.building_id)]
     if conversation.kind == ConversationKind.DESK:
@@ -270,11 +295,13 @@ def recipient_rooms(conversation: Conversation) -> list[str]:
 
 
 def _publish_to(conversation: Conversation, event: str, payload: dict[str, Any]) -> None:
+    """Queue an event for every room of the conversation (sent after the commit)."""
     for room in recipient_rooms(conversation):
         realtime.publish(event, payload, to=room)
 
 
 def sender_payload(message: Message) -> dict[str, Any]:
+    """Who wrote a message, as shown: the desk, a former resident or a person."""
     if message.as_desk:
         return {"id": None, "name": _("The concierge desk"), "desk": True}
     sender = message.sender
@@ -290,6 +317,7 @@ def sender_payload(message: Message) -> dict[str, Any]:
 
 
 def attachment_payload(attachment: Attachment | None) -> dict[str, Any] | None:
+    """A photo's or recording's addresses and size, for the client."""
     if attachment is None:
         return None
     return {
@@ -306,6 +334,7 @@ def attachment_payload(attachment: Attachment | None) -> dict[str, Any] | None:
 
 
 def message_payload(message: Message) -> dict[str, Any]:
+    """A message as clients receive it, live and when catching up."""
     return {
         "id": message.id,
         "conversation_id": message.conversation_id,
@@ -322,38 +351,43 @@ def message_payload(message: Message) -> dict[str, Any]:
 
 
 def check_client_id(client_id: Any) -> str:
+    """The client's identifier of a send, checked (retries reuse it)."""
     if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
-        raise DomainError(_("This message could not be identified. Please try again."), "bad_id")
+        raise Invalid(_("This message could not be identified. Please try again."), "bad_id")
     return client_id
 
 
 def check_body(kind: MessageKind, body: Any) -> str:
+    """The text of a message, trimmed and within MAX_TEXT."""
     if body is None:
         body = ""
     if not isinstance(body, str):
-        raise DomainError(_("This message is not text."), "bad_body")
+        raise Invalid(_("This message is not text."), "bad_body")
     body = body.strip()
     if len(body) > MAX_TEXT:
-        raise DomainError(_("A message has at most %(n)d characters.", n=MAX_TEXT), "too_long")
+        raise Invalid(_("A message has at most %(n)d characters.", n=MAX_TEXT), "too_long")
     if kind == MessageKind.TEXT and not body:
-        raise DomainError(_("The message is empty."), "empty")
+        raise Invalid(_("The message is empty."), "empty")
     return body
 
 
 def check_rate(person: Person) -> None:
+    """Refuse a send beyond MESSAGING_SEND_LIMIT for this person."""
     limit = current_app.config["MESSAGING_SEND_LIMIT"]
     if not ratelimits.hit(limit, "messaging.send", person.id):
-        raise DomainError(
+        raise Invalid(
             _("You are sending messages very fast. Please wait a few seconds."), "rate_limited"
         )
 
 
 def find_sent(person: Person, client_id: str) -> Message | None:
+    """The message this person already stored under this client id, if any."""
     stmt = select(Message).where(Message.sender_id == person.id, Message.client_id == client_id)
     return db.session.scalars(stmt).first()
 
 
 def _check_attachment(person: Person, kind: MessageKind, attachment_id: Any) -> Attachment | None:
+    """The person's own unsent upload of the kind the message needs."""
     if kind == MessageKind.TEXT:
         return None
     attachment = (
@@ -361,19 +395,17 @@ def _check_attachment(person: Person, kind: MessageKind, attachment_id: Any) -> 
     )
     expected = AttachmentKind.IMAGE if kind == MessageKind.PHOTO else AttachmentKind.AUDIO
     if attachment is None or attachment.owner_id != person.id or attachment.kind != expected:
-        raise DomainError(
-            _("The photo or recording was not found. Please add it again."), "bad_file"
-        )
+        raise Invalid(_("The photo or recording was not found. Please add it again."), "bad_file")
     used = db.session.scalars(select(Message.id).where(Message.attachment_id == attachment.id))
     if used.first() is not None:
-        raise DomainError(
-            _("The photo or recording was not found. Please add it again."), "bad_file"
-        )
+        raise Invalid(_("The photo or recording was not found. Please add it again."), "bad_file")
     return attachment
 
 
 @dataclass(frozen=True)
 class SendResult:
+    """The stored message, whether this call created it, and its payload."""
+
     message: Message
     created: bool
     payload: dict[str, Any]
@@ -393,9 +425,13 @@ def do_send_message(
     existing = find_sent(person, client_id)
     if existing is not None:
         return SendResult(existing, created=False, payload=message_payload(existing))
-    # One send at a time per conversation, held until its event is out: messages commit,
-    # and are announced to every process, in the order of their ids.
-    db.session.commit()  # end the read: wait for the turn holding no pooled connection
+    # The one exception to "the request owns the transaction" (portal.transaction): one send
+    # at a time per conversation, the lock held across the commit *and* the publish, so that
+    # messages commit, and their events leave to every worker, in the order of their ids
+    # (a row lock would end at COMMIT, before the event is out). This commit ends what the
+    # request did so far (reads, or a caller's earlier steps, which the send's commit would
+    # carry anyway), so that the turn is waited for holding no pooled connection.
+    db.session.commit()
     with one_at_a_time(db.engine, ORDER_NAMESPACE, conversation_id):
         return _store_and_announce(person, conversation_id, client_id, kind, body, attachment_id)
 
@@ -403,13 +439,14 @@ def do_send_message(
 def _store_and_announce(
     person: Person, conversation_id: int, client_id: str, kind: str, body: Any, attachment_id: Any
 ) -> SendResult:
+    """Inside the conversation's turn: check, store, publish, commit."""
     begin_write(db.session)
     conversation = access_conversation(person, conversation_id, lock=True)
     check_can_post(person, conversation)
     try:
         message_kind = MessageKind(kind)
     except ValueError:
-        raise DomainError(_("This kind of message is not known."), "bad_kind") from None
+        raise Invalid(_("This kind of message is not known."), "bad_kind") from None
     text = check_body(message_kind, body)
     attachment = _check_attachment(person, message_kind, attachment_id)
     check_rate(person)
@@ -426,7 +463,8 @@ def _store_and_announce(
     try:
         db.session.flush()
     except IntegrityError:
-        # A retry of the same send won the race: answer with what it stored.
+        # A retry of the same send won the race: answer with what it stored. The transaction
+        # holds this send alone (see do_send_message), so undoing it loses nothing else.
         db.session.rollback()
         stored = find_sent(person, client_id)
         assert stored is not None
@@ -436,11 +474,49 @@ def _store_and_announce(
     _advance_read(person, conversation, message.id)
     payload = message_payload(message)
     _publish_to(conversation, EVENT_CREATED, payload)
+    # Kept on purpose, inside the per-conversation lock: events must leave in id order across
+    # workers, so the lock is held across this commit and the publish that follows it.
     db.session.commit()
     return SendResult(message, created=True, payload=payload)
 
 
+def add_message(person: Person, conversation_id: int, *, client_id: Any, body: Any) -> Message:
+    """A text message written as one step of a larger operation (taking a help request writes
+    the helper's first words): it is added to the caller's transaction, without the send lock,
+    and stands or falls with the rest; its event leaves when that transaction commits.
+
+    Only for a conversation that the operation itself has just opened or locked: the
+    conversation's row stays locked until the commit, so ids follow the commits. Every
+    refusal comes before anything is written. Sends a person types go through
+    do_send_message.
+    """
+    client_id = check_client_id(client_id)
+    existing = find_sent(person, client_id)
+    if existing is not None:
+        return existing
+    begin_write(db.session)
+    conversation = access_conversation(person, conversation_id, lock=True)
+    check_can_post(person, conversation)
+    text = check_body(MessageKind.TEXT, body)
+    check_rate(person)
+    message = Message(
+        conversation=conversation,
+        sender=person,
+        client_id=client_id,
+        kind=MessageKind.TEXT,
+        body=text,
+    )
+    db.session.add(message)
+    db.session.flush()
+    conversation.last_message_id = message.id
+    conversation.last_message_at = message.created_at
+    _advance_read(person, conversation, message.id)
+    _publish_to(conversation, EVENT_CREATED, message_payload(message))
+    return message
+
+
 def _advance_read(person: Person, conversation: Conversation, message_id: int) -> Membership:
+    """Move the person's read pointer forward to `message_id` (never back)."""
     membership = _membership(person, conversation)
     if membership is None:
         # Announcement readers and desk staff get their read pointer on first read.
@@ -456,6 +532,7 @@ def _advance_read(person: Person, conversation: Conversation, message_id: int) -
 
 
 def _visible_messages(conversation_id: int) -> Any:
+    """A conversation's messages not hidden, with senders and files loaded."""
     return (
         select(Message)
         .where(Message.conversation_id == conversation_id, Message.hidden_at.is_(None))
@@ -532,6 +609,8 @@ def catch_up(person: Person, after: dict[Any, Any]) -> dict[int, list[dict[str, 
 
 @dataclass
 class ConversationSummary:
+    """One line of the inbox."""
+
     conversation: Conversation
     title: str
     unread: int
@@ -620,12 +699,14 @@ def unread_total_sql(person: Person, conversation_ids: Any) -> ScalarSelect[int]
 
 
 def total_unread(person: Person) -> int:
+    """Messages from others the person has not read, in all their conversations."""
     return sum(unread_counts(person, _readable_conversation_ids(person)).values())
 
 
 def conversation_title(
     person: Person, conversation: Conversation, partner: Person | None = None
 ) -> str:
+    """The conversation's name for this person (the partner's, for one-to-one)."""
     kind = conversation.kind
     if kind == ConversationKind.GROUP:
         return conversation.title
@@ -721,6 +802,7 @@ def _missing_own_channels(person: Person, loaded: list[Conversation]) -> list[Co
 
 
 def summary_payload(summary: ConversationSummary) -> dict[str, Any]:
+    """One line of the inbox as JSON."""
     last = summary.last_message
     return {
         "id": summary.conversation.id,
@@ -738,9 +820,11 @@ def summary_payload(summary: ConversationSummary) -> dict[str, Any]:
 
 
 def do_mark_read(person: Person, conversation_id: int, message_id: Any) -> Membership:
+    """Move the person's read pointer forward (never back) and tell who needs to know."""
     conversation = access_conversation(person, conversation_id)
     if not isinstance(message_id, int) or message_id < 0:
-        raise DomainError(_("This message does not exist."), "not_found")
+        raise NotFound(_("This message does not exist."))
+    begin_write(db.session)
     latest = conversation.last_message_id or 0
     membership = _advance_read(person, conversation, min(message_id, latest))
     payload = {
@@ -753,7 +837,6 @@ def do_mark_read(person: Person, conversation_id: int, message_id: Any) -> Membe
         _publish_to(conversation, EVENT_READ, payload)
     else:
         realtime.publish(EVENT_READ, payload, realtime.user_room(person.id))
-    db.session.commit()
     return membership
 
 
@@ -781,6 +864,7 @@ def read_states(conversation: Conversation) -> list[dict[str, Any]]:
 
 
 def presence_of(person: Person) -> dict[str, Any]:
+    """Online now, and last seen, unless the person hides it."""
     if not person.show_presence or person.last_seen_at is None:
         return {"online": False, "last_seen_at": None}
     online = utcnow() - person.last_seen_at <= ONLINE_WINDOW
@@ -788,8 +872,9 @@ def presence_of(person: Person) -> dict[str, Any]:
 
 
 def do_set_presence_visibility(person: Person, visible: bool) -> None:
+    """Show or hide to others whether the person is online."""
+    begin_write(db.session)
     person.show_presence = visible
-    db.session.commit()
 
 
 def send_typing(person: Person, conversation_id: int) -> None:
@@ -815,11 +900,13 @@ def send_typing(person: Person, conversation_id: int) -> None:
 
 
 def do_toggle_reaction(person: Person, message_id: int, emoji: str) -> list[dict[str, Any]]:
+    """Add the person's reaction to an announcement, or take it back; everyone sees the counts."""
     message = access_message(person, message_id)
     if message.conversation.kind != ConversationKind.ANNOUNCEMENTS:
-        raise DomainError(_("Reactions are for announcements."), "not_allowed")
+        raise Invalid(_("Reactions are for announcements."), "not_allowed")
     if emoji not in REACTIONS:
-        raise DomainError(_("This reaction is not available."), "bad_reaction")
+        raise Invalid(_("This reaction is not available."), "bad_reaction")
+    begin_write(db.session)
     existing = db.session.get(Reaction, (message.id, person.id, emoji))
     if existing is None:
         db.session.add(Reaction(message_id=message.id, person_id=person.id, emoji=emoji))
@@ -827,14 +914,17 @@ def do_toggle_reaction(person: Person, message_id: int, emoji: str) -> list[dict
         db.session.delete(existing)
     db.session.flush()
     counts = reaction_counts([message.id]).get(message.id, {})
-    payload = {"message_id": message.id, "conversation_id": message.conversation_id,
-               "reactions": counts}  # fmt: skip
+    payload = {
+        "message_id": message.id,
+        "conversation_id": message.conversation_id,
+        "reactions": counts,
+    }
     _publish_to(message.conversation, EVENT_REACTED, payload)
-    db.session.commit()
     return [{"emoji": e, "count": c} for e, c in counts.items()]
 
 
 def reaction_counts(message_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Reactions per message and pictogram (one query)."""
     if not message_ids:
         return {}
     stmt = (
@@ -849,26 +939,30 @@ def reaction_counts(message_ids: Sequence[int]) -> dict[int, dict[str, int]]:
 
 
 def do_report(person: Person, message_id: int, reason: str = "") -> Report:
+    """Report a message to the coordinator, once per person and message."""
     message = access_message(person, message_id)
     if message.sender_id == person.id:
-        raise DomainError(_("You cannot report your own message."), "own_message")
+        raise Invalid(_("You cannot report your own message."), "own_message")
+    begin_write(db.session)
     stmt = select(Report).where(Report.message_id == message.id, Report.reporter_id == person.id)
     report = db.session.scalars(stmt).first()
     if report is None:
         report = Report(message_id=message.id, reporter_id=person.id, reason=(reason or "")[:500])
         db.session.add(report)
-        db.session.commit()
+        db.session.flush()
     return report
 
 
 def check_moderator(person: Person, building_id: int) -> None:
+    """Only the building's coordinator (or its manager) hides messages and closes reports."""
     if person.role not in (Role.COORDINATOR, Role.MANAGER) or building_id not in (
         people.building_ids_for(person)
     ):
-        raise DomainError(_("Only the coordinator can hide messages."), "forbidden")
+        raise Forbidden(_("Only the coordinator can hide messages."))
 
 
 def list_open_reports(person: Person) -> list[Report]:
+    """Reports not yet handled in the person's buildings, oldest first."""
     buildings = people.building_ids_for(person)
     stmt = (
         select(Report)
@@ -885,8 +979,9 @@ def do_hide_message(moderator: Person, message_id: int) -> Message:
     """Hide a message everywhere at once and close its reports."""
     message = db.session.get(Message, message_id)
     if message is None:
-        raise DomainError(_("This message does not exist."), "not_found")
+        raise NotFound(_("This message does not exist."))
     check_moderator(moderator, message.conversation.building_id)
+    begin_write(db.session)
     now = utcnow()
     if message.hidden_at is None:
         message.hidden_at = now
@@ -897,20 +992,21 @@ def do_hide_message(moderator: Person, message_id: int) -> Message:
             {"message_id": message.id, "conversation_id": message.conversation_id},
         )
     _resolve_reports(message.id, moderator, now)
-    db.session.commit()
     return message
 
 
 def do_dismiss_reports(moderator: Person, message_id: int) -> None:
+    """Close a message's reports and keep the message."""
     message = db.session.get(Message, message_id)
     if message is None:
-        raise DomainError(_("This message does not exist."), "not_found")
+        raise NotFound(_("This message does not exist."))
     check_moderator(moderator, message.conversation.building_id)
+    begin_write(db.session)
     _resolve_reports(message.id, moderator, utcnow())
-    db.session.commit()
 
 
 def _resolve_reports(message_id: int, moderator: Person, when: datetime) -> None:
+    """Close the open reports of a message."""
     stmt = select(Report).where(Report.message_id == message_id, Report.resolved_at.is_(None))
     for report in db.session.scalars(stmt):
         report.resolved_at = when
@@ -918,24 +1014,27 @@ def _resolve_reports(message_id: int, moderator: Person, when: datetime) -> None
 
 
 def do_block(person: Person, other_id: int) -> None:
+    """Stop one-to-one messages between the person and another resident (both ways)."""
     other = db.session.get(Person, other_id)
     if other is None or other.id == person.id:
-        raise DomainError(_("This person cannot be blocked."), "not_found")
+        raise NotFound(_("This person cannot be blocked."))
     if other.is_staff:
-        raise DomainError(_("Staff cannot be blocked; tell the coordinator instead."), "staff")
+        raise Invalid(_("Staff cannot be blocked; tell the coordinator instead."), "staff")
+    begin_write(db.session)
     if db.session.get(Block, (person.id, other.id)) is None:
         db.session.add(Block(blocker_id=person.id, blocked_id=other.id))
-        db.session.commit()
 
 
 def do_unblock(person: Person, other_id: int) -> None:
+    """Let the other person write again (nothing happens if they were not blocked)."""
+    begin_write(db.session)
     block = db.session.get(Block, (person.id, other_id))
     if block is not None:
         db.session.delete(block)
-        db.session.commit()
 
 
 def has_blocked(person: Person, other_id: int) -> bool:
+    """The person blocked the other (one direction only)."""
     return db.session.get(Block, (person.id, other_id)) is not None
 
 
@@ -943,8 +1042,9 @@ def has_blocked(person: Person, other_id: int) -> bool:
 
 
 def do_save_upload(person: Person, kind: str, data: bytes, duration_ms: Any = None) -> Attachment:
+    """Check and store a photo or a voice message, to be sent in a message afterwards."""
     if not ratelimits.hit("30/minute", "messaging.upload", person.id):
-        raise DomainError(_("Too many files at once. Please wait a minute."), "rate_limited")
+        raise Invalid(_("Too many files at once. Please wait a minute."), "rate_limited")
     if kind == "photo":
         stored = uploads.store_photo(data)
         attachment_kind = AttachmentKind.IMAGE
@@ -954,7 +1054,8 @@ def do_save_upload(person: Person, kind: str, data: bytes, duration_ms: Any = No
         attachment_kind = AttachmentKind.AUDIO
         duration = _check_duration(duration_ms)
     else:
-        raise DomainError(_("This kind of file is not accepted."), "bad_type")
+        raise Invalid(_("This kind of file is not accepted."), "bad_type")
+    begin_write(db.session)
     attachment = Attachment(
         owner_id=person.id,
         kind=attachment_kind,
@@ -967,18 +1068,19 @@ def do_save_upload(person: Person, kind: str, data: bytes, duration_ms: Any = No
         duration_ms=duration,
     )
     db.session.add(attachment)
-    db.session.commit()
+    db.session.flush()
     return attachment
 
 
 def _check_duration(duration_ms: Any) -> int | None:
+    """A voice message's length in ms, within MESSAGING_MAX_VOICE_SECONDS."""
     try:
         value = int(duration_ms)
     except (TypeError, ValueError):
         return None
     limit = current_app.config["MESSAGING_MAX_VOICE_SECONDS"] * 1000
     if value > limit + 1000:
-        raise DomainError(_("A voice message lasts at most 2 minutes."), "too_long")
+        raise Invalid(_("A voice message lasts at most 2 minutes."), "too_long")
     return max(0, value)
 
 
@@ -986,7 +1088,7 @@ def access_attachment(person: Person, attachment_id: int) -> Attachment:
     """The uploader, or anyone who can read a conversation where it was sent."""
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
-        raise DomainError(_("This file does not exist."), "not_found")
+        raise NotFound(_("This file does not exist."))
     if attachment.owner_id == person.id:
         return attachment
     stmt = select(Message).where(
@@ -995,10 +1097,11 @@ def access_attachment(person: Person, attachment_id: int) -> Attachment:
     for message in db.session.scalars(stmt):
         if may_read(person, message.conversation):
             return attachment
-    raise DomainError(_("This file does not exist."), "not_found")
+    raise NotFound(_("This file does not exist."))
 
 
 def _like_pattern(text: str) -> str:
+    """The words as a LIKE pattern, its wildcards taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 

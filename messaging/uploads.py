@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 
-from portal.errors import DomainError
+from portal.errors import Invalid
 from portal.uploads import StoredFile, check_size, new_name, path_of, store_image, upload_dir
 
 __all__ = ["path_of", "store_audio", "store_photo"]
@@ -20,6 +20,7 @@ AUDIO_SIGNATURES = (
 
 
 def store_photo(data: bytes) -> StoredFile:
+    """A photo checked, re-encoded and stored, within messaging's own size limit."""
     return store_image(data, current_app.config["MESSAGING_MAX_PHOTO_BYTES"])
 
 
@@ -30,7 +31,7 @@ def store_audio(data: bytes) -> StoredFile:
     if not found and data[4:8] == b"ftyp":
         found = [("audio/mp4", "m4a")]
     if not found:
-        raise DomainError(_("This file is not a voice message we can play."), "bad_type")
+        raise Invalid(_("This file is not a voice message we can play."), "bad_type")
     mime, extension = found[0]
     name = new_name(extension)
     (upload_dir() / name).write_bytes(data)

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal.config import PROJECT_ROOT
+from portal.transaction import owns_transaction
 
 translate = AppGroup("translate", help="Extract, update and compile the translations.")
 scheduler_cli = AppGroup("scheduler", help="Run the job scheduler.")
@@ -30,11 +31,9 @@ def _pybabel(*args: str) -> None:
 def extract_messages(output: Path = POT_FILE) -> None:
     """Write the message template from the sources."""
     dirs = [d for d in SOURCE_DIRS if (PROJECT_ROOT / d).is_dir()]
-    _pybabel(
-        "extract", "-F", str(BABEL_CFG), "-k", "_l", "--no-location", "--sort-output",
-        "--project", "Bon Voisin", "--copyright-holder", "Bon Voisin",
-        "-o", str(output), *dirs,
-    )  # fmt: skip
+    options = ["-F", str(BABEL_CFG), "-k", "_l", "--no-location", "--sort-output"]
+    project = ["--project", "Bon Voisin", "--copyright-holder", "Bon Voisin"]
+    _pybabel("extract", *options, *project, "-o", str(output), *dirs)
 
 
 @translate.command("extract")
@@ -103,12 +102,13 @@ def scheduler_run() -> None:
 
 @demo.command("load")
 def demo_load() -> None:
-    """Load (or refresh) the demo building and print how to log in."""
+    """Load (or refresh) the demo building, then print how to log in."""
     from portal import demo as demo_data
 
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("The demo building is not loaded in production.")
-    summary = demo_data.load_demo()
+    # The command owns its transaction, as a request does: the cards it prints are saved.
+    summary = owns_transaction(demo_data.load_demo)()
     click.echo(demo_data.format_logins(summary))
 
 

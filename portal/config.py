@@ -65,6 +65,8 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     PORTAL_UPLOAD_DIR = str(PROJECT_ROOT / "var" / "uploads")
     MESSAGING_MAX_PHOTO_BYTES = 10_000_000
+    ACTIVITIES_MAX_PHOTO_BYTES = 10_000_000  # an activity's photo and its album's photos
+    CONCIERGE_MAX_PHOTO_BYTES = 10_000_000  # a ticket's photos, a logbook's documents
     MESSAGING_MAX_VOICE_BYTES = 4_000_000
     MESSAGING_MAX_VOICE_SECONDS = 120
     MESSAGING_SEND_LIMIT = "20/10 seconds"

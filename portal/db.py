@@ -109,20 +109,29 @@ def install_sqlite_tuning() -> None:
 def begin_write(session: Any) -> None:
     """Make the session's transaction a write transaction, or join the one it holds.
 
-    On SQLite it begins IMMEDIATE (reads inside it see the latest data and no other
-    writer can slip in); on PostgreSQL it is an ordinary transaction, and callers lock
-    the rows they change with SELECT … FOR UPDATE. A transaction that has only read so far
-    (who is logged in, the page's own reads) is ended first: SQLite takes its write lock
-    only at BEGIN. A transaction already writing is joined, so the steps of one operation
-    commit together when the request that owns it ends (portal.transaction).
+    The steps of one operation then commit together when the request, event or job that
+    owns the transaction ends (portal.transaction). On PostgreSQL the transaction that is
+    under way is simply joined (callers lock the rows they change with SELECT … FOR
+    UPDATE). On SQLite, a writer must take the database's write lock at BEGIN (IMMEDIATE),
+    or a second writer fails with "database is locked" instead of waiting: a transaction
+    that has only read so far (who is logged in, the page's own reads) is ended first; one
+    that has already written holds the lock and is joined.
     """
     if isinstance(session, scoped_session):
         session = session()
     if session.in_transaction():
-        if session.connection().get_execution_options().get(WRITE_OPTION):
+        connection = session.connection()
+        if connection.get_execution_options().get(WRITE_OPTION):
+            return
+        if connection.dialect.name != "sqlite" or _sqlite_has_written(connection):
             return
         session.commit()
     session.connection(execution_options={WRITE_OPTION: True})
+
+
+def _sqlite_has_written(connection: Any) -> bool:
+    """The driver opened a transaction, which it does only before a write."""
+    return bool(connection.connection.dbapi_connection.in_transaction)
 
 
 # One at a time per key: a write, its commit and the events that commit sends ---------------
@@ -177,6 +186,13 @@ def _advisory_unlock(connection: Any, arguments: dict[str, int]) -> None:
         connection.invalidate()  # the server ends the lock with the connection
 
 
-def enum_column(cls: type[enum.Enum], length: int = 24) -> Enum:
-    """An enum column stored as a short string, checked on write."""
-    return Enum(cls, native_enum=False, length=length, validate_strings=True)
+def enum_column(cls: type[enum.Enum], length: int = 24, *, by_value: bool = False) -> Enum:
+    """An enum column stored as a short string (the member's name, or with `by_value` its
+    value), checked on write."""
+    return Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=(lambda members: [m.value for m in members]) if by_value else None,
+    )

@@ -113,12 +113,48 @@ CHILDREN = [
     "Yasmine",
     "Noah",
 ]
-SURNAMES = ["Martin", "Bernard", "Dubois", "Lefebvre", "Leroy", "Moreau", "Petit", "Roux",
-            "Fournier", "Girard", "Lambert", "Bonnet", "François", "Mercier", "Dupont",
-            "Lemaire", "Haddad", "Nguyen", "Diallo", "Caron", "Delattre", "Vasseur", "Dumont",
-            "Lecomte", "Carpentier", "Brahimi", "Deschamps", "Wattel", "Boulanger", "Ferreira",
-            "Masson", "Lemoine", "Hamidi", "Delcroix", "Devos", "Camara", "Vandenberghe",
-            "Lucas", "Fontaine", "Renard"]  # fmt: skip
+SURNAMES = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Lefebvre",
+    "Leroy",
+    "Moreau",
+    "Petit",
+    "Roux",
+    "Fournier",
+    "Girard",
+    "Lambert",
+    "Bonnet",
+    "François",
+    "Mercier",
+    "Dupont",
+    "Lemaire",
+    "Haddad",
+    "Nguyen",
+    "Diallo",
+    "Caron",
+    "Delattre",
+    "Vasseur",
+    "Dumont",
+    "Lecomte",
+    "Carpentier",
+    "Brahimi",
+    "Deschamps",
+    "Wattel",
+    "Boulanger",
+    "Ferreira",
+    "Masson",
+    "Lemoine",
+    "Hamidi",
+    "Delcroix",
+    "Devos",
+    "Camara",
+    "Vandenberghe",
+    "Lucas",
+    "Fontaine",
+    "Renard",
+]
 
 # Household kinds: (count, builder name)
 HOUSEHOLDS = (
@@ -154,7 +190,8 @@ class DemoSummary:
 
 
 def load_demo(seed: int = 7) -> DemoSummary:
-    """Build the demo building once; later runs only issue fresh cards for the showcase."""
+    """Build the demo building once; later runs only issue fresh cards for the showcase.
+    Writes in the caller's transaction (`flask demo load` commits it)."""
     org = db.session.scalars(select(Organisation).where(Organisation.name == ORGANISATION)).first()
     if org is None:
         org = _build(seed)
@@ -181,16 +218,25 @@ def _build(seed: int) -> Organisation:
     rng = random.Random(seed)
     org = people.do_create_organisation(ORGANISATION)
     building = people.do_create_building(
-        org, BUILDING, address=ADDRESS, concierge_phone=CONCIERGE_PHONE,
+        org,
+        BUILDING,
+        address=ADDRESS,
+        concierge_phone=CONCIERGE_PHONE,
         concierge_hours=CONCIERGE_HOURS,
-    )  # fmt: skip
+    )
     dwellings = _build_dwellings(building)
     _build_households(rng, org, dwellings)
     for role, first, last, email in STAFF:
         person = people.do_create_person(
-            organisation=org, role=role, first_name=first, last_name=last, email=email,
-            building=building, covered_buildings=[building], phone="03 20 00 00 01",
-        )  # fmt: skip
+            organisation=org,
+            role=role,
+            first_name=first,
+            last_name=last,
+            email=email,
+            building=building,
+            covered_buildings=[building],
+            phone="03 20 00 00 01",
+        )
         auth.do_set_password(person, DEMO_PASSWORD)
     return org
 
@@ -220,12 +266,17 @@ def _build_households(rng: random.Random, org: Organisation, dwellings: list[Dwe
     surname_iter = iter(surnames * 3)
 
     def add(dwelling: Dwelling, first: str, last: str, born: int, pin: bool = True) -> None:
-        person = people.do_create_person(
-            organisation=org, role=Role.RESIDENT, first_name=first, last_name=last,
-            dwelling=dwelling, birth_year=born, locale="fr",
-            phone=f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} "
-            f"{rng.randint(10, 99)}", commit=False,
-        )  # fmt: skip
+        pairs = [rng.randint(10, 99) for _ in range(4)]
+        person = people.add_person(
+            organisation=org,
+            role=Role.RESIDENT,
+            first_name=first,
+            last_name=last,
+            dwelling=dwelling,
+            birth_year=born,
+            locale="fr",
+            phone="06 " + " ".join(str(pair) for pair in pairs),
+        )
         if pin:
             person.pin_hash = DEMO_PIN_HASH
 
@@ -263,7 +314,7 @@ def _build_households(rng: random.Random, org: Organisation, dwellings: list[Dwe
                 dwelling = pool.pop(0)
                 add(dwelling, rng.choice(ADULT_WOMEN), last, rng.randint(1970, 1998))
                 add(dwelling, rng.choice(ADULT_MEN), last, rng.randint(1968, 1996))
-    db.session.commit()
+    db.session.flush()
 
 
 def _showcase_residents(building: Building) -> list[Person]:

@@ -33,7 +33,9 @@ class DomainError(Exception):
         super().__init__(str(message))
         self.message = str(message)
         self.code = code or self.default_code
-        self.status = STATUS_OF_CODE.get(self.code, type(self).status)
+        # A subclass says its own status; a plain refusal may still name one by its code.
+        default = type(self).status
+        self.status = STATUS_OF_CODE.get(self.code, default) if default == 422 else default
 
 
 class NotFound(DomainError):
@@ -54,6 +56,13 @@ class Forbidden(DomainError):
 
 
 PermissionDenied = Forbidden
+
+
+class BadRequest(DomainError):
+    """The request could not be understood (malformed JSON, a missing part): 400."""
+
+    status = 400
+    default_code = "bad_request"
 
 
 class Invalid(DomainError):
@@ -111,11 +120,12 @@ def on_refusal(answer: str | Refusal) -> None:
 
 
 def reshow_form(render: Callable[[], str]) -> Refusal:
-    """Re-show the form as the person filled it, with the refusal's message, status 422."""
+    """Re-show the form as the person filled it, with the refusal's message: status 403
+    when the person may not do this, else 422 (what was sent cannot be taken as it is)."""
 
     def answer(error: DomainError) -> ResponseReturnValue:
         flash(error.message, "error")
-        return render(), 422
+        return render(), 403 if error.status == 403 else 422
 
     return answer
 

@@ -19,6 +19,7 @@ OK, FAILING, OFF = "ok", "failing", "off"
 
 
 def check_database() -> str:
+    """Can the database answer a query?"""
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:
@@ -28,6 +29,7 @@ def check_database() -> str:
 
 
 def check_redis() -> str:
+    """Does Redis answer, when one is configured ("off" otherwise)?"""
     url = current_app.config.get("REDIS_URL")
     if not url:
         return OFF
@@ -58,6 +60,7 @@ def check_scheduler() -> str:
 
 
 def report() -> dict[str, Any]:
+    """Every check, and "ok" only when none is failing."""
     checks = {
         "database": check_database(),
         "redis": check_redis(),
@@ -70,11 +73,13 @@ def report() -> dict[str, Any]:
 @bp.get("/healthz")
 @limiter.exempt
 def healthz() -> tuple[Response, int]:
+    """200 when healthy, 503 otherwise (for the load balancer and the monitoring)."""
     result = report()
     return jsonify(result), 200 if result["status"] == OK else 503
 
 
 def init_app(app: Flask) -> None:
+    """The scheduler may be silent three heartbeats (and 30 s) before /healthz fails."""
     app.config.setdefault(
         "HEALTH_SCHEDULER_MAX_AGE", 3 * app.config["SCHEDULER_HEARTBEAT_SECONDS"] + 30
     )

@@ -24,6 +24,7 @@ class RequestIdFilter(logging.Filter):
     """Give every record the id of the request it was written in ("-" outside one)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Tag the record; never drops one."""
         record.request_id = getattr(g, "request_id", "-") if has_request_context() else "-"
         return True
 
@@ -44,12 +45,14 @@ def configure(json_lines: bool, level: int = logging.INFO, stream: IO[str] | Non
 
 
 def _start_request() -> None:
+    """Take the caller's request id when it looks like one, else make one; start the clock."""
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     g.request_id = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
     g.request_started = time.perf_counter()
 
 
 def _tag_response(response: Response) -> Response:
+    """Give the request id back, so a report can name the request."""
     response.headers[REQUEST_ID_HEADER] = getattr(g, "request_id", "")
     return response
 
@@ -59,15 +62,18 @@ def _log_request(response: Response) -> Response:
     started = getattr(g, "request_started", None)
     duration = round((time.perf_counter() - started) * 1000, 1) if started else None
     rule = request.url_rule.rule if request.url_rule else "(no route)"
-    log.info(
-        "request",
-        extra={"method": request.method, "route": rule, "status": response.status_code,
-               "duration_ms": duration},
-    )  # fmt: skip
+    fields = {
+        "method": request.method,
+        "route": rule,
+        "status": response.status_code,
+        "duration_ms": duration,
+    }
+    log.info("request", extra=fields)
     return response
 
 
 def init_app(app: Flask) -> None:
+    """Request ids on every request; one log line per request when LOG_REQUESTS is on."""
     app.before_request(_start_request)
     app.after_request(_tag_response)
     if app.config["LOG_REQUESTS"]:

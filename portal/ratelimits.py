@@ -15,6 +15,7 @@ from portal.extensions import limiter
 
 @cache
 def _item(limit: str) -> RateLimitItem:
+    """A limit such as "120/10 seconds", parsed once."""
     return parse(limit)
 
 

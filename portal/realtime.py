@@ -84,6 +84,8 @@ def _emit(evt: Event) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: the transaction itself may still be undone
     for evt in _merge_rooms(session.info.pop(PENDING_KEY, [])):
         _emit(evt)
 

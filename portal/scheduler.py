@@ -49,14 +49,13 @@ def in_app_context(app: Flask, func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def record_heartbeat() -> datetime:
-    """Write the scheduler's heartbeat; /healthz reads it."""
+    """Write the scheduler's heartbeat (the job's wrapper commits it); /healthz reads it."""
     now = utcnow()
     beat = db.session.get(SchedulerHeartbeat, 1)
     if beat is None:
         db.session.add(SchedulerHeartbeat(id=1, beat_at=now))
     else:
         beat.beat_at = now
-    db.session.commit()
     return now
 
 

@@ -40,4 +40,5 @@ def add_security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    """Every response carries the security headers."""
     app.after_request(add_security_headers)

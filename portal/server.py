@@ -19,6 +19,7 @@ class NoDelayRequestHandler(WSGIRequestHandler):
     wait for the client's delayed TCP acknowledgement, about 40 ms)."""
 
     def setup(self) -> None:
+        """Turn Nagle's algorithm off on the accepted socket."""
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
@@ -28,6 +29,8 @@ def gevent_nodelay_handler() -> type:
     from gevent.pywsgi import WSGIHandler
 
     class NoDelayHandler(WSGIHandler):
+        """gevent's handler, with TCP_NODELAY on its socket."""
+
         def __init__(self, sock: socket.socket, *args: object, **kwargs: object) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             super().__init__(sock, *args, **kwargs)
@@ -45,6 +48,7 @@ def install_graceful_stop(app: Flask) -> None:
     timeout = float(app.config["SERVER_STOP_TIMEOUT"])
 
     def stop() -> None:
+        """Stop the server, giving in-flight requests their time."""
         server = socketio.wsgi_server
         if server is not None:
             log.info("stopping: finishing in-flight requests (at most %.0f s)", timeout)

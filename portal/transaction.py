@@ -21,6 +21,7 @@ from portal.extensions import db
 P = ParamSpec("P")
 R = TypeVar("R")
 AFTER_COMMIT_KEY = "bv_after_commit"
+AFTER_ROLLBACK_KEY = "bv_after_rollback"
 
 
 def owns_transaction(work: Callable[P, R]) -> Callable[P, R]:
@@ -46,14 +47,26 @@ def after_commit(callback: Callable[[], None]) -> None:
     db.session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
 
 
+def after_rollback(callback: Callable[[], None]) -> None:
+    """Run `callback` if the current transaction is undone (a file written for a row that
+    will never exist is removed); a commit drops it."""
+    db.session.info.setdefault(AFTER_ROLLBACK_KEY, []).append(callback)
+
+
 def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: the transaction itself may still be undone
+    session.info.pop(AFTER_ROLLBACK_KEY, None)
     for callback in session.info.pop(AFTER_COMMIT_KEY, []):
         callback()
 
 
-def _drop_after_rollback(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop(AFTER_COMMIT_KEY, None)
+def _run_after_rollback(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is not None:
+        return  # a savepoint: the outer transaction may still commit
+    session.info.pop(AFTER_COMMIT_KEY, None)
+    for callback in session.info.pop(AFTER_ROLLBACK_KEY, []):
+        callback()
 
 
 def install(app: Flask) -> None:
@@ -65,4 +78,4 @@ def install(app: Flask) -> None:
     # After realtime's listener: a commit's events leave before its callbacks run.
     if not event.contains(Session, "after_commit", _run_after_commit):
         event.listen(Session, "after_commit", _run_after_commit)
-        event.listen(Session, "after_soft_rollback", _drop_after_rollback)
+        event.listen(Session, "after_soft_rollback", _run_after_rollback)

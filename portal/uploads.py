@@ -12,7 +12,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from portal.errors import DomainError
+from portal.errors import Invalid
+from portal.transaction import after_rollback
 
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "HEIF", "MPO"}
 THUMB_SIZE = (480, 480)
@@ -21,6 +22,8 @@ MAX_IMAGE_SIDE = 2048
 
 @dataclass(frozen=True)
 class StoredFile:
+    """A file written to the upload folder, under a server-made name."""
+
     file_name: str
     thumb_name: str | None
     mime_type: str
@@ -30,22 +33,35 @@ class StoredFile:
 
 
 def upload_dir() -> Path:
+    """The app's upload folder (PORTAL_UPLOAD_DIR), made on first use."""
     path = Path(current_app.config["PORTAL_UPLOAD_DIR"])
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def new_name(extension: str) -> str:
+    """A random file name: nothing the person sent ends up in a path."""
     return f"{secrets.token_hex(16)}.{extension}"
 
 
+def discard_on_rollback(*paths: Path) -> None:
+    """Files written for rows of the current transaction go if it is undone (no orphans)."""
+
+    def remove() -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+    after_rollback(remove)
+
+
 def check_size(data: bytes, limit: int) -> None:
+    """Refuse an empty file or one larger than `limit` bytes."""
     if len(data) > limit:
-        raise DomainError(
+        raise Invalid(
             _("The file is too large (at most %(mb)d MB).", mb=limit // 1_000_000), "too_large"
         )
     if not data:
-        raise DomainError(_("The file is empty."), "empty")
+        raise Invalid(_("The file is empty."), "empty")
 
 
 def store_image(data: bytes, max_bytes: int) -> StoredFile:
@@ -54,7 +70,7 @@ def store_image(data: bytes, max_bytes: int) -> StoredFile:
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in IMAGE_FORMATS:
-                raise DomainError(_("This file is not a photo we can show."), "bad_type")
+                raise Invalid(_("This file is not a photo we can show."), "bad_type")
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image = ImageOps.exif_transpose(image).convert("RGB")
@@ -62,9 +78,10 @@ def store_image(data: bytes, max_bytes: int) -> StoredFile:
             clean = Image.new("RGB", image.size)  # a fresh image carries no metadata
             clean.paste(image)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DomainError(_("This file is not a photo we can show."), "bad_type") from exc
+        raise Invalid(_("This file is not a photo we can show."), "bad_type") from exc
     folder = upload_dir()
     name, thumb = new_name("jpg"), new_name("jpg")
+    discard_on_rollback(folder / name, folder / thumb)
     clean.save(folder / name, "JPEG", quality=85, optimize=True)
     preview = clean.copy()
     preview.thumbnail(THUMB_SIZE)
@@ -75,4 +92,5 @@ def store_image(data: bytes, max_bytes: int) -> StoredFile:
 
 
 def path_of(file_name: str) -> Path:
+    """Where a stored file lives."""
     return upload_dir() / file_name

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from flask_socketio import SocketIOTestClient
 
 from portal import realtime
+from portal.errors import DomainError
 from portal.extensions import db as _db
 from portal.extensions import socketio
 from portal.factory import create_app
@@ -25,7 +26,8 @@ TEST_CONFIG: dict[str, Any] = {"ENV_NAME": "testing"}
 
 
 class IsolatedClient(FlaskClient):
-    """Runs each request in a fresh context, as a real server would.
+    """Runs each request in a fresh context, as a real server would, after committing what
+    the test built.
 
     The test body keeps an app context open; without this, requests would share its `g`
     (cached user, CSRF token) and its database session.
@@ -37,6 +39,9 @@ class IsolatedClient(FlaskClient):
         self.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        # The test owns its session's transaction, as a request owns its own: what it built
+        # through the services (which only flush) is saved before anyone asks for a page.
+        _db.session.commit()
         response = contextvars.Context().run(super().open, *args, **kwargs)
         _db.session.expire_all()  # the test's own objects see what the request wrote
         return response
@@ -113,7 +118,8 @@ def socket_client(
 
     def connect(person: Person) -> SocketIOTestClient:
         http = login(person, app.test_client())
-        sock = socketio.test_client(app, flask_test_client=http)
+        _db.session.commit()  # the connect handler reads the person through its own session
+        sock = CommittingSocketClient(app, socketio, flask_test_client=http)
         clients.append(sock)
         return sock
 
@@ -121,6 +127,21 @@ def socket_client(
     for sock in clients:
         if sock.is_connected():
             sock.disconnect()
+
+
+def code(call: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
+    """The code of the refusal (DomainError) that `call(*args, **kwargs)` must raise."""
+    with pytest.raises(DomainError) as error:
+        call(*args, **kwargs)
+    return error.value.code
+
+
+class CommittingSocketClient(SocketIOTestClient):
+    """A Socket.IO test client whose events see what the test built (committed first)."""
+
+    def emit(self, event: str, *args: Any, **kwargs: Any) -> Any:
+        _db.session.commit()
+        return super().emit(event, *args, **kwargs)
 
 
 class CapturedEvents(list[realtime.Event]):

@@ -78,9 +78,13 @@ def live_server(
     with log_path.open("wb") as log:
         # A file, not a pipe: nobody reads a pipe while tests run, and a full one blocks.
         process = subprocess.Popen(
-            [server_python(), "app.py"], cwd=ROOT, env=env,
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [server_python(), "app.py"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
     try:
         deadline = time.monotonic() + START_TIMEOUT

@@ -46,3 +46,9 @@ def test_socketio_async_mode_is_explicit(app):
 
     assert app.config["SOCKETIO_ASYNC_MODE"] == "threading"
     assert socketio.async_mode == "threading"
+
+
+def test_each_domain_reads_its_own_photo_size_with_messagings_default(app):
+    assert app.config["ACTIVITIES_MAX_PHOTO_BYTES"] == 10_000_000
+    assert app.config["ACTIVITIES_MAX_PHOTO_BYTES"] == app.config["MESSAGING_MAX_PHOTO_BYTES"]
+    assert app.config["CONCIERGE_MAX_PHOTO_BYTES"] == app.config["MESSAGING_MAX_PHOTO_BYTES"]

@@ -78,8 +78,9 @@ def test_concurrent_writers_on_sqlite_wait_instead_of_failing(tmp_path):
     """WAL, a busy timeout and BEGIN IMMEDIATE: no "database is locked", no lost update,
     with one connection per thread as separate processes (web workers, scheduler) have."""
     uri = f"sqlite:///{tmp_path / 'writers.sqlite3'}"
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": uri,
-                      "SQLITE_SERIALIZE": False})  # fmt: skip
+    app = create_app(
+        {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": uri, "SQLITE_SERIALIZE": False}
+    )
     with app.app_context():
         _db.create_all()
         mode = _db.session.execute(text("PRAGMA journal_mode")).scalar()

@@ -17,6 +17,7 @@ def test_publish_waits_for_the_commit(app, db, events):
 
 def test_rollback_drops_published_events(app, db, events):
     resident = make_resident()
+    db.session.commit()
     resident.first_name = "Changed"
     realtime.publish("test.thing_happened", {}, to=realtime.user_room(resident.id))
     db.session.rollback()

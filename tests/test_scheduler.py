@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import time_machine
 
 from portal import scheduler
@@ -37,3 +38,29 @@ def test_jobs_run_inside_the_app_context(app):
     job = scheduler.in_app_context(app, scheduler.record_heartbeat)
     job()
     assert scheduler.get_last_heartbeat() is not None
+
+
+def test_a_job_owns_its_transaction_all_or_nothing(app):
+    from sqlalchemy import func, select
+
+    from portal.audit import service as audit
+    from portal.audit.models import AuditEntry
+    from portal.extensions import db
+
+    def count() -> int:
+        return int(db.session.scalar(select(func.count(AuditEntry.id))) or 0)
+
+    def writes_then_fails() -> None:
+        audit.record("job.step", actor=None)
+        db.session.flush()
+        raise RuntimeError("the second step fails")
+
+    def writes() -> None:
+        audit.record("job.step", actor=None)
+
+    failing = scheduler.in_app_context(app, writes_then_fails)
+    with pytest.raises(RuntimeError):
+        failing()
+    assert count() == 0
+    scheduler.in_app_context(app, writes)()
+    assert count() == 1

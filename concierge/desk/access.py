@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from portal.errors import DomainError
+from portal.errors import Forbidden, NotFound
 from portal.extensions import db
 from portal.i18n import zone_of
 from portal.people import service as people
@@ -30,27 +30,28 @@ def is_building_staff(person: Person, building_id: int) -> bool:
 
 
 def check_building_staff(person: Person, building_id: int) -> None:
+    """Refuse (403) anyone but the building's staff."""
     if not is_building_staff(person, building_id):
-        raise DomainError(_("Only the building's staff can do this."), "forbidden")
+        raise Forbidden(_("Only the building's staff can do this."))
 
 
 def access_dwelling(person: Person, dwelling_id: int) -> Dwelling:
     """A dwelling its own residents and its building's staff may see; others: not_found."""
     dwelling = db.session.get(Dwelling, dwelling_id)
     if dwelling is None:
-        raise DomainError(_("This dwelling does not exist."), "not_found")
+        raise NotFound(_("This dwelling does not exist."))
     if person.is_resident and person.dwelling_id == dwelling.id and person.active:
         return dwelling
     if is_building_staff(person, dwelling.building_id):
         return dwelling
-    raise DomainError(_("This dwelling does not exist."), "not_found")
+    raise NotFound(_("This dwelling does not exist."))
 
 
 def access_staff_dwelling(person: Person, dwelling_id: int) -> Dwelling:
     """A dwelling of the staff member's buildings; residents get not_found."""
     dwelling = access_dwelling(person, dwelling_id)
     if not is_building_staff(person, dwelling.building_id):
-        raise DomainError(_("This dwelling does not exist."), "not_found")
+        raise NotFound(_("This dwelling does not exist."))
     return dwelling
 
 
@@ -58,14 +59,14 @@ def access_desk_building(person: Person, building_id: int | None) -> Building:
     """The building whose desk a staff member opens: the asked one, else their own."""
     covered = people.list_buildings_for(person)
     if person.role not in DESK_STAFF_ROLES or not covered:
-        raise DomainError(_("Only the building's staff can do this."), "not_found")
+        raise NotFound(_("Only the building's staff can do this."))
     if building_id is None:
         own = [b for b in covered if b.id == person.building_id]
         return (own or covered)[0]
     for building in covered:
         if building.id == building_id:
             return building
-    raise DomainError(_("This building does not exist."), "not_found")
+    raise NotFound(_("This building does not exist."))
 
 
 def dwelling_residents(dwelling_id: int) -> list[Person]:
@@ -102,7 +103,13 @@ def list_dwellings(staff: Person, building_id: int, query: str = "") -> list[Dwe
 
 
 def building_zone(building_id: int) -> ZoneInfo:
+    """The building's own time zone: its desk hours and its days are local to it."""
     return zone_of(people.get_building(building_id))
+
+
+def max_photo_bytes() -> int:
+    """The largest photo the desk takes (a ticket's, a logbook's), from its own setting."""
+    return int(current_app.config["CONCIERGE_MAX_PHOTO_BYTES"])
 
 
 # Working hours --------------------------------------------------------------------------
@@ -150,7 +157,11 @@ def deadline(start: datetime, hours: float, building_id: int) -> datetime:
 def deadline_in(start: datetime, hours: float, zone: ZoneInfo) -> datetime:
     """A target `hours` working hours after `start`, in desk hours of the given zone."""
     config = current_app.config
+    opening, closing = config["CONCIERGE_WORKING_HOURS"]
     return add_working_hours(
-        start, hours, zone, day=tuple(config["CONCIERGE_WORKING_HOURS"]),
+        start,
+        hours,
+        zone,
+        day=(opening, closing),
         weekdays=config["CONCIERGE_WORKING_DAYS"],
-    )  # fmt: skip
+    )

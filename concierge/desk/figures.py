@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from concierge.desk.models import Ticket, TicketCategory
-from concierge.desk.tickets import category_label
 from portal.extensions import db
 from portal.figures.service import (
     Column,
@@ -45,7 +44,7 @@ def get_tickets(scope: Scope, period: Period) -> Figure:
     rows = tuple(
         Row(
             str(category),
-            category_label(category),
+            category.label,
             (
                 reported.get(str(category), 0),
                 len(hours.get(str(category), [])),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -17,8 +19,17 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from concierge.desk import logbook, parcels, tickets
-from concierge.desk.models import VisitKind
+from concierge.desk import logbook
+from concierge.desk.models import ParcelSize, Priority, TicketCategory, TicketStatus, VisitKind
+from portal.enums import LabelledEnum
+
+
+def labelled_choices(
+    members: Iterable[LabelledEnum],
+) -> Callable[[], list[SelectChoice]]:
+    """Choices read when a form is built, so their labels are in the reader's language."""
+    return lambda: [SelectChoice(member.value, member.label) for member in members]
+
 
 PLACES = [
     SelectChoice("home", _l("In my home")),
@@ -27,9 +38,11 @@ PLACES = [
 
 
 class TicketForm(FlaskForm):
+    """A resident reports a problem: what, where, a description and photos."""
+
     category = RadioField(
         _l("What is the problem about?"),
-        choices=[SelectChoice(c.value, label) for c, (_icon, label) in tickets.CATEGORIES.items()],
+        choices=labelled_choices(TicketCategory),
         validators=[DataRequired(_l("Please choose one of the kinds of problem shown."))],
     )
     place = RadioField(_l("Where?"), choices=PLACES, default="home")
@@ -44,6 +57,8 @@ class TicketForm(FlaskForm):
 
 
 class StaffTicketForm(TicketForm):
+    """Staff report a problem for one of their residents."""
+
     resident = SelectField(
         _l("For which resident?"),
         coerce=str,
@@ -52,9 +67,11 @@ class StaffTicketForm(TicketForm):
 
 
 class StatusForm(FlaskForm):
+    """Staff move a ticket to its next step, with a message to the resident."""
+
     status = SelectField(
         _l("New step"),
-        choices=[SelectChoice(s.value, label) for s, label in tickets.STATUSES.items()],
+        choices=labelled_choices(TicketStatus),
         validators=[DataRequired()],
     )
     message = TextAreaField(
@@ -64,17 +81,23 @@ class StatusForm(FlaskForm):
 
 
 class PriorityForm(FlaskForm):
+    """Staff set how soon a ticket must be handled."""
+
     priority = SelectField(
         _l("Priority"),
-        choices=[SelectChoice(p.value, label) for p, label in tickets.PRIORITIES.items()],
+        choices=labelled_choices(Priority),
     )
 
 
 class AssigneeForm(FlaskForm):
+    """Staff give a ticket to a member of the staff (choices filled by the page)."""
+
     assignee = SelectField(_l("Who handles it"), coerce=str)
 
 
 class ReplyForm(FlaskForm):
+    """A public reply, or for staff an internal note."""
+
     body = TextAreaField(
         _l("Your message"),
         validators=[DataRequired(_l("Please write a message.")), Length(max=2000)],
@@ -83,6 +106,8 @@ class ReplyForm(FlaskForm):
 
 
 class RatingForm(FlaskForm):
+    """The reporter rates the help once the problem is resolved."""
+
     rating = RadioField(
         _l("How was the help?"),
         choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
@@ -92,16 +117,20 @@ class RatingForm(FlaskForm):
 
 
 class ParcelForm(FlaskForm):
+    """Staff log a parcel for a dwelling."""
+
     carrier = StringField(_l("Carrier"), validators=[Length(max=80)])
     size = RadioField(
         _l("Size"),
-        choices=[SelectChoice(s.value, label) for s, label in parcels.SIZES.items()],
+        choices=labelled_choices(ParcelSize),
         default="small",
     )
     note = StringField(_l("Note (optional)"), validators=[Length(max=200)])
 
 
 class HandOverForm(FlaskForm):
+    """Staff record who collected a parcel (choices filled by the page)."""
+
     collected_by = SelectField(_l("Collected by"), coerce=str)
     collected_by_name = StringField(
         _l("Or the name of the person who collected it"), validators=[Length(max=120)]
@@ -109,9 +138,11 @@ class HandOverForm(FlaskForm):
 
 
 class LogbookForm(FlaskForm):
+    """Staff write an intervention in a dwelling's logbook, with documents."""
+
     kind = RadioField(
         _l("Kind of intervention"),
-        choices=[SelectChoice(k.value, logbook.KINDS[k][1]) for k in logbook.STAFF_KINDS],
+        choices=labelled_choices(logbook.STAFF_KINDS),
         validators=[DataRequired(_l("Please choose one of the kinds shown."))],
     )
     title = StringField(
@@ -125,6 +156,8 @@ class LogbookForm(FlaskForm):
 
 
 class VisitForm(FlaskForm):
+    """A resident tells the desk who may enter or is expected, and when."""
+
     kind = RadioField(
         _l("What do you want to tell the desk?"),
         choices=[

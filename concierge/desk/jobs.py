@@ -11,6 +11,7 @@ from portal.scheduler import in_app_context
 
 
 def run_parcel_reminders() -> int:
+    """Remind residents of parcels left waiting (the scheduler's wrapper commits)."""
     return parcels.send_due_reminders(utcnow())
 
 

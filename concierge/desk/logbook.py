@@ -9,17 +9,15 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from concierge.desk import access as desk
-from concierge.desk import tickets
 from concierge.desk.models import LogbookDocument, LogbookEntry, LogbookKind, Ticket
-from portal.errors import DomainError
+from portal.errors import DomainError, Invalid, NotFound
 from portal.extensions import db
 from portal.people.models import Dwelling, Person
-from portal.uploads import check_size, new_name, store_image, upload_dir
+from portal.uploads import check_size, discard_on_rollback, new_name, store_image, upload_dir
 
 MAX_TITLE = 200
 MAX_BODY = 5000
@@ -27,23 +25,8 @@ MAX_DOCUMENTS = 5
 PDF_MAGIC = b"%PDF-"
 PDF_TYPE = "application/pdf"
 
-KINDS: dict[LogbookKind, tuple[str, Any]] = {
-    LogbookKind.TICKET: ("🛠", _l("Report to the desk")),
-    LogbookKind.REPAIR: ("🔧", _l("Repair")),
-    LogbookKind.INSPECTION: ("🔍", _l("Inspection")),
-    LogbookKind.BOILER: ("🔥", _l("Boiler service")),
-    LogbookKind.RENOVATION: ("🏗", _l("Energy renovation works")),
-    LogbookKind.OTHER: ("📄", _l("Other intervention")),
-}
-STAFF_KINDS = [k for k in KINDS if k != LogbookKind.TICKET]
-
-
-def kind_icon(kind: LogbookKind) -> str:
-    return KINDS[LogbookKind(kind)][0]
-
-
-def kind_label(kind: LogbookKind) -> str:
-    return str(KINDS[LogbookKind(kind)][1])
+# The kinds staff may write; TICKET entries are written when a report is resolved.
+STAFF_KINDS = [k for k in LogbookKind if k != LogbookKind.TICKET]
 
 
 def entry_title(entry: LogbookEntry) -> str:
@@ -51,8 +34,7 @@ def entry_title(entry: LogbookEntry) -> str:
     if entry.kind == LogbookKind.TICKET and entry.ticket_id is not None:
         ticket = entry.ticket
         if ticket is not None:
-            category = tickets.category_label(ticket.category)
-            return _("Report resolved: %(category)s", category=category)
+            return _("Report resolved: %(category)s", category=ticket.category.label)
     return entry.title
 
 
@@ -60,34 +42,36 @@ def entry_title(entry: LogbookEntry) -> str:
 
 
 def check_kind(value: Any) -> LogbookKind:
+    """One of the kinds staff may write (a report's entry is written by the desk itself)."""
     try:
         kind = LogbookKind(value)
     except ValueError as exc:
-        raise DomainError(_("Please choose one of the kinds shown."), "bad_kind") from exc
+        raise Invalid(_("Please choose one of the kinds shown."), "bad_kind") from exc
     if kind == LogbookKind.TICKET:
-        raise DomainError(_("Please choose one of the kinds shown."), "bad_kind")
+        raise Invalid(_("Please choose one of the kinds shown."), "bad_kind")
     return kind
 
 
 def check_title(title: str | None) -> str:
+    """A title, present and not too long."""
     title = (title or "").strip()
     if not title or len(title) > MAX_TITLE:
-        raise DomainError(
-            _("Give a title of at most %(num)d characters.", num=MAX_TITLE), "bad_title"
-        )
+        raise Invalid(_("Give a title of at most %(num)d characters.", num=MAX_TITLE), "bad_title")
     return title
 
 
 def check_body(body: str | None) -> str:
+    """What was done, not too long (may be empty)."""
     body = (body or "").strip()
     if len(body) > MAX_BODY:
-        raise DomainError(_("Please keep it under %(num)d characters.", num=MAX_BODY), "too_long")
+        raise Invalid(_("Please keep it under %(num)d characters.", num=MAX_BODY), "too_long")
     return body
 
 
 def check_day(day: Any) -> date:
+    """The day of the intervention (a date, not a moment)."""
     if not isinstance(day, date) or isinstance(day, datetime):
-        raise DomainError(_("Please give the date of the intervention."), "bad_date")
+        raise Invalid(_("Please give the date of the intervention."), "bad_date")
     return day
 
 
@@ -97,16 +81,17 @@ def store_document(data: bytes) -> tuple[str, str]:
     check_size(data, current_app.config["CONCIERGE_MAX_DOCUMENT_BYTES"])
     if data.startswith(PDF_MAGIC):
         name = new_name("pdf")
+        discard_on_rollback(upload_dir() / name)
         (upload_dir() / name).write_bytes(data)
         return name, PDF_TYPE
-    limit = min(current_app.config["CONCIERGE_MAX_DOCUMENT_BYTES"],
-                current_app.config["MESSAGING_MAX_PHOTO_BYTES"])  # fmt: skip
+    limit = min(current_app.config["CONCIERGE_MAX_DOCUMENT_BYTES"], desk.max_photo_bytes())
     try:
         stored = store_image(data, limit)
     except DomainError as error:
         if error.code != "bad_type":
             raise
-        raise DomainError(_("Only photos and PDF documents can be added."), "bad_type") from error
+        # Say what a logbook accepts, not only that it is not a photo.
+        raise Invalid(_("Only photos and PDF documents can be added."), "bad_type") from error
     return stored.file_name, stored.mime_type
 
 
@@ -129,11 +114,17 @@ def do_add_entry(
     body, day = check_body(body), check_day(happened_on)
     files = [(name, data) for name, data in documents if data]
     if len(files) > MAX_DOCUMENTS:
-        raise DomainError(
+        raise Invalid(
             _("You can add up to %(num)d documents.", num=MAX_DOCUMENTS), "too_many_documents"
         )
-    entry = LogbookEntry(dwelling_id=dwelling.id, kind=kind, title=title, body=body,
-                         happened_on=day, author_id=staff.id)  # fmt: skip
+    entry = LogbookEntry(
+        dwelling_id=dwelling.id,
+        kind=kind,
+        title=title,
+        body=body,
+        happened_on=day,
+        author_id=staff.id,
+    )
     for original, data in files:
         file_name, mime_type = store_document(data)
         entry.documents.append(
@@ -142,23 +133,22 @@ def do_add_entry(
             )
         )
     db.session.add(entry)
-    db.session.commit()
+    db.session.flush()
     return entry
 
 
 def record_ticket_resolution(ticket: Ticket, staff: Person, resolution: str, now: datetime) -> None:
-    """Write (or rewrite, after a reopening) the ticket's entry; the caller commits."""
+    """Write (or rewrite, after a reopening) the ticket's entry, in the caller's transaction."""
     assert ticket.dwelling_id is not None
     stmt = select(LogbookEntry).where(LogbookEntry.ticket_id == ticket.id)
     entry = db.session.scalars(stmt).first()
     if entry is None:
-        entry = LogbookEntry(dwelling_id=ticket.dwelling_id, kind=LogbookKind.TICKET,
-                             ticket_id=ticket.id)  # fmt: skip
+        entry = LogbookEntry(
+            dwelling_id=ticket.dwelling_id, kind=LogbookKind.TICKET, ticket_id=ticket.id
+        )
         db.session.add(entry)
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # the stored fallback
-        entry.title = _(
-            "Report resolved: %(category)s", category=tickets.category_label(ticket.category)
-        )
+        entry.title = _("Report resolved: %(category)s", category=ticket.category.label)
     entry.body = resolution or ticket.description
     entry.happened_on = now.astimezone(desk.building_zone(ticket.building_id)).date()
     entry.author_id = staff.id
@@ -180,8 +170,9 @@ def list_entries(person: Person, dwelling_id: int) -> tuple[Dwelling, list[Logbo
 
 
 def access_document(person: Person, document_id: int) -> LogbookDocument:
+    """A logbook document, for those who may read its dwelling's logbook."""
     document = db.session.get(LogbookDocument, document_id)
     if document is None:
-        raise DomainError(_("This document does not exist."), "not_found")
+        raise NotFound(_("This document does not exist."))
     desk.access_dwelling(person, document.entry.dwelling_id)
     return document

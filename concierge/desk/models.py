@@ -5,40 +5,50 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, TimestampMixin, enum_column
+from portal.enums import LabelledEnum
 
 
-class TicketCategory(enum.StrEnum):
-    REPAIR = "repair"
-    HEATING = "heating"
-    WATER = "water"
-    LIFT = "lift"
-    CLEANLINESS = "cleanliness"
-    NOISE = "noise"
-    KEYS = "keys"
-    OTHER = "other"
+class TicketCategory(LabelledEnum):
+    """What a reported problem is about, with the pictogram the resident picks it by."""
+
+    REPAIR = "repair", _l("Repair"), "🔧"
+    HEATING = "heating", _l("Heating"), "🔥"
+    WATER = "water", _l("Water, leak"), "💧"
+    LIFT = "lift", _l("Lift"), "🛗"
+    CLEANLINESS = "cleanliness", _l("Cleanliness"), "🧹"
+    NOISE = "noise", _l("Noise"), "🔊"
+    KEYS = "keys", _l("Keys, badge"), "🔑"
+    OTHER = "other", _l("Something else"), "❓"
 
 
-class TicketStatus(enum.StrEnum):
-    NEW = "new"
-    ACKNOWLEDGED = "acknowledged"
-    IN_PROGRESS = "in_progress"
-    WAITING_CONTRACTOR = "waiting_contractor"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
+class TicketStatus(LabelledEnum):
+    """Where a ticket stands, in the words the resident reads."""
+
+    NEW = "new", _l("Received")
+    ACKNOWLEDGED = "acknowledged", _l("Seen by the desk")
+    IN_PROGRESS = "in_progress", _l("Being handled")
+    WAITING_CONTRACTOR = "waiting_contractor", _l("Waiting for a contractor")
+    RESOLVED = "resolved", _l("Resolved")
+    CLOSED = "closed", _l("Closed")
 
 
-class Priority(enum.StrEnum):
-    LOW = "low"
-    NORMAL = "normal"
-    HIGH = "high"
-    URGENT = "urgent"
+class Priority(LabelledEnum):
+    """How soon the desk must act on a ticket (its targets depend on it)."""
+
+    LOW = "low", _l("Low")
+    NORMAL = "normal", _l("Normal")
+    HIGH = "high", _l("High")
+    URGENT = "urgent", _l("Urgent")
 
 
 class UpdateKind(enum.StrEnum):
+    """The kind of a step in a ticket's timeline (never shown by name)."""
+
     REPLY = "reply"  # public: the resident reads it
     NOTE = "note"  # internal: staff only
     STATUS = "status"
@@ -112,11 +122,13 @@ class TicketPhoto(TimestampMixin, Base):
     ticket: Mapped[Ticket] = relationship(back_populates="photos")
 
 
-class ParcelSize(enum.StrEnum):
-    LETTER = "letter"
-    SMALL = "small"
-    MEDIUM = "medium"
-    LARGE = "large"
+class ParcelSize(LabelledEnum):
+    """What waits at the desk: a registered letter or a parcel of some size."""
+
+    LETTER = "letter", _l("Registered letter")
+    SMALL = "small", _l("Small parcel")
+    MEDIUM = "medium", _l("Medium parcel")
+    LARGE = "large", _l("Large parcel")
 
 
 class Parcel(TimestampMixin, Base):
@@ -152,13 +164,15 @@ class Parcel(TimestampMixin, Base):
     reminded_at: Mapped[datetime | None]
 
 
-class LogbookKind(enum.StrEnum):
-    TICKET = "ticket"
-    REPAIR = "repair"
-    INSPECTION = "inspection"
-    BOILER = "boiler"
-    RENOVATION = "renovation"
-    OTHER = "other"
+class LogbookKind(LabelledEnum):
+    """The kind of an intervention in a dwelling's logbook (TICKET: written by the desk)."""
+
+    TICKET = "ticket", _l("Report to the desk"), "🛠"
+    REPAIR = "repair", _l("Repair"), "🔧"
+    INSPECTION = "inspection", _l("Inspection"), "🔍"
+    BOILER = "boiler", _l("Boiler service"), "🔥"
+    RENOVATION = "renovation", _l("Energy renovation works"), "🏗"
+    OTHER = "other", _l("Other intervention"), "📄"
 
 
 class LogbookEntry(TimestampMixin, Base):
@@ -200,9 +214,12 @@ class LogbookDocument(TimestampMixin, Base):
     entry: Mapped[LogbookEntry] = relationship(back_populates="documents")
 
 
-class VisitKind(enum.StrEnum):
-    ENTRY_PERMISSION = "entry_permission"  # a contractor may enter while the resident is away
-    VISITOR = "visitor"  # somebody is expected
+class VisitKind(LabelledEnum):
+    """What a resident tells the desk about someone coming."""
+
+    # A contractor may enter while the resident is away.
+    ENTRY_PERMISSION = "entry_permission", _l("Permission to enter"), "🔑"
+    VISITOR = "visitor", _l("Expected visitor"), "🚪"  # somebody is expected
 
 
 class Visit(TimestampMixin, Base):

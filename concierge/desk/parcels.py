@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import Row, func, select
 
@@ -17,7 +16,7 @@ from concierge.desk.models import Parcel, ParcelSize
 from messaging.service import desk_room
 from portal import realtime
 from portal.db import begin_write, utcnow
-from portal.errors import DomainError
+from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.notifications.service import notify
 from portal.people.models import Person
@@ -31,18 +30,6 @@ EVENT_LOGGED = "concierge.parcel_logged"
 EVENT_COLLECTED = "concierge.parcel_collected"
 EVENT_REMINDED = "concierge.parcel_reminded"
 
-SIZES: dict[ParcelSize, Any] = {
-    ParcelSize.LETTER: _l("Registered letter"),
-    ParcelSize.SMALL: _l("Small parcel"),
-    ParcelSize.MEDIUM: _l("Medium parcel"),
-    ParcelSize.LARGE: _l("Large parcel"),
-}
-
-
-def size_label(size: ParcelSize) -> str:
-    return str(SIZES[ParcelSize(size)])
-
-
 # Access and checks ----------------------------------------------------------------------
 
 
@@ -53,22 +40,24 @@ def access_parcel(person: Person, parcel_id: int, *, lock: bool = False) -> Parc
         stmt = stmt.with_for_update()
     parcel = db.session.scalars(stmt).first()
     if parcel is None:
-        raise DomainError(_("This parcel does not exist."), "not_found")
+        raise NotFound(_("This parcel does not exist."))
     desk.access_dwelling(person, parcel.dwelling_id)
     return parcel
 
 
 def check_size(value: Any) -> ParcelSize:
+    """One of the sizes the form shows."""
     try:
         return ParcelSize(value)
     except ValueError as exc:
-        raise DomainError(_("Please choose one of the sizes shown."), "bad_size") from exc
+        raise Invalid(_("Please choose one of the sizes shown."), "bad_size") from exc
 
 
 def _check_text(value: str | None, limit: int) -> str:
+    """A short text, stripped, at most `limit` characters."""
     value = (value or "").strip()
     if len(value) > limit:
-        raise DomainError(_("Please keep it under %(num)d characters.", num=limit), "too_long")
+        raise Invalid(_("Please keep it under %(num)d characters.", num=limit), "too_long")
     return value
 
 
@@ -76,52 +65,62 @@ def _check_text(value: str | None, limit: int) -> str:
 
 
 def do_log_parcel(
-    staff: Person, dwelling_id: int, *, carrier: str | None = "", size: Any = ParcelSize.SMALL,
+    staff: Person,
+    dwelling_id: int,
+    *,
+    carrier: str | None = "",
+    size: Any = ParcelSize.SMALL,
     note: str | None = "",
-) -> Parcel:  # fmt: skip
+) -> Parcel:
     """Log a parcel for a dwelling; every resident of it is told in their own language."""
     dwelling = desk.access_staff_dwelling(staff, dwelling_id)
     parcel = Parcel(
-        building_id=dwelling.building_id, dwelling_id=dwelling.id,
-        carrier=_check_text(carrier, MAX_CARRIER), size=check_size(size),
-        note=_check_text(note, MAX_NOTE), logged_by_id=staff.id,
-    )  # fmt: skip
+        building_id=dwelling.building_id,
+        dwelling_id=dwelling.id,
+        carrier=_check_text(carrier, MAX_CARRIER),
+        size=check_size(size),
+        note=_check_text(note, MAX_NOTE),
+        logged_by_id=staff.id,
+    )
     db.session.add(parcel)
     db.session.flush()
     _tell_residents(parcel, reminder=False)
     _publish(EVENT_LOGGED, parcel)
-    db.session.commit()
     return parcel
 
 
 def do_hand_over(
-    staff: Person, parcel_id: int, *, collected_by_id: int | None = None,
+    staff: Person,
+    parcel_id: int,
+    *,
+    collected_by_id: int | None = None,
     collected_by_name: str | None = "",
-) -> Parcel:  # fmt: skip
-    """Record who collected a parcel (a resident of the dwelling, or a name) and by whom."""
+) -> Parcel:
+    """Record who collected a parcel (a resident of the dwelling, or a name) and by whom;
+    the pickup and its events stand or fall together (the request commits them)."""
     name = _check_text(collected_by_name, MAX_NAME)
     begin_write(db.session)
     parcel = access_parcel(staff, parcel_id, lock=True)
     desk.check_building_staff(staff, parcel.building_id)
     if parcel.collected_at is not None:
-        raise DomainError(_("This parcel has already been collected."), "collected")
+        raise Conflict(_("This parcel has already been collected."), "collected")
     if collected_by_id is not None:
         residents = {p.id for p in desk.dwelling_residents(parcel.dwelling_id)}
         if collected_by_id not in residents:
-            raise DomainError(_("Please choose a resident of this dwelling."), "bad_resident")
+            raise Invalid(_("Please choose a resident of this dwelling."), "bad_resident")
     elif not name:
-        raise DomainError(_("Please say who collected the parcel."), "no_collector")
+        raise Invalid(_("Please say who collected the parcel."), "no_collector")
     parcel.collected_at = utcnow()
     parcel.collected_by_id = collected_by_id
     parcel.collected_by_name = "" if collected_by_id is not None else name
     parcel.handed_over_by_id = staff.id
     _publish(EVENT_COLLECTED, parcel)
-    db.session.commit()
     return parcel
 
 
 def send_due_reminders(now: datetime) -> int:
-    """Remind the residents once about parcels waiting for 3 days; returns how many."""
+    """Remind the residents once about parcels waiting for 3 days; returns how many (the
+    job that calls it commits)."""
     days = current_app.config["CONCIERGE_PARCEL_REMINDER_DAYS"]
     begin_write(db.session)
     stmt = select(Parcel).where(
@@ -133,7 +132,6 @@ def send_due_reminders(now: datetime) -> int:
     for parcel in due:
         parcel.reminded_at = now
         _tell_residents(parcel, reminder=True)
-    db.session.commit()
     return len(due)
 
 
@@ -152,6 +150,7 @@ def _message(parcel: Parcel, reminder: bool) -> Callable[[], str]:
 
 
 def _tell_residents(parcel: Parcel, *, reminder: bool) -> None:
+    """A notification and a live event for each resident of the parcel's dwelling."""
     url = path_for("concierge.my_home")
     event = EVENT_REMINDED if reminder else EVENT_LOGGED
     payload = {"parcel_id": parcel.id, "dwelling_id": parcel.dwelling_id}
@@ -161,8 +160,12 @@ def _tell_residents(parcel: Parcel, *, reminder: bool) -> None:
 
 
 def _publish(name: str, parcel: Parcel) -> None:
-    payload = {"parcel_id": parcel.id, "dwelling_id": parcel.dwelling_id,
-               "building_id": parcel.building_id}  # fmt: skip
+    """To the desk screens; a collection also to the dwelling's residents' screens."""
+    payload = {
+        "parcel_id": parcel.id,
+        "dwelling_id": parcel.dwelling_id,
+        "building_id": parcel.building_id,
+    }
     realtime.publish(name, payload, desk_room(parcel.building_id))
     if name == EVENT_COLLECTED:
         for resident in desk.dwelling_residents(parcel.dwelling_id):
@@ -173,6 +176,7 @@ def _publish(name: str, parcel: Parcel) -> None:
 
 
 def list_waiting(building_ids: Iterable[int]) -> list[Parcel]:
+    """The parcels of these buildings still at the desk, oldest first."""
     stmt = (
         select(Parcel)
         .where(Parcel.building_id.in_(list(building_ids)), Parcel.collected_at.is_(None))
@@ -192,6 +196,7 @@ def list_waiting_lines(building_id: int) -> list[Row[Any]]:
 
 
 def count_waiting(building_ids: Iterable[int]) -> int:
+    """How many parcels of these buildings are still at the desk."""
     stmt = select(func.count(Parcel.id)).where(
         Parcel.building_id.in_(list(building_ids)), Parcel.collected_at.is_(None)
     )

@@ -4,14 +4,14 @@ urgent and the oldest first; and the desk's own lines (tickets, parcels, visits)
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
+from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from concierge.desk import parcels, tickets, visits
 from concierge.desk.access import DESK_STAFF_ROLES, building_zone, check_building_staff
-from concierge.desk.models import Priority
+from concierge.desk.models import ParcelSize, Priority, TicketCategory, TicketStatus
 from portal.desk_queue import (
     RANK_HIGH,
     RANK_LOW,
@@ -25,6 +25,7 @@ from portal.desk_queue import (
     queue_sources,
     register_queue_source,
 )
+from portal.enums import LabelledEnum
 from portal.extensions import db
 from portal.people import service as people
 from portal.people.models import Building, Dwelling, Person
@@ -37,6 +38,7 @@ PRIORITY_RANK = {
     Priority.LOW: RANK_LOW,
 }
 PARCEL_FOR = _l("Parcel for %(dwelling)s")
+E = TypeVar("E", bound=LabelledEnum)
 
 
 def list_queue(staff: Person, building: Building, now: datetime) -> list[QueueItem]:
@@ -66,10 +68,16 @@ def count_open_items(staff: Person) -> int:
     return tickets.count_open(buildings) + parcels.count_waiting(buildings)
 
 
+def labels(members: type[E]) -> dict[E, str]:
+    """Every member's label, translated once per queue rather than once per line."""
+    return {member: member.label for member in members}
+
+
 def ticket_items(context: QueueContext) -> list[QueueItem]:
+    """The building's open tickets; the overdue ones first, then by priority."""
     url = paths("concierge.ticket", "ticket_id")
-    category = cache(tickets.category_label)
-    status, priority = cache(tickets.status_label), cache(tickets.priority_label)
+    category, status = labels(TicketCategory), labels(TicketStatus)
+    priority = labels(Priority)
     words, items = context.words, []
     for line in tickets.list_open_lines(context.building.id):
         overdue = tickets.is_late(
@@ -79,9 +87,9 @@ def ticket_items(context: QueueContext) -> list[QueueItem]:
         items.append(
             QueueItem(
                 kind="ticket",
-                icon=tickets.category_icon(line.category),
-                title=f"{category(line.category)} · {words.place(number)}",
-                detail=f"{status(line.status)} · {priority(line.priority)}",
+                icon=line.category.icon,
+                title=f"{category[line.category]} · {words.place(number)}",
+                detail=f"{status[line.status]} · {priority[line.priority]}",
                 url=url(line.id),
                 rank=RANK_OVERDUE if overdue else PRIORITY_RANK[line.priority],
                 since=line.created_at,
@@ -93,16 +101,17 @@ def ticket_items(context: QueueContext) -> list[QueueItem]:
 
 
 def parcel_items(context: QueueContext) -> list[QueueItem]:
+    """The parcels waiting at the desk, oldest first."""
     url = paths("concierge.dwelling", "dwelling_id")
     parcel_for = str(PARCEL_FOR)
-    size = cache(parcels.size_label)
+    size = labels(ParcelSize)
     words = context.words
     return [
         QueueItem(
             kind="parcel",
             icon="📦",
             title=parcel_for % {"dwelling": words.place(context.numbers.get(line.dwelling_id))},
-            detail=" · ".join(p for p in (line.carrier, size(line.size)) if p),
+            detail=" · ".join(p for p in (line.carrier, size[line.size]) if p),
             url=url(line.dwelling_id),
             rank=RANK_LOW,
             since=line.created_at,
@@ -113,13 +122,13 @@ def parcel_items(context: QueueContext) -> list[QueueItem]:
 
 
 def visit_items(context: QueueContext) -> list[QueueItem]:
+    """Today's expected visits and permissions to enter, by start time."""
     words = context.words
     return [
         QueueItem(
             kind="visit",
-            icon=visits.kind_icon(visit.kind),
-            title=f"{visits.kind_label(visit.kind)} · "
-            f"{words.place(context.numbers.get(visit.dwelling_id))}",
+            icon=visit.kind.icon,
+            title=f"{visit.kind.label} · {words.place(context.numbers.get(visit.dwelling_id))}",
             detail=visit.visitor,
             url=path_for("concierge.dwelling", dwelling_id=visit.dwelling_id),
             rank=RANK_NORMAL,

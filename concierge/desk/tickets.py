@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -27,12 +26,12 @@ from concierge.desk.models import (
 from messaging.service import desk_room
 from portal import realtime
 from portal.db import begin_write, utcnow
-from portal.errors import DomainError
+from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
 from portal.notifications.service import notify
 from portal.people import service as people
 from portal.people.models import Person, Role
-from portal.uploads import store_image
+from portal.uploads import StoredFile, path_of, store_image
 from portal.urls import path_for
 
 MAX_DESCRIPTION = 2000
@@ -42,30 +41,6 @@ MAX_COMMENT = 1000
 EVENT_CREATED = "concierge.ticket_created"
 EVENT_CHANGED = "concierge.ticket_changed"
 
-CATEGORIES: dict[TicketCategory, tuple[str, Any]] = {
-    TicketCategory.REPAIR: ("🔧", _l("Repair")),
-    TicketCategory.HEATING: ("🔥", _l("Heating")),
-    TicketCategory.WATER: ("💧", _l("Water, leak")),
-    TicketCategory.LIFT: ("🛗", _l("Lift")),
-    TicketCategory.CLEANLINESS: ("🧹", _l("Cleanliness")),
-    TicketCategory.NOISE: ("🔊", _l("Noise")),
-    TicketCategory.KEYS: ("🔑", _l("Keys, badge")),
-    TicketCategory.OTHER: ("❓", _l("Something else")),
-}
-STATUSES: dict[TicketStatus, Any] = {
-    TicketStatus.NEW: _l("Received"),
-    TicketStatus.ACKNOWLEDGED: _l("Seen by the desk"),
-    TicketStatus.IN_PROGRESS: _l("Being handled"),
-    TicketStatus.WAITING_CONTRACTOR: _l("Waiting for a contractor"),
-    TicketStatus.RESOLVED: _l("Resolved"),
-    TicketStatus.CLOSED: _l("Closed"),
-}
-PRIORITIES: dict[Priority, Any] = {
-    Priority.LOW: _l("Low"),
-    Priority.NORMAL: _l("Normal"),
-    Priority.HIGH: _l("High"),
-    Priority.URGENT: _l("Urgent"),
-}
 # Where a ticket may go from each status; resolving can be undone, closing cannot.
 TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
     TicketStatus.NEW: frozenset(set(TicketStatus) - {TicketStatus.NEW}),
@@ -90,22 +65,6 @@ OPEN_STATUSES = frozenset(set(TicketStatus) - {TicketStatus.RESOLVED, TicketStat
 RATEABLE = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
 
 
-def category_icon(category: TicketCategory) -> str:
-    return CATEGORIES[TicketCategory(category)][0]
-
-
-def category_label(category: TicketCategory) -> str:
-    return str(CATEGORIES[TicketCategory(category)][1])
-
-
-def status_label(status: TicketStatus) -> str:
-    return str(STATUSES[TicketStatus(status)])
-
-
-def priority_label(priority: Priority) -> str:
-    return str(PRIORITIES[Priority(priority)])
-
-
 # Access ---------------------------------------------------------------------------------
 
 
@@ -120,12 +79,13 @@ def may_see(person: Person, ticket: Ticket) -> bool:
 
 
 def access_ticket(person: Person, ticket_id: int, *, lock: bool = False) -> Ticket:
+    """A ticket the person may see (locked for a write when asked); others: not found."""
     stmt = select(Ticket).where(Ticket.id == ticket_id)
     if lock:
         stmt = stmt.with_for_update()
     ticket = db.session.scalars(stmt).first()
     if ticket is None or not may_see(person, ticket):
-        raise DomainError(_("This report does not exist."), "not_found")
+        raise NotFound(_("This report does not exist."))
     return ticket
 
 
@@ -137,9 +97,10 @@ def access_staff_ticket(person: Person, ticket_id: int, *, lock: bool = False) -
 
 
 def access_photo(person: Person, photo_id: int) -> TicketPhoto:
+    """A ticket's photo, for those who may see the ticket; others: not found."""
     photo = db.session.get(TicketPhoto, photo_id)
     if photo is None or not may_see(person, photo.ticket):
-        raise DomainError(_("This photo does not exist."), "not_found")
+        raise NotFound(_("This photo does not exist."))
     return photo
 
 
@@ -147,62 +108,70 @@ def access_photo(person: Person, photo_id: int) -> TicketPhoto:
 
 
 def check_category(value: Any) -> TicketCategory:
+    """One of the kinds of problem the form shows."""
     try:
         return TicketCategory(value)
     except ValueError as exc:
-        raise DomainError(
+        raise Invalid(
             _("Please choose one of the kinds of problem shown."), "bad_category"
         ) from exc
 
 
 def check_description(text: str | None) -> str:
+    """A description, not empty and not too long."""
     text = (text or "").strip()
     if not text:
-        raise DomainError(_("Please describe the problem in a few words."), "empty")
+        raise Invalid(_("Please describe the problem in a few words."), "empty")
     if len(text) > MAX_DESCRIPTION:
-        raise DomainError(
+        raise Invalid(
             _("Please keep it under %(num)d characters.", num=MAX_DESCRIPTION), "too_long"
         )
     return text
 
 
 def check_photos(photos: list[bytes]) -> list[bytes]:
+    """The photos sent (empty file fields dropped), at most CONCIERGE_MAX_TICKET_PHOTOS."""
     photos = [p for p in photos if p]
     limit = current_app.config["CONCIERGE_MAX_TICKET_PHOTOS"]
     if len(photos) > limit:
-        raise DomainError(_("You can add up to %(num)d photos.", num=limit), "too_many_photos")
+        raise Invalid(_("You can add up to %(num)d photos.", num=limit), "too_many_photos")
     return photos
 
 
 def check_status(value: Any) -> TicketStatus:
+    """One of the steps the form shows."""
     try:
         return TicketStatus(value)
     except ValueError as exc:
-        raise DomainError(_("Please choose one of the steps shown."), "bad_status") from exc
+        raise Invalid(_("Please choose one of the steps shown."), "bad_status") from exc
 
 
 def check_priority(value: Any) -> Priority:
+    """One of the priorities the form shows."""
     try:
         return Priority(value)
     except ValueError as exc:
-        raise DomainError(_("Please choose one of the priorities shown."), "bad_priority") from exc
+        raise Invalid(_("Please choose one of the priorities shown."), "bad_priority") from exc
 
 
 def check_transition(ticket: Ticket, status: TicketStatus) -> None:
+    """Refuse a step the ticket cannot take from where it stands (see TRANSITIONS)."""
     if status not in TRANSITIONS[ticket.status]:
-        raise DomainError(
-            _("This report cannot go from “%(old)s” to “%(new)s”.",
-              old=status_label(ticket.status), new=status_label(status)),
-            "bad_transition",
-        )  # fmt: skip
+        message = _(
+            "This report cannot go from “%(old)s” to “%(new)s”.",
+            old=ticket.status.label,
+            new=status.label,
+        )
+        raise Invalid(message, "bad_transition")
 
 
 def check_assignee(building_id: int, assignee_id: int | None) -> Person | None:
+    """An active member of the building's staff, or nobody."""
     if assignee_id is None:
         return None
     assignee = db.session.get(Person, assignee_id)
     if assignee is None or not assignee.active or not desk.is_building_staff(assignee, building_id):
-        raise DomainError(_("Please choose a member of the building's staff."), "bad_assignee")
+        raise Invalid(_("Please choose a member of the building's staff."), "bad_assignee")
     return assignee
 
 
@@ -216,7 +185,7 @@ def _resident_for(staff: Person, resident_id: int | None) -> Person:
         or resident.building_id is None
         or not desk.is_building_staff(staff, resident.building_id)
     ):
-        raise DomainError(_("Please choose the resident this report is for."), "bad_resident")
+        raise Invalid(_("Please choose the resident this report is for."), "bad_resident")
     return resident
 
 
@@ -232,41 +201,69 @@ def do_create_ticket(
     photos: Iterable[bytes] = (),
     resident_id: int | None = None,
 ) -> Ticket:
-    """Report a problem in one's flat or in the common areas; staff report for a resident."""
+    """Report a problem in one's flat or in the common areas; staff report for a resident.
+    Ticket, photos and events stand or fall together (the request commits them)."""
     if author.is_resident:
         resident = author
     elif author.role in desk.DESK_STAFF_ROLES:
         resident = _resident_for(author, resident_id)
     else:
-        raise DomainError(_("Only residents and staff can report a problem."), "forbidden")
+        raise Forbidden(_("Only residents and staff can report a problem."))
     if resident.building_id is None:
-        raise DomainError(_("Only residents and staff can report a problem."), "forbidden")
+        raise Forbidden(_("Only residents and staff can report a problem."))
     category = check_category(category)
     text = check_description(description)
     images = check_photos(list(photos))
-    max_bytes = current_app.config["MESSAGING_MAX_PHOTO_BYTES"]
-    stored = [store_image(data, max_bytes) for data in images]
-    ticket = Ticket(
-        building_id=resident.building_id, reporter_id=resident.id,
-        dwelling_id=None if in_common_areas else resident.dwelling_id,
-        posted_by_id=author.id if author.id != resident.id else None, category=category,
-        description=text, in_common_areas=in_common_areas, status=TicketStatus.NEW,
-        priority=Priority.NORMAL,
-    )  # fmt: skip
-    ticket.photos = [
-        TicketPhoto(uploaded_by_id=author.id, file_name=s.file_name, thumb_name=s.thumb_name)
-        for s in stored
-    ]
-    db.session.add(ticket)
-    db.session.flush()
-    _publish(EVENT_CREATED, ticket)
-    db.session.commit()
+    stored = _store_photos(images)
+    try:
+        ticket = Ticket(
+            building_id=resident.building_id,
+            reporter_id=resident.id,
+            dwelling_id=None if in_common_areas else resident.dwelling_id,
+            posted_by_id=author.id if author.id != resident.id else None,
+            category=category,
+            description=text,
+            in_common_areas=in_common_areas,
+            status=TicketStatus.NEW,
+            priority=Priority.NORMAL,
+        )
+        ticket.photos = [
+            TicketPhoto(uploaded_by_id=author.id, file_name=s.file_name, thumb_name=s.thumb_name)
+            for s in stored
+        ]
+        db.session.add(ticket)
+        db.session.flush()
+        _publish(EVENT_CREATED, ticket)
+    except BaseException:
+        _delete_files(stored)
+        raise
     return ticket
+
+
+def _store_photos(images: list[bytes]) -> list[StoredFile]:
+    """Store the photos (re-encoded, without metadata); a refused one removes those before it."""
+    max_bytes = desk.max_photo_bytes()
+    stored: list[StoredFile] = []
+    try:
+        for data in images:
+            stored.append(store_image(data, max_bytes))
+    except BaseException:
+        _delete_files(stored)
+        raise
+    return stored
+
+
+def _delete_files(stored: list[StoredFile]) -> None:
+    """Remove the files of photos whose rows were not written (the report failed)."""
+    for photo in stored:
+        for name in (photo.file_name, photo.thumb_name):
+            if name:
+                path_of(name).unlink(missing_ok=True)
 
 
 def do_change_status(staff: Person, ticket_id: int, status: Any, message: str = "") -> Ticket:
     """Move a ticket along; the resident is told; a resolved dwelling ticket goes in its
-    logbook with the resolution."""
+    logbook with the resolution (all of it in the request's one transaction)."""
     status = check_status(status)
     message = _check_reply_text(message, required=False)
     begin_write(db.session)
@@ -288,43 +285,55 @@ def do_change_status(staff: Person, ticket_id: int, status: Any, message: str = 
         logbook.record_ticket_resolution(ticket, staff, message, now)
     _tell_reporter(ticket, status)
     _publish(EVENT_CHANGED, ticket)
-    db.session.commit()
     return ticket
 
 
 def do_set_priority(staff: Person, ticket_id: int, priority: Any) -> Ticket:
+    """Staff set how soon a ticket must be handled (an internal step of its timeline)."""
     priority = check_priority(priority)
     begin_write(db.session)
     ticket = access_staff_ticket(staff, ticket_id, lock=True)
     if ticket.priority != priority:
-        _add_update(ticket, staff, UpdateKind.PRIORITY, internal=True,
-                    old=ticket.priority.value, new=priority.value)  # fmt: skip
+        _add_update(
+            ticket,
+            staff,
+            UpdateKind.PRIORITY,
+            internal=True,
+            old=ticket.priority.value,
+            new=priority.value,
+        )
         ticket.priority = priority
         _publish(EVENT_CHANGED, ticket, to_reporter=False)
-    db.session.commit()
     return ticket
 
 
 def do_assign(staff: Person, ticket_id: int, assignee_id: int | None) -> Ticket:
+    """Staff give a ticket to a member of the building's staff, or to nobody (internal)."""
     begin_write(db.session)
     ticket = access_staff_ticket(staff, ticket_id, lock=True)
     assignee = check_assignee(ticket.building_id, assignee_id)
     new_id = assignee.id if assignee else None
     if ticket.assignee_id != new_id:
-        _add_update(ticket, staff, UpdateKind.ASSIGNEE, internal=True,
-                    old=str(ticket.assignee_id or ""), new=str(new_id or ""))  # fmt: skip
+        _add_update(
+            ticket,
+            staff,
+            UpdateKind.ASSIGNEE,
+            internal=True,
+            old=str(ticket.assignee_id or ""),
+            new=str(new_id or ""),
+        )
         ticket.assignee_id = new_id
         _publish(EVENT_CHANGED, ticket, to_reporter=False)
-    db.session.commit()
     return ticket
 
 
 def _check_reply_text(text: str | None, *, required: bool = True) -> str:
+    """A reply's text, stripped; empty only where it is optional."""
     text = (text or "").strip()
     if required and not text:
-        raise DomainError(_("Please write a message."), "empty")
+        raise Invalid(_("Please write a message."), "empty")
     if len(text) > MAX_REPLY:
-        raise DomainError(_("Please keep it under %(num)d characters.", num=MAX_REPLY), "too_long")
+        raise Invalid(_("Please keep it under %(num)d characters.", num=MAX_REPLY), "too_long")
     return text
 
 
@@ -337,21 +346,21 @@ def do_add_reply(
     ticket = access_ticket(person, ticket_id, lock=True)
     staff = desk.is_building_staff(person, ticket.building_id)
     if internal and not staff:
-        raise DomainError(_("Only the building's staff can do this."), "forbidden")
+        raise Forbidden(_("Only the building's staff can do this."))
     if ticket.status == TicketStatus.CLOSED and not staff:
-        raise DomainError(_("This report is closed."), "closed")
+        raise Conflict(_("This report is closed."), "closed")
     kind = UpdateKind.NOTE if internal else UpdateKind.REPLY
     _add_update(ticket, person, kind, body=text, internal=internal)
     if staff and not internal:
         _tell_reporter_reply(ticket)
     _publish(EVENT_CHANGED, ticket, to_reporter=not internal)
-    db.session.commit()
     return ticket
 
 
 def check_rating(rating: Any) -> int:
+    """From 1 to 5 stars."""
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise DomainError(_("Please choose from 1 to 5 stars."), "bad_rating")
+        raise Invalid(_("Please choose from 1 to 5 stars."), "bad_rating")
     return rating
 
 
@@ -360,28 +369,32 @@ def do_rate(person: Person, ticket_id: int, rating: Any, comment: str | None = "
     rating = check_rating(rating)
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
-        raise DomainError(
-            _("Please keep it under %(num)d characters.", num=MAX_COMMENT), "too_long"
-        )
+        raise Invalid(_("Please keep it under %(num)d characters.", num=MAX_COMMENT), "too_long")
     begin_write(db.session)
     ticket = access_ticket(person, ticket_id, lock=True)
     if ticket.reporter_id != person.id:
-        raise DomainError(_("Only the person who reported it can rate the help."), "forbidden")
+        raise Forbidden(_("Only the person who reported it can rate the help."))
     if ticket.status not in RATEABLE:
-        raise DomainError(_("You can rate the help once the problem is resolved."), "not_resolved")
+        raise Invalid(_("You can rate the help once the problem is resolved."), "not_resolved")
     if ticket.rating is not None:
-        raise DomainError(_("You have already rated this help. Thank you!"), "already_rated")
+        raise Conflict(_("You have already rated this help. Thank you!"), "already_rated")
     ticket.rating, ticket.rating_comment = rating, comment or None
     _add_update(ticket, person, UpdateKind.RATING, body=comment, new=str(rating))
     _publish(EVENT_CHANGED, ticket)
-    db.session.commit()
     return ticket
 
 
 def _add_update(
-    ticket: Ticket, author: Person, kind: UpdateKind, *, body: str = "", internal: bool = False,
-    old: str | None = None, new: str | None = None,
-) -> None:  # fmt: skip
+    ticket: Ticket,
+    author: Person,
+    kind: UpdateKind,
+    *,
+    body: str = "",
+    internal: bool = False,
+    old: str | None = None,
+    new: str | None = None,
+) -> None:
+    """Add one step to the ticket's timeline."""
     ticket.updates.append(
         TicketUpdate(
             author_id=author.id,
@@ -395,6 +408,7 @@ def _add_update(
 
 
 def _reporter(ticket: Ticket) -> Person | None:
+    """The person who reported the ticket, while their account is active."""
     person = db.session.get(Person, ticket.reporter_id) if ticket.reporter_id else None
     return person if person is not None and person.active else None
 
@@ -405,27 +419,42 @@ def _tell_reporter(ticket: Ticket, status: TicketStatus) -> None:
     if reporter is None:
         return
     category = ticket.category
-    notify(reporter, "concierge.ticket_status",
-           lambda: _("Your report “%(category)s”: %(status)s",
-                     category=category_label(category), status=status_label(status)),
-           path_for("concierge.ticket", ticket_id=ticket.id))  # fmt: skip
+
+    def title() -> str:
+        return _(
+            "Your report “%(category)s”: %(status)s",
+            category=category.label,
+            status=status.label,
+        )
+
+    notify(reporter, "concierge.ticket_status", title, _ticket_path(ticket))
 
 
 def _tell_reporter_reply(ticket: Ticket) -> None:
+    """Tell the reporter, in their language, that the desk answered."""
     reporter = _reporter(ticket)
     if reporter is None:
         return
     category = ticket.category
-    notify(reporter, "concierge.ticket_reply",
-           lambda: _("The desk answered your report “%(category)s”",
-                     category=category_label(category)),
-           path_for("concierge.ticket", ticket_id=ticket.id))  # fmt: skip
+
+    def title() -> str:
+        return _("The desk answered your report “%(category)s”", category=category.label)
+
+    notify(reporter, "concierge.ticket_reply", title, _ticket_path(ticket))
+
+
+def _ticket_path(ticket: Ticket) -> str:
+    """Where a notification about the ticket leads."""
+    return path_for("concierge.ticket", ticket_id=ticket.id)
 
 
 def _publish(name: str, ticket: Ticket, *, to_reporter: bool = True) -> None:
     """To the desk screens of the building and to the reporter's own screens."""
-    payload = {"ticket_id": ticket.id, "status": ticket.status.value,
-               "building_id": ticket.building_id}  # fmt: skip
+    payload = {
+        "ticket_id": ticket.id,
+        "status": ticket.status.value,
+        "building_id": ticket.building_id,
+    }
     realtime.publish(name, payload, desk_room(ticket.building_id))
     if to_reporter and ticket.reporter_id:
         realtime.publish(name, payload, realtime.user_room(ticket.reporter_id))
@@ -444,6 +473,7 @@ def list_mine(person: Person) -> list[Ticket]:
 
 
 def list_open(building_id: int) -> list[Ticket]:
+    """The building's tickets still being handled, oldest first."""
     stmt = (
         select(Ticket)
         .where(Ticket.building_id == building_id, Ticket.status.in_(OPEN_STATUSES))
@@ -455,18 +485,25 @@ def list_open(building_id: int) -> list[Ticket]:
 def list_open_lines(building_id: int) -> list[Row[Any]]:
     """The open tickets' few columns the desk's queue shows, oldest first (no ORM objects:
     a year-old building has dozens of them on every refresh of the queue)."""
+    columns = (
+        Ticket.id,
+        Ticket.dwelling_id,
+        Ticket.category,
+        Ticket.status,
+        Ticket.priority,
+        Ticket.created_at,
+        Ticket.acknowledged_at,
+    )
     stmt = (
-        select(
-            Ticket.id, Ticket.dwelling_id, Ticket.category, Ticket.status, Ticket.priority,
-            Ticket.created_at, Ticket.acknowledged_at,
-        )
+        select(*columns)
         .where(Ticket.building_id == building_id, Ticket.status.in_(OPEN_STATUSES))
         .order_by(Ticket.created_at)
-    )  # fmt: skip
+    )
     return list(db.session.execute(stmt))
 
 
 def count_open(building_ids: Iterable[int]) -> int:
+    """How many tickets of these buildings are still being handled."""
     stmt = select(func.count(Ticket.id)).where(
         Ticket.building_id.in_(list(building_ids)), Ticket.status.in_(OPEN_STATUSES)
     )
@@ -474,10 +511,12 @@ def count_open(building_ids: Iterable[int]) -> int:
 
 
 def count_open_for(person: Person) -> int:
+    """How many of the resident's own and dwelling's tickets are still being handled."""
     return sum(1 for t in list_mine(person) if t.status in OPEN_STATUSES)
 
 
 def list_for_dwelling(dwelling_id: int) -> list[Ticket]:
+    """A dwelling's tickets, newest first (the caller checked who may see them)."""
     stmt = select(Ticket).where(Ticket.dwelling_id == dwelling_id).order_by(Ticket.id.desc())
     return list(db.session.scalars(stmt))
 
@@ -544,5 +583,6 @@ def is_late(
 
 
 def _target(priority: Priority, step: str, created_at: datetime, zone: ZoneInfo) -> datetime:
+    """When a step is due, from CONCIERGE_TARGETS in working hours of the desk."""
     hours = current_app.config["CONCIERGE_TARGETS"][Priority(priority).value][step]
     return desk.deadline_in(created_at, hours, zone)

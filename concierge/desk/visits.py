@@ -7,7 +7,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from concierge.desk import access as desk
@@ -15,7 +14,7 @@ from concierge.desk.models import Visit, VisitKind
 from messaging.service import desk_room
 from portal import realtime
 from portal.db import utcnow
-from portal.errors import DomainError
+from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.people.models import Person
 
@@ -25,42 +24,31 @@ MAX_SPAN = timedelta(days=31)
 
 EVENT_CHANGED = "concierge.visit_changed"
 
-KINDS: dict[VisitKind, tuple[str, Any]] = {
-    VisitKind.ENTRY_PERMISSION: ("🔑", _l("Permission to enter")),
-    VisitKind.VISITOR: ("🚪", _l("Expected visitor")),
-}
-
-
-def kind_icon(kind: VisitKind) -> str:
-    return KINDS[VisitKind(kind)][0]
-
-
-def kind_label(kind: VisitKind) -> str:
-    return str(KINDS[VisitKind(kind)][1])
-
-
 # Access and checks ----------------------------------------------------------------------
 
 
 def access_visit(person: Person, visit_id: int) -> Visit:
+    """A visit, for its dwelling's residents and its building's staff; others: not found."""
     visit = db.session.get(Visit, visit_id)
     if visit is None:
-        raise DomainError(_("This visit does not exist."), "not_found")
+        raise NotFound(_("This visit does not exist."))
     desk.access_dwelling(person, visit.dwelling_id)
     return visit
 
 
 def check_kind(value: Any) -> VisitKind:
+    """One of the choices the form shows."""
     try:
         return VisitKind(value)
     except ValueError as exc:
-        raise DomainError(_("Please choose one of the choices shown."), "bad_kind") from exc
+        raise Invalid(_("Please choose one of the choices shown."), "bad_kind") from exc
 
 
 def check_visitor(name: str | None) -> str:
+    """Who is coming, present and not too long."""
     name = (name or "").strip()
     if not name or len(name) > MAX_VISITOR:
-        raise DomainError(
+        raise Invalid(
             _("Please say who is coming, in at most %(num)d characters.", num=MAX_VISITOR),
             "bad_visitor",
         )
@@ -68,58 +56,75 @@ def check_visitor(name: str | None) -> str:
 
 
 def check_note(note: str | None) -> str:
+    """A note for the desk, not too long (may be empty)."""
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise DomainError(_("Please keep it under %(num)d characters.", num=MAX_NOTE), "too_long")
+        raise Invalid(_("Please keep it under %(num)d characters.", num=MAX_NOTE), "too_long")
     return note
 
 
 def check_window(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
+    """A time window that ends after it starts, is not over and lasts at most 31 days."""
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        raise DomainError(_("The times are not valid."), "bad_time")
+        raise Invalid(_("The times are not valid."), "bad_time")
     if ends_at <= starts_at:
-        raise DomainError(_("The end must come after the start."), "end_before_start")
+        raise Invalid(_("The end must come after the start."), "end_before_start")
     if ends_at <= now:
-        raise DomainError(_("This time is already over."), "past")
+        raise Invalid(_("This time is already over."), "past")
     if ends_at - starts_at > MAX_SPAN:
-        raise DomainError(_("Please give at most 31 days."), "too_long")
+        raise Invalid(_("Please give at most 31 days."), "too_long")
 
 
 # Writing --------------------------------------------------------------------------------
 
 
 def do_add_visit(
-    person: Person, dwelling_id: int, *, kind: Any, visitor: str | None, starts_at: datetime,
-    ends_at: datetime, note: str | None = "",
-) -> Visit:  # fmt: skip
+    person: Person,
+    dwelling_id: int,
+    *,
+    kind: Any,
+    visitor: str | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    note: str | None = "",
+) -> Visit:
     """A resident (or the staff for them) tells the desk who may enter or is expected."""
     dwelling = desk.access_dwelling(person, dwelling_id)
     kind, name, note = check_kind(kind), check_visitor(visitor), check_note(note)
     check_window(starts_at, ends_at, utcnow())
     visit = Visit(
-        building_id=dwelling.building_id, dwelling_id=dwelling.id, person_id=person.id,
-        kind=kind, visitor=name, starts_at=starts_at, ends_at=ends_at, note=note,
-    )  # fmt: skip
+        building_id=dwelling.building_id,
+        dwelling_id=dwelling.id,
+        person_id=person.id,
+        kind=kind,
+        visitor=name,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        note=note,
+    )
     db.session.add(visit)
     db.session.flush()
     _publish(visit)
-    db.session.commit()
     return visit
 
 
 def do_cancel_visit(person: Person, visit_id: int) -> Visit:
+    """Cancel a visit the person may see; the desk's day list drops it live."""
     visit = access_visit(person, visit_id)
     if visit.cancelled_at is not None:
-        raise DomainError(_("This visit is already cancelled."), "cancelled")
+        raise Conflict(_("This visit is already cancelled."), "cancelled")
     visit.cancelled_at = utcnow()
     _publish(visit)
-    db.session.commit()
     return visit
 
 
 def _publish(visit: Visit) -> None:
-    payload = {"visit_id": visit.id, "dwelling_id": visit.dwelling_id,
-               "building_id": visit.building_id}  # fmt: skip
+    """To the desk screens of the visit's building."""
+    payload = {
+        "visit_id": visit.id,
+        "dwelling_id": visit.dwelling_id,
+        "building_id": visit.building_id,
+    }
     realtime.publish(EVENT_CHANGED, payload, desk_room(visit.building_id))
 
 
@@ -134,11 +139,13 @@ def list_for_day(building_id: int, now: datetime, zone: ZoneInfo) -> list[Visit]
     stmt = (
         select(Visit)
         .where(
-            Visit.building_id == building_id, Visit.cancelled_at.is_(None),
-            Visit.starts_at < end, Visit.ends_at > start,
+            Visit.building_id == building_id,
+            Visit.cancelled_at.is_(None),
+            Visit.starts_at < end,
+            Visit.ends_at > start,
         )
         .order_by(Visit.starts_at)
-    )  # fmt: skip
+    )
     return list(db.session.scalars(stmt))
 
 

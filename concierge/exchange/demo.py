@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from concierge.exchange import service as helping
 from portal.demo import on_demo_built
+from portal.i18n import zone_of
 from portal.people import service as people
 from portal.people.models import Building, Person
 
@@ -14,15 +14,18 @@ YEAR = 2026
 
 
 def _at(building: Building, days: int, hour: int) -> datetime:
-    day = datetime.now(ZoneInfo(building.time_zone)).date() + timedelta(days=days)
-    return datetime.combine(day, time(hour), tzinfo=ZoneInfo(building.time_zone))
+    """A full hour some days from now, in the building's time zone."""
+    zone = zone_of(building)
+    return datetime.combine(datetime.now(zone).date() + timedelta(days=days), time(hour), zone)
 
 
 def _pick(residents: list[Person], low: int, high: int, skip: set[int]) -> Person:
+    """The first resident of an age range not yet used by the demo."""
     return next(
-        p for p in residents
+        p
+        for p in residents
         if p.birth_year and low <= YEAR - p.birth_year <= high and p.id not in skip
-    )  # fmt: skip
+    )
 
 
 @on_demo_built
@@ -38,17 +41,29 @@ def seed_help(building: Building) -> None:
     helping.do_save_offer(parent, "groceries", "Le samedi matin")
     helping.do_save_offer(parent, "accompaniment", "Le mercredi après-midi")
     helping.do_create_request(
-        jeanne, kind="groceries", urgency="soon", details="Pain, lait, deux compotes, du café",
-        window_start=_at(building, 1, 10), window_end=_at(building, 1, 12),
-    )  # fmt: skip
+        jeanne,
+        kind="groceries",
+        urgency="soon",
+        details="Pain, lait, deux compotes, du café",
+        window_start=_at(building, 1, 10),
+        window_end=_at(building, 1, 12),
+    )
     helping.do_create_request(
-        elder, kind="company", urgency="flexible", details="Une promenade au parc, au calme",
-        window_start=_at(building, 2, 15), window_end=_at(building, 2, 17),
-    )  # fmt: skip
+        elder,
+        kind="company",
+        urgency="flexible",
+        details="Une promenade au parc, au calme",
+        window_start=_at(building, 2, 15),
+        window_end=_at(building, 2, 17),
+    )
     tablet = helping.do_create_request(
-        jeanne, kind="tablet", urgency="flexible", details="Envoyer des photos à ma petite-fille",
-        window_start=_at(building, 0, 17), window_end=_at(building, 3, 19),
-    )  # fmt: skip
+        jeanne,
+        kind="tablet",
+        urgency="flexible",
+        details="Envoyer des photos à ma petite-fille",
+        window_start=_at(building, 0, 17),
+        window_end=_at(building, 3, 19),
+    )
     helping.do_take(teen, tablet.id)
     helping.do_mark_done(teen, tablet.id, 60)
     helping.do_thank(jeanne, tablet.id, "Merci, c'est magique de voir les photos !")

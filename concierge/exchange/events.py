@@ -9,14 +9,15 @@ from flask_login import current_user
 
 from concierge.exchange import service as helping
 from portal.auth.decorators import socket_handler
-from portal.errors import DomainError
+from portal.errors import Invalid
 from portal.extensions import socketio
 
 
 def _request_id(payload: Any) -> int:
+    """The request's id the client sent, or a refusal it can read."""
     value = payload.get("request_id") if isinstance(payload, dict) else None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise DomainError(_("The request could not be understood."), "bad_request")
+        raise Invalid(_("The request could not be understood."), "bad_request")
     return value
 
 
@@ -39,5 +40,6 @@ def get_help_details(payload: Any = None) -> dict[str, Any]:
 @socketio.on("take_help_request")
 @socket_handler
 def take_help_request(payload: Any = None) -> dict[str, Any]:
+    """Take a request from a live board; the take and its conversation commit together."""
     taken = helping.do_take(current_user, _request_id(payload))
     return {"request": helping.request_payload(current_user, taken)}

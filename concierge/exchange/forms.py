@@ -16,18 +16,27 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from concierge.exchange.service import KINDS, MAX_DETAILS, MAX_PHARMACY, MAX_THANKS, URGENCIES
+from concierge.exchange.models import HelpKind, Urgency
+from concierge.exchange.service import MAX_DETAILS, MAX_PHARMACY, MAX_THANKS
 
 
 def kind_choices() -> list[SelectChoice]:
-    return [SelectChoice(kind.value, label) for kind, (_icon, label) in KINDS.items()]
+    """The kinds of help, labelled in the reader's language (called for each form)."""
+    return [SelectChoice(kind.value, kind.label) for kind in HelpKind]
+
+
+def urgency_choices() -> list[SelectChoice]:
+    """The urgencies, labelled in the reader's language (called for each form)."""
+    return [SelectChoice(level.value, level.label) for level in Urgency]
 
 
 class AskForm(FlaskForm):
+    """Asking the neighbours for help (the desk chooses for which resident)."""
+
     requester = SelectField(_l("For which resident"), coerce=str, validate_choice=True)
     kind = RadioField(
         _l("What do you need?"),
-        choices=kind_choices(),
+        choices=kind_choices,
         validators=[DataRequired(_l("Choose what you need."))],
     )
     day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
@@ -35,7 +44,7 @@ class AskForm(FlaskForm):
     end = TimeField(_l("Until"), validators=[DataRequired(_l("Choose an end time."))])
     urgency = RadioField(
         _l("How urgent is it?"),
-        choices=[SelectChoice(key.value, label) for key, label in URGENCIES.items()],
+        choices=urgency_choices,
         default="soon",
     )
     details = TextAreaField(
@@ -49,9 +58,11 @@ class AskForm(FlaskForm):
 
 
 class OfferForm(FlaskForm):
+    """Offering a kind of help, and when."""
+
     kind = RadioField(
         _l("What can you do?"),
-        choices=kind_choices(),
+        choices=kind_choices,
         validators=[DataRequired(_l("Choose what you can do."))],
     )
     availability = StringField(
@@ -60,6 +71,8 @@ class OfferForm(FlaskForm):
 
 
 class DoneForm(FlaskForm):
+    """Saying it is done; the helper may say how long it took."""
+
     minutes = RadioField(
         _l("How long did it take?"),
         choices=[
@@ -76,14 +89,20 @@ class DoneForm(FlaskForm):
 
 
 class ThankForm(FlaskForm):
+    """Thanking the helper, with a word if one wishes."""
+
     note = TextAreaField(_l("A word of thanks (optional)"), validators=[Length(max=MAX_THANKS)])
 
 
 class ProposeForm(FlaskForm):
+    """The desk choosing a neighbour to ask (choices set by the page)."""
+
     neighbour = SelectField(
         _l("Neighbour who offers this help"), coerce=str, choices=[], validate_choice=False
     )
 
 
 class ShowThanksForm(FlaskForm):
+    """The helper's consent to show their thanks and hours."""
+
     show = BooleanField(_l("Show my thanks and hours given to the neighbours"))

@@ -3,39 +3,46 @@ read a pharmacy run's details."""
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, TimestampMixin, enum_column
+from portal.enums import LabelledEnum
 
 
-class HelpKind(enum.StrEnum):
-    GROCERIES = "groceries"
-    PHARMACY = "pharmacy"
-    REPAIR = "repair"
-    COMPANY = "company"
-    TABLET = "tablet"
-    PAPERWORK = "paperwork"
-    ACCOMPANIMENT = "accompaniment"
-    OTHER = "other"
+class HelpKind(LabelledEnum):
+    """What a neighbour is asked for, with the label and pictogram shown beside it."""
+
+    GROCERIES = "groceries", _l("Groceries"), "🛒"
+    PHARMACY = "pharmacy", _l("Pharmacy run"), "⚕️"
+    REPAIR = "repair", _l("Small repair or DIY"), "🔧"
+    COMPANY = "company", _l("Company or a walk"), "☕"
+    TABLET = "tablet", _l("Help with the tablet"), "📱"
+    PAPERWORK = "paperwork", _l("Help with paperwork"), "📄"
+    ACCOMPANIMENT = "accompaniment", _l("Going with me to an appointment"), "🤝"
+    OTHER = "other", _l("Something else"), "💬"
 
 
-class Urgency(enum.StrEnum):
-    FLEXIBLE = "flexible"
-    SOON = "soon"
-    URGENT = "urgent"
+class Urgency(LabelledEnum):
+    """How soon the requester needs help; urgent requests go first and alert the desk."""
+
+    FLEXIBLE = "flexible", _l("Whenever suits")
+    SOON = "soon", _l("Soon")
+    URGENT = "urgent", _l("Urgent")
 
 
-class HelpStatus(enum.StrEnum):
-    OPEN = "open"
-    TAKEN = "taken"
-    DONE = "done"
-    THANKED = "thanked"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
+class HelpStatus(LabelledEnum):
+    """Where a request stands, in the words the requester and the helper read."""
+
+    OPEN = "open", _l("Waiting for a neighbour")
+    TAKEN = "taken", _l("A neighbour is on it")
+    DONE = "done", _l("Done")
+    THANKED = "thanked", _l("Done and thanked")
+    CANCELLED = "cancelled", _l("Cancelled")
+    EXPIRED = "expired", _l("Closed: nobody could help in time")
 
 
 class HelpRequest(TimestampMixin, Base):

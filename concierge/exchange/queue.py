@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from concierge.exchange import service as helping
 from portal.desk_queue import (
     RANK_HIGH,
@@ -14,22 +12,18 @@ from portal.desk_queue import (
     paths,
     register_queue_source,
 )
-from portal.extensions import db
-from portal.people.models import Person
 
 URGENCY_RANK = {"urgent": RANK_URGENT, "soon": RANK_HIGH, "flexible": RANK_NORMAL}
 
 
 def help_items(context: QueueContext) -> list[QueueItem]:
+    """Open requests of the desk's building that are urgent, escalated or nearly too late."""
     requests = [
         r
         for r in helping.list_needing_attention(context.staff)
         if r.building_id == context.building.id
     ]
-    requester_ids = {r.requester_id for r in requests}
-    requesters = {
-        p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(requester_ids)))
-    }
+    requesters = helping.names_of({r.requester_id for r in requests})
     url = paths("concierge.help_request", "request_id")
     items = []
     for request in requests:
@@ -37,8 +31,8 @@ def help_items(context: QueueContext) -> list[QueueItem]:
         items.append(
             QueueItem(
                 kind="help",
-                icon=helping.kind_icon(request.kind),
-                title=str(helping.kind_label(request.kind)),
+                icon=request.kind.icon,
+                title=request.kind.label,
                 detail=requester.full_name if requester else "",
                 url=url(request.id),
                 rank=URGENCY_RANK.get(str(request.urgency.value), RANK_NORMAL),

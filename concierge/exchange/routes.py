@@ -1,11 +1,14 @@
-"""Pages of the neighbour service exchange: parse, call the service, render or redirect."""
+"""Pages of the neighbour service exchange: parse, call the service, render or redirect.
+
+The request owns its transaction (committed once when the page answers); a refusal from the
+service is answered by the one domain-error handler, as each page declares with on_refusal.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -24,34 +27,27 @@ from concierge.exchange.forms import (
     ThankForm,
 )
 from concierge.exchange.models import HelpKind, HelpRequest, HelpStatus
-from portal.auth.forms import ConfirmForm
+from portal.auth.decorators import roles_required
 from portal.db import utcnow
-from portal.errors import DomainError
+from portal.errors import DomainError, on_refusal, reshow_form
+from portal.forms import ConfirmForm
+from portal.i18n import zone_of
 from portal.people import service as people
-from portal.people.models import Role
+from portal.people.models import STAFF_ROLES, Role
 
 FIGURE_SPANS = {"30": 30, "90": 90, "365": 365}
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_user.time_zone or "Europe/Paris")
-
-
 def _kind_filter() -> HelpKind | None:
+    """The kind the board is filtered on, if the address names a known one."""
     try:
         return HelpKind(request.args.get("kind", ""))
     except ValueError:
         return None
 
 
-def _request_or_404(request_id: int) -> HelpRequest:
-    try:
-        return helping.access_request(current_user, request_id)
-    except DomainError:
-        abort(404)
-
-
 def _board_context() -> dict[str, Any]:
+    """What the board and its live lists show, with the names they need in one query."""
     kind = _kind_filter()
     open_requests = helping.list_open(current_user, kind)
     offers = helping.list_offers(current_user, kind)
@@ -62,14 +58,22 @@ def _board_context() -> dict[str, Any]:
         {r.requester_id for r in (*open_requests, *mine, *helping_now, *in_progress)}
         | {r.helper_id for r in (*mine, *in_progress)}
     )
-    return {"kind": kind, "open_requests": open_requests, "offers": offers, "mine": mine,
-            "helping_now": helping_now, "in_progress": in_progress, "names": names,
-            "kinds": list(HelpKind)}  # fmt: skip
+    return {
+        "kind": kind,
+        "open_requests": open_requests,
+        "offers": offers,
+        "mine": mine,
+        "helping_now": helping_now,
+        "in_progress": in_progress,
+        "names": names,
+        "kinds": list(HelpKind),
+    }
 
 
 @bp.get("/neighbours")
 @login_required
 def help_board() -> str:
+    """Requests and offers of the person's buildings."""
     return render_template("concierge/help/board.html", **_board_context())
 
 
@@ -81,6 +85,7 @@ def help_cards() -> str:
 
 
 def _requester_choices() -> list[SelectChoice]:
+    """For the desk: the residents of its building it may ask for."""
     if current_user.role not in helping.STAFF_POSTERS or current_user.building_id is None:
         return []
     residents = [p for p in people.list_directory(current_user.building_id) if p.is_resident]
@@ -97,30 +102,34 @@ def _requester_choices() -> list[SelectChoice]:
 
 
 @bp.route("/neighbours/ask", methods=["GET", "POST"])
-@login_required
+@roles_required(Role.RESIDENT, *helping.STAFF_POSTERS)
 def help_ask() -> str | tuple[str, int] | Response:
+    """Residents ask for themselves; the desk asks for a resident without a tablet."""
     is_staff = current_user.role in helping.STAFF_POSTERS
-    if not is_staff and current_user.role != Role.RESIDENT:
-        abort(404)
     form = AskForm()
     form.requester.choices = _requester_choices()
     if not is_staff:
         del form.requester
+
+    def page() -> str:
+        return render_template(
+            "concierge/help/ask.html", form=form, is_staff=is_staff, HelpKind=HelpKind
+        )
+
     if request.method == "GET":
         _prefill(form)
-    elif form.validate_on_submit():
-        created = _create_from(form, is_staff)
-        if created is not None:
-            flash(_("Your request is on the board. The neighbours who can help are told."),
-                  "success")  # fmt: skip
-            return redirect(url_for("concierge.help_request", request_id=created.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("concierge/help/ask.html", form=form, is_staff=is_staff), status
+        return page()
+    if not form.validate_on_submit() or not _pharmacy_only(form):
+        return page(), 422
+    on_refusal(reshow_form(page))
+    created = _create_from(form, is_staff)
+    flash(_("Your request is on the board. The neighbours who can help are told."), "success")
+    return redirect(url_for("concierge.help_request", request_id=created.id))
 
 
 def _prefill(form: AskForm) -> None:
     """Suggest the next full hour for three hours, or tomorrow morning late in the day."""
-    now = datetime.now(_zone())
+    now = datetime.now(zone_of(current_user))
     start = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
     if not 8 <= start.hour <= 19:
         day = start.date() if start.hour < 8 else start.date() + timedelta(days=1)
@@ -131,31 +140,37 @@ def _prefill(form: AskForm) -> None:
         form.kind.data = request.args["kind"]
 
 
-def _create_from(form: AskForm, is_staff: bool) -> HelpRequest | None:
-    zone = _zone()
+def _pharmacy_only(form: AskForm) -> bool:
+    """A pharmacy run names the pharmacy only: medicines written in the details are refused
+    before anything is stored."""
+    if form.kind.data == HelpKind.PHARMACY.value and (form.details.data or "").strip():
+        form.details.errors = [_("For a pharmacy run, write only the pharmacy: no medicines.")]
+        return False
+    return True
+
+
+def _create_from(form: AskForm, is_staff: bool) -> HelpRequest:
+    """Post the request the form describes; the times are the person's local time."""
+    zone = zone_of(current_user)
     kind = form.kind.data or ""
     pharmacy = kind == HelpKind.PHARMACY.value
-    if pharmacy and (form.details.data or "").strip():
-        form.details.errors = [_("For a pharmacy run, write only the pharmacy: no medicines.")]
-        return None
-    try:
-        return helping.do_create_request(
-            current_user, kind=kind, urgency=form.urgency.data or "soon",
-            window_start=datetime.combine(form.day.data, form.start.data, tzinfo=zone),
-            window_end=datetime.combine(form.day.data, form.end.data, tzinfo=zone),
-            details=(form.pharmacy.data if pharmacy else form.details.data) or "",
-            health_consent=bool(form.consent.data),
-            requester_id=int(form.requester.data) if is_staff and form.requester.data else None,
-        )  # fmt: skip
-    except DomainError as error:
-        flash(error.message, "error")
-        return None
+    return helping.do_create_request(
+        current_user,
+        kind=kind,
+        urgency=form.urgency.data or "soon",
+        window_start=datetime.combine(form.day.data, form.start.data, tzinfo=zone),
+        window_end=datetime.combine(form.day.data, form.end.data, tzinfo=zone),
+        details=(form.pharmacy.data if pharmacy else form.details.data) or "",
+        health_consent=bool(form.consent.data),
+        requester_id=int(form.requester.data) if is_staff and form.requester.data else None,
+    )
 
 
 @bp.get("/neighbours/requests/<int:request_id>")
 @login_required
 def help_request(request_id: int) -> str:
-    found = _request_or_404(request_id)
+    """One request, with what the person may do next."""
+    found = helping.access_request(current_user, request_id)
     return render_template("concierge/help/request.html", **_request_context(found))
 
 
@@ -163,21 +178,23 @@ def help_request(request_id: int) -> str:
 @login_required
 def help_request_status(request_id: int) -> str:
     """The request's live part alone, re-read by the page when the request changes."""
-    found = _request_or_404(request_id)
+    found = helping.access_request(current_user, request_id)
     return render_template("concierge/help/_status.html", **_request_context(found))
 
 
 def _request_context(found: HelpRequest) -> dict[str, Any]:
+    """What a request's page shows this person (a pharmacy run's reading is audited)."""
     entitled = helping.may_see_details(current_user, found)
     details = helping.get_details(current_user, found, "page") if entitled else None
     is_desk = helping.is_desk_staff(current_user, found.building_id)
     propose_form = ProposeForm()
     offerers = helping.list_offerers(found) if is_desk and found.status == HelpStatus.OPEN else []
     propose_form.neighbour.choices = [
-        SelectChoice(str(p.id), f"{p.full_name} · {o.availability}" if o.availability
-                     else p.full_name)
+        SelectChoice(
+            str(p.id), f"{p.full_name} · {o.availability}" if o.availability else p.full_name
+        )
         for p, o in offerers
-    ]  # fmt: skip
+    ]
     accesses = (
         helping.list_health_accesses(found.id)
         if is_desk and entitled and helping.is_health(found)
@@ -188,19 +205,26 @@ def _request_context(found: HelpRequest) -> dict[str, Any]:
         | {a.viewer_id for a in accesses}
     )
     return {
-        "req": found, "details": details, "entitled": entitled, "names": names,
+        "req": found,
+        "details": details,
+        "entitled": entitled,
+        "names": names,
         "is_requester": found.requester_id == current_user.id,
         "may_act_as_requester": _may_act_as_requester(found),
         "is_helper": found.helper_id == current_user.id,
         "is_proposed": found.proposed_to_id == current_user.id,
-        "is_desk": is_desk, "offerers": offerers,
+        "is_desk": is_desk,
+        "offerers": offerers,
         "accesses": accesses,
-        "confirm_form": ConfirmForm(), "done_form": DoneForm(), "thank_form": ThankForm(),
+        "confirm_form": ConfirmForm(),
+        "done_form": DoneForm(),
+        "thank_form": ThankForm(),
         "propose_form": propose_form,
-    }  # fmt: skip
+    }
 
 
 def _may_act_as_requester(found: HelpRequest) -> bool:
+    """The requester, or the desk for a request it posted."""
     try:
         helping.check_is_requester(current_user, found)
     except DomainError:
@@ -209,18 +233,25 @@ def _may_act_as_requester(found: HelpRequest) -> bool:
 
 
 def _act(request_id: int, action: Callable[[], object], done: str) -> Response:
-    """Run one step of a request; a refusal is shown as a message and nothing changes."""
-    _request_or_404(request_id)
-    try:
-        action()
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash(done, "success")
+    """Run one step of a request; a refusal is shown as a message on the request's page and
+    nothing changes (another building's request answers 404)."""
+    back = url_for("concierge.help_request", request_id=request_id)
+    helping.access_request(current_user, request_id)
+    on_refusal(back)
+    action()
+    flash(done, "success")
+    return redirect(back)
+
+
+def _back_with(request_id: int, message: str) -> Response:
+    """A form the person sent incomplete: say what is missing on the request's page."""
+    helping.access_request(current_user, request_id)
+    flash(message, "error")
     return redirect(url_for("concierge.help_request", request_id=request_id))
 
 
 def _confirmed() -> None:
+    """A one-button form must carry its CSRF token."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
 
@@ -228,130 +259,159 @@ def _confirmed() -> None:
 @bp.post("/neighbours/requests/<int:request_id>/take")
 @login_required
 def help_take(request_id: int) -> Response:
+    """A neighbour (or the desk) takes the request on."""
     _confirmed()
-    return _act(request_id, lambda: helping.do_take(current_user, request_id),
-                _("Thank you! You can now write to your neighbour."))  # fmt: skip
+    return _act(
+        request_id,
+        lambda: helping.do_take(current_user, request_id),
+        _("Thank you! You can now write to your neighbour."),
+    )
 
 
 @bp.post("/neighbours/requests/<int:request_id>/release")
 @login_required
 def help_release(request_id: int) -> Response:
+    """The requester frees a helper who did not come."""
     _confirmed()
-    return _act(request_id, lambda: helping.do_release(current_user, request_id),
-                _("Your request is open again for the other neighbours."))  # fmt: skip
+    return _act(
+        request_id,
+        lambda: helping.do_release(current_user, request_id),
+        _("Your request is open again for the other neighbours."),
+    )
 
 
 @bp.post("/neighbours/requests/<int:request_id>/give-back")
 @login_required
 def help_give_back(request_id: int) -> Response:
+    """The helper cannot go after all."""
     _confirmed()
-    return _act(request_id, lambda: helping.do_give_back(current_user, request_id),
-                _("The request is open again. Your neighbour is told."))  # fmt: skip
+    return _act(
+        request_id,
+        lambda: helping.do_give_back(current_user, request_id),
+        _("The request is open again. Your neighbour is told."),
+    )
 
 
 @bp.post("/neighbours/requests/<int:request_id>/cancel")
 @login_required
 def help_cancel(request_id: int) -> Response:
+    """The requester no longer needs help."""
     _confirmed()
-    return _act(request_id, lambda: helping.do_cancel(current_user, request_id),
-                _("The request is cancelled."))  # fmt: skip
+    return _act(
+        request_id,
+        lambda: helping.do_cancel(current_user, request_id),
+        _("The request is cancelled."),
+    )
 
 
 @bp.post("/neighbours/requests/<int:request_id>/done")
 @login_required
 def help_done(request_id: int) -> Response:
+    """One of the two says it is done; the helper says how long it took."""
     form = DoneForm()
     if not form.validate_on_submit():
-        _request_or_404(request_id)
-        flash(_("Choose how long it took."), "error")
-        return redirect(url_for("concierge.help_request", request_id=request_id))
-    return _act(request_id, lambda: helping.do_mark_done(current_user, request_id,
-                                                         form.minutes.data),
-                _("Marked as done. Thank you!"))  # fmt: skip
+        return _back_with(request_id, _("Choose how long it took."))
+    return _act(
+        request_id,
+        lambda: helping.do_mark_done(current_user, request_id, form.minutes.data),
+        _("Marked as done. Thank you!"),
+    )
 
 
 @bp.post("/neighbours/requests/<int:request_id>/thank")
 @login_required
 def help_thank(request_id: int) -> Response:
+    """The requester thanks the helper."""
     form = ThankForm()
     if not form.validate_on_submit():
-        _request_or_404(request_id)
-        flash(_("Write at most %(n)d characters.", n=helping.MAX_THANKS), "error")
-        return redirect(url_for("concierge.help_request", request_id=request_id))
-    return _act(request_id, lambda: helping.do_thank(current_user, request_id,
-                                                     form.note.data or ""),
-                _("Your thanks are sent."))  # fmt: skip
+        return _back_with(request_id, _("Write at most %(n)d characters.", n=helping.MAX_THANKS))
+    return _act(
+        request_id,
+        lambda: helping.do_thank(current_user, request_id, form.note.data or ""),
+        _("Your thanks are sent."),
+    )
 
 
 @bp.post("/neighbours/requests/<int:request_id>/propose")
 @login_required
 def help_propose(request_id: int) -> Response:
+    """The desk asks a neighbour who offers this help."""
     form = ProposeForm()
     choice = request.form.get("neighbour", "")
     if not form.validate_on_submit() or not choice.isdigit():
-        _request_or_404(request_id)
-        flash(_("Choose a neighbour who offers this help."), "error")
-        return redirect(url_for("concierge.help_request", request_id=request_id))
-    return _act(request_id, lambda: helping.do_propose(current_user, request_id, int(choice)),
-                _("The neighbour is asked. You will be told if they cannot."))  # fmt: skip
+        return _back_with(request_id, _("Choose a neighbour who offers this help."))
+    return _act(
+        request_id,
+        lambda: helping.do_propose(current_user, request_id, int(choice)),
+        _("The neighbour is asked. You will be told if they cannot."),
+    )
 
 
 @bp.post("/neighbours/requests/<int:request_id>/accept")
 @login_required
 def help_accept(request_id: int) -> Response:
+    """The neighbour the desk asked takes the request."""
     _confirmed()
-    return _act(request_id, lambda: helping.do_take(current_user, request_id),
-                _("Thank you! You can now write to your neighbour."))  # fmt: skip
+    return _act(
+        request_id,
+        lambda: helping.do_take(current_user, request_id),
+        _("Thank you! You can now write to your neighbour."),
+    )
 
 
 @bp.post("/neighbours/requests/<int:request_id>/decline")
 @login_required
 def help_decline(request_id: int) -> Response:
+    """The neighbour the desk asked cannot help."""
     _confirmed()
-    return _act(request_id, lambda: helping.do_decline(current_user, request_id),
-                _("Understood. The desk will ask somebody else."))  # fmt: skip
+    return _act(
+        request_id,
+        lambda: helping.do_decline(current_user, request_id),
+        _("Understood. The desk will ask somebody else."),
+    )
 
 
 @bp.route("/neighbours/offer", methods=["GET", "POST"])
-@login_required
+@roles_required(Role.RESIDENT)
 def help_offer() -> str | tuple[str, int] | Response:
-    if current_user.role != Role.RESIDENT:
-        abort(404)
+    """A resident offers a kind of help; the page also shows their offers and thanks."""
     form = OfferForm()
-    if form.validate_on_submit():
-        try:
-            helping.do_save_offer(current_user, form.kind.data, form.availability.data or "")
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Thank you! Neighbours who need this help will see your offer."), "success")
-            return redirect(url_for("concierge.help_offer"))
-    show_form = ShowThanksForm(show=helping.shows_thanks(current_user.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "concierge/help/offer.html", form=form, offers=helping.list_my_offers(current_user),
-        confirm_form=ConfirmForm(), show_form=show_form,
-        stats=helping.get_helper_stats(current_user.id),
-    ), status  # fmt: skip
+
+    def page() -> str:
+        return render_template(
+            "concierge/help/offer.html",
+            form=form,
+            offers=helping.list_my_offers(current_user),
+            confirm_form=ConfirmForm(),
+            show_form=ShowThanksForm(show=helping.shows_thanks(current_user.id)),
+            stats=helping.get_helper_stats(current_user.id),
+            HelpKind=HelpKind,
+        )
+
+    if request.method == "GET":
+        return page()
+    if not form.validate_on_submit():
+        return page(), 422
+    on_refusal(reshow_form(page))
+    helping.do_save_offer(current_user, form.kind.data, form.availability.data or "")
+    flash(_("Thank you! Neighbours who need this help will see your offer."), "success")
+    return redirect(url_for("concierge.help_offer"))
 
 
 @bp.post("/neighbours/offers/<int:offer_id>/withdraw")
 @login_required
 def help_withdraw(offer_id: int) -> Response:
+    """A neighbour withdraws one of their offers (another's answers 404)."""
     _confirmed()
-    try:
-        helping.do_withdraw_offer(current_user, offer_id)
-    except DomainError:
-        abort(404)
+    helping.do_withdraw_offer(current_user, offer_id)
     flash(_("Your offer is withdrawn."), "success")
     return redirect(url_for("concierge.help_offer"))
 
 
 @bp.post("/neighbours/profile")
-@login_required
+@roles_required(Role.RESIDENT)
 def help_profile() -> Response:
-    if current_user.role != Role.RESIDENT:
-        abort(404)
+    """The helper's consent to show their thanks and hours."""
     form = ShowThanksForm()
     if not form.validate_on_submit():
         abort(400)
@@ -364,54 +424,43 @@ def help_profile() -> Response:
 @login_required
 def help_helper(person_id: int) -> str:
     """A neighbour's offers, and their thanks and hours if they agreed to show them."""
-    try:
-        person = people.access_person(current_user, person_id)
-    except DomainError:
-        abort(404)
+    person = people.access_person(current_user, person_id)
     if person.role != Role.RESIDENT:
         abort(404)
     visible = helping.shows_thanks(person.id) or person.id == current_user.id
     return render_template(
-        "concierge/help/helper.html", person=person, offers=helping.list_my_offers(person),
+        "concierge/help/helper.html",
+        person=person,
+        offers=helping.list_my_offers(person),
         stats=helping.get_helper_stats(person.id) if visible else None,
         notes=helping.list_thanks_notes(person.id) if visible else [],
         confirm_form=ConfirmForm(),
-    )  # fmt: skip
+    )
 
 
 @bp.get("/neighbours/figures")
-@login_required
+@roles_required(*STAFF_ROLES)
 def help_figures() -> str:
-    if not current_user.is_staff:
-        abort(404)
+    """How much neighbours helped each other, per building and period, for staff."""
     span = request.args.get("days", "30")
     if span not in FIGURE_SPANS:
         span = "30"
     buildings = people.list_buildings_for(current_user)
     building_id = request.args.get("building", type=int) or (buildings[0].id if buildings else 0)
-    try:
-        figures = helping.get_figures(
-            current_user, building_id, utcnow() - timedelta(days=FIGURE_SPANS[span])
-        )
-    except DomainError:
-        abort(404)
+    since = utcnow() - timedelta(days=FIGURE_SPANS[span])
+    figures = helping.get_figures(current_user, building_id, since)
     return render_template(
-        "concierge/help/figures.html", figures=figures, span=span, spans=FIGURE_SPANS,
-        buildings=buildings, building_id=building_id,
-    )  # fmt: skip
-
-
-@bp.app_context_processor
-def help_helpers() -> dict[str, object]:
-    return {
-        "help_icon": helping.kind_icon,
-        "help_label": helping.kind_label,
-        "help_urgency": helping.urgency_label,
-        "help_status": helping.status_label,
-    }
+        "concierge/help/figures.html",
+        figures=figures,
+        span=span,
+        spans=FIGURE_SPANS,
+        buildings=buildings,
+        building_id=building_id,
+    )
 
 
 @bp.get("/api/neighbours/badge")
 @login_required
 def help_badge() -> dict[str, int]:
+    """The tile's count: open requests the person could take."""
     return {"count": helping.count_for_badge(current_user)}

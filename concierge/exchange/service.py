@@ -1,16 +1,19 @@
 """Neighbours helping each other: requests, offers, the one-tap "I'll do it", thanks, and
-a pharmacy run whose details only three people may read, each reading audited."""
+a pharmacy run whose details only three people may read, each reading audited.
+
+Services add, flush and publish; the request, socket event or job that calls them commits
+once, so each operation below is all or nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select
 
 from concierge.exchange.models import (
@@ -26,7 +29,7 @@ from messaging import service as messaging
 from portal import realtime
 from portal.audit import service as audit
 from portal.db import begin_write, utcnow
-from portal.errors import DomainError
+from portal.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from portal.extensions import db
 from portal.notifications.service import notify, person_datetime, person_locale
 from portal.people import service as people
@@ -45,46 +48,6 @@ MINUTES_CHOICES = (15, 30, 60, 90, 120, 180, 240)
 STAFF_POSTERS = frozenset({Role.CONCIERGE, Role.COORDINATOR})
 ACTIVE = (HelpStatus.OPEN, HelpStatus.TAKEN)
 
-KINDS: dict[HelpKind, tuple[str, Any]] = {
-    HelpKind.GROCERIES: ("🛒", _l("Groceries")),
-    HelpKind.PHARMACY: ("⚕️", _l("Pharmacy run")),
-    HelpKind.REPAIR: ("🔧", _l("Small repair or DIY")),
-    HelpKind.COMPANY: ("☕", _l("Company or a walk")),
-    HelpKind.TABLET: ("📱", _l("Help with the tablet")),
-    HelpKind.PAPERWORK: ("📄", _l("Help with paperwork")),
-    HelpKind.ACCOMPANIMENT: ("🤝", _l("Going with me to an appointment")),
-    HelpKind.OTHER: ("💬", _l("Something else")),
-}
-URGENCIES: dict[Urgency, Any] = {
-    Urgency.FLEXIBLE: _l("Whenever suits"),
-    Urgency.SOON: _l("Soon"),
-    Urgency.URGENT: _l("Urgent"),
-}
-STATUSES: dict[HelpStatus, Any] = {
-    HelpStatus.OPEN: _l("Waiting for a neighbour"),
-    HelpStatus.TAKEN: _l("A neighbour is on it"),
-    HelpStatus.DONE: _l("Done"),
-    HelpStatus.THANKED: _l("Done and thanked"),
-    HelpStatus.CANCELLED: _l("Cancelled"),
-    HelpStatus.EXPIRED: _l("Closed: nobody could help in time"),
-}
-
-
-def kind_icon(kind: HelpKind | str) -> str:
-    return KINDS[HelpKind(kind)][0]
-
-
-def kind_label(kind: HelpKind | str) -> str:
-    return str(KINDS[HelpKind(kind)][1])
-
-
-def urgency_label(urgency: Urgency | str) -> str:
-    return str(URGENCIES[Urgency(urgency)])
-
-
-def status_label(status: HelpStatus | str) -> str:
-    return str(STATUSES[HelpStatus(status)])
-
 
 # Access ---------------------------------------------------------------------------------
 
@@ -96,19 +59,22 @@ def access_request(person: Person, request_id: int, *, lock: bool = False) -> He
         stmt = stmt.with_for_update()  # PostgreSQL; SQLite holds its write lock already
     found = db.session.scalars(stmt).first()
     if found is None or found.building_id not in people.building_ids_for(person):
-        raise DomainError(_("This request does not exist."), "not_found")
+        raise NotFound(_("This request does not exist."))
     return found
 
 
 def is_health(request: HelpRequest) -> bool:
+    """A pharmacy run: its details are health data, read by three people only."""
     return request.kind == HelpKind.PHARMACY
 
 
 def is_building_concierge(person: Person, building_id: int) -> bool:
+    """The concierge of this building (who may read a pharmacy run's details)."""
     return person.role == Role.CONCIERGE and building_id in people.building_ids_for(person)
 
 
 def is_desk_staff(person: Person, building_id: int) -> bool:
+    """The concierge or coordinator of this building (who post, propose and follow up)."""
     return person.role in STAFF_POSTERS and building_id in people.building_ids_for(person)
 
 
@@ -125,20 +91,32 @@ def may_see_details(person: Person, request: HelpRequest) -> bool:
 
 
 def get_details(person: Person, request: HelpRequest, channel: str) -> str | None:
-    """The request's details for someone entitled; a pharmacy run's reading is audited."""
+    """The request's details for someone entitled; a pharmacy run's reading is audited
+    (the audit is written with the reading's own transaction)."""
     if not may_see_details(person, request):
-        raise DomainError(_("Only the people helping may read these details."), "forbidden")
+        raise Forbidden(_("Only the people helping may read these details."))
     if is_health(request) and request.details is not None:
-        db.session.add(HealthAccessLog(request_id=request.id, viewer_id=person.id,
-                                       channel=channel[:20], viewed_at=utcnow()))  # fmt: skip
+        db.session.add(
+            HealthAccessLog(
+                request_id=request.id,
+                viewer_id=person.id,
+                channel=channel[:20],
+                viewed_at=utcnow(),
+            )
+        )
         requester = people.get_person(request.requester_id)
-        audit.record("health.details_read", actor=person, subject=requester,
-                     object_type="help_request", object_id=request.id)  # fmt: skip
-        db.session.commit()
+        audit.record(
+            "health.details_read",
+            actor=person,
+            subject=requester,
+            object_type="help_request",
+            object_id=request.id,
+        )
     return request.details
 
 
 def list_health_accesses(request_id: int) -> list[HealthAccessLog]:
+    """Who read a pharmacy run's details, oldest first (shown to the desk)."""
     stmt = (
         select(HealthAccessLog)
         .where(HealthAccessLog.request_id == request_id)
@@ -151,30 +129,33 @@ def list_health_accesses(request_id: int) -> list[HealthAccessLog]:
 
 
 def check_kind(kind: Any) -> HelpKind:
+    """One of the kinds of help the form shows."""
     try:
         return HelpKind(kind)
     except ValueError:
-        raise DomainError(_("Please choose one of the kinds of help shown."), "bad_kind") from None
+        raise Invalid(_("Please choose one of the kinds of help shown."), "bad_kind") from None
 
 
 def check_urgency(urgency: Any) -> Urgency:
+    """One of the three urgencies."""
     try:
         return Urgency(urgency)
     except ValueError:
-        raise DomainError(_("Please choose how urgent it is."), "bad_urgency") from None
+        raise Invalid(_("Please choose how urgent it is."), "bad_urgency") from None
 
 
 def check_window(start: datetime, end: datetime, now: datetime) -> None:
+    """A time window that is aware, in order, still to come, short and not too far ahead."""
     if start.tzinfo is None or end.tzinfo is None:
-        raise DomainError(_("The times are not valid."), "bad_time")
+        raise Invalid(_("The times are not valid."), "bad_time")
     if end <= start:
-        raise DomainError(_("The end must come after the start."), "end_before_start")
+        raise Invalid(_("The end must come after the start."), "end_before_start")
     if end <= now:
-        raise DomainError(_("This time is already past."), "past")
+        raise Invalid(_("This time is already past."), "past")
     if end - start > MAX_WINDOW:
-        raise DomainError(_("Choose a time of at most two weeks."), "window_too_long")
+        raise Invalid(_("Choose a time of at most two weeks."), "window_too_long")
     if start - now > MAX_AHEAD:
-        raise DomainError(_("Ask at most three months ahead."), "too_far")
+        raise Invalid(_("Ask at most three months ahead."), "too_far")
 
 
 def check_details(kind: HelpKind, details: str, health_consent: bool) -> str | None:
@@ -182,17 +163,15 @@ def check_details(kind: HelpKind, details: str, health_consent: bool) -> str | N
     details = (details or "").strip()
     if kind != HelpKind.PHARMACY:
         if len(details) > MAX_DETAILS:
-            raise DomainError(
-                _("Write at most %(n)d characters.", n=MAX_DETAILS), "details_too_long"
-            )
+            raise Invalid(_("Write at most %(n)d characters.", n=MAX_DETAILS), "details_too_long")
         return details or None
     if not details or len(details) > MAX_PHARMACY:
-        raise DomainError(
+        raise Invalid(
             _("Write the pharmacy's name only (at most %(n)d characters).", n=MAX_PHARMACY),
             "bad_pharmacy",
         )
     if not health_consent:
-        raise DomainError(
+        raise Invalid(
             _("Tick the box to agree that your helper and the concierge see the pharmacy."),
             "consent_needed",
         )
@@ -203,7 +182,7 @@ def check_requester(author: Person, requester_id: int | None) -> Person:
     """Residents ask for themselves; the desk may ask for a resident without a tablet."""
     if requester_id is None or requester_id == author.id:
         if author.role != Role.RESIDENT or author.building_id is None:
-            raise DomainError(_("Choose the resident who needs help."), "bad_requester")
+            raise Invalid(_("Choose the resident who needs help."), "bad_requester")
         return author
     requester = db.session.get(Person, requester_id)
     if (
@@ -213,7 +192,7 @@ def check_requester(author: Person, requester_id: int | None) -> Person:
         or not requester.active
         or requester.building_id not in people.building_ids_for(author)
     ):
-        raise DomainError(_("Choose the resident who needs help."), "bad_requester")
+        raise Invalid(_("Choose the resident who needs help."), "bad_requester")
     return requester
 
 
@@ -239,20 +218,25 @@ def do_create_request(
     text = check_details(help_kind, details, health_consent)
     assert requester.building_id is not None
     request = HelpRequest(
-        building_id=requester.building_id, requester_id=requester.id, kind=help_kind,
-        urgency=level, details=text, window_start=window_start, window_end=window_end,
+        building_id=requester.building_id,
+        requester_id=requester.id,
+        kind=help_kind,
+        urgency=level,
+        details=text,
+        window_start=window_start,
+        window_end=window_end,
         posted_by_id=author.id if author.id != requester.id else None,
         health_consent_at=now if help_kind == HelpKind.PHARMACY else None,
-    )  # fmt: skip
+    )
     db.session.add(request)
     db.session.flush()
     _notify_offerers(request, requester)
     _publish(request)
-    db.session.commit()
     return request
 
 
 def _notify_offerers(request: HelpRequest, requester: Person) -> None:
+    """Tell each neighbour who offers this kind of help, in their language and time zone."""
     stmt = (
         select(Person)
         .join(HelpOffer, HelpOffer.person_id == Person.id)
@@ -266,32 +250,45 @@ def _notify_offerers(request: HelpRequest, requester: Person) -> None:
     )
     url = path_for("concierge.help_request", request_id=request.id)
     for neighbour in db.session.scalars(stmt):
-        _tell(neighbour, "help.asked", url, lambda n=neighbour: _(
-            "%(name)s asks for help: %(kind)s, %(when)s", name=requester.first_name,
-            kind=kind_label(request.kind), when=person_datetime(n, request.window_start),
-        ))  # fmt: skip
+
+        def render(neighbour: Person = neighbour) -> str:
+            return _(
+                "%(name)s asks for help: %(kind)s, %(when)s",
+                name=requester.first_name,
+                kind=request.kind.label,
+                when=person_datetime(neighbour, request.window_start),
+            )
+
+        _tell(neighbour, "help.asked", url, render)
 
 
 def _tell(person: Person | None, kind: str, url: str, render: Callable[[], str]) -> None:
+    """Notify an active person; the text is written in their own language."""
     if person is not None and person.active:
         notify(person, kind, render, url)
 
 
 def _publish(request: HelpRequest) -> None:
     """Tell the board, the two people involved and the desk; never the details."""
-    payload = {"request_id": request.id, "status": request.status.value,
-               "kind": request.kind.value}  # fmt: skip
+    payload = _changed_payload(request)
     realtime.publish(EVENT_CHANGED, payload, realtime.building_room(request.building_id))
     realtime.publish(EVENT_CHANGED, payload, messaging.desk_room(request.building_id))
     for person_id in {request.requester_id, request.helper_id, request.proposed_to_id} - {None}:
         realtime.publish(EVENT_CHANGED, payload, realtime.user_room(person_id))
 
 
+def _changed_payload(request: HelpRequest) -> dict[str, Any]:
+    """What a help_changed event says: which request, its status and kind, nothing more."""
+    return {"request_id": request.id, "status": request.status.value, "kind": request.kind.value}
+
+
 def _person(person_id: int | None) -> Person | None:
+    """The person an id names (a helper or requester may be gone)."""
     return db.session.get(Person, person_id) if person_id is not None else None
 
 
 def _url(request: HelpRequest) -> str:
+    """Where a notification about the request leads."""
     return path_for("concierge.help_request", request_id=request.id)
 
 
@@ -299,55 +296,72 @@ def _url(request: HelpRequest) -> str:
 
 
 def check_may_help(helper: Person, request: HelpRequest) -> None:
+    """Still open, not one's own, a neighbour of the building or its desk, and not blocked."""
     if request.status != HelpStatus.OPEN:
-        raise DomainError(_("Another neighbour has already taken this request."), "taken")
+        raise Conflict(_("Another neighbour has already taken this request."), "taken")
     if helper.id == request.requester_id:
-        raise DomainError(_("This is your own request."), "own_request")
+        raise Invalid(_("This is your own request."), "own_request")
     if helper.role == Role.RESIDENT:
         if helper.building_id != request.building_id:
-            raise DomainError(_("This request does not exist."), "not_found")
+            raise NotFound(_("This request does not exist."))
     elif not is_desk_staff(helper, request.building_id):
-        raise DomainError(_("Only neighbours and the desk can take a request."), "forbidden")
+        raise Forbidden(_("Only neighbours and the desk can take a request."))
     if messaging.is_blocked_between(helper.id, request.requester_id):
-        raise DomainError(_("You cannot help this neighbour."), "blocked")
+        raise Forbidden(_("You cannot help this neighbour."), "blocked")
 
 
 def do_take(helper: Person, request_id: int) -> HelpRequest:
-    """One tap: "I'll do it". Exactly one of two neighbours tapping at once gets it."""
+    """One tap: "I'll do it". Exactly one of two neighbours tapping at once gets it; the
+    take, the requester's notification, the private conversation and the helper's first
+    message are one transaction."""
     begin_write(db.session)
     request = access_request(helper, request_id, lock=True)
     check_may_help(helper, request)
     request.status, request.helper_id, request.taken_at = HelpStatus.TAKEN, helper.id, utcnow()
     request.proposed_to_id = request.proposed_by_id = None
-    requester = _person(request.requester_id)
-    _tell(requester, "help.taken", _url(request), lambda: _(
-        "%(name)s will help you: %(kind)s", name=helper.first_name, kind=kind_label(request.kind),
-    ))  # fmt: skip
-    _publish(request)
-    db.session.commit()
+    # Before anything of the take is published: messaging creates a new conversation in a
+    # SAVEPOINT, and the after-commit listeners (portal.realtime, portal.transaction) also
+    # run when a SAVEPOINT is released, which would send the take's events before its commit.
     _open_conversation(helper, request)
+
+    def render() -> str:
+        return _(
+            "%(name)s will help you: %(kind)s", name=helper.first_name, kind=request.kind.label
+        )
+
+    _tell(_person(request.requester_id), "help.taken", _url(request), render)
+    _publish(request)
     return request
 
 
 def _open_conversation(helper: Person, request: HelpRequest) -> None:
-    """The two can talk privately at once; the helper's first message says what was taken."""
+    """The two can talk privately at once; the helper's first message says what was taken.
+
+    Written in the take's transaction, without messaging's ordered-send lock (its event
+    leaves with the take's commit): a failure undoes the take with it. A refusal (the
+    requester cannot be reached or written to, the helper sent too much) comes before
+    anything is written and leaves the take without a conversation or without its message,
+    as before: the take matters most.
+    """
     try:
         conversation = messaging.get_or_create_direct(helper, request.requester_id)
     except DomainError:
         return
     request.conversation_id = conversation.id
-    db.session.commit()
     with force_locale(person_locale(helper)):
-        text = _("I'll do it: %(kind)s, %(when)s.", kind=kind_label(request.kind),
-                 when=person_datetime(helper, request.window_start))  # fmt: skip
-    try:
-        messaging.do_send_message(helper, conversation.id, client_id=_take_client_id(request),
-                                  body=text)  # fmt: skip
-    except DomainError:
-        db.session.rollback()
+        text = _(
+            "I'll do it: %(kind)s, %(when)s.",
+            kind=request.kind.label,
+            when=person_datetime(helper, request.window_start),
+        )
+    with contextlib.suppress(DomainError):
+        messaging.add_message(
+            helper, conversation.id, client_id=_take_client_id(request), body=text
+        )
 
 
 def _take_client_id(request: HelpRequest) -> str:
+    """The first message's id for the messaging retry rule: one per take of a request."""
     assert request.taken_at is not None
     return f"help-{request.id}-{int(request.taken_at.timestamp())}"
 
@@ -358,14 +372,18 @@ def do_release(requester: Person, request_id: int) -> HelpRequest:
     request = access_request(requester, request_id, lock=True)
     check_is_requester(requester, request)
     if request.status != HelpStatus.TAKEN:
-        raise DomainError(_("Nobody is helping with this request."), "not_taken")
+        raise Conflict(_("Nobody is helping with this request."), "not_taken")
     helper = _person(request.helper_id)
     _reopen(request)
-    _tell(helper, "help.released", _url(request), lambda: _(
-        "%(name)s asked another neighbour for: %(kind)s", name=requester.first_name,
-        kind=kind_label(request.kind),
-    ))  # fmt: skip
-    db.session.commit()
+
+    def render() -> str:
+        return _(
+            "%(name)s asked another neighbour for: %(kind)s",
+            name=requester.first_name,
+            kind=request.kind.label,
+        )
+
+    _tell(helper, "help.released", _url(request), render)
     return request
 
 
@@ -374,12 +392,15 @@ def do_give_back(helper: Person, request_id: int) -> HelpRequest:
     begin_write(db.session)
     request = access_request(helper, request_id, lock=True)
     if request.status != HelpStatus.TAKEN or request.helper_id != helper.id:
-        raise DomainError(_("You are not helping with this request."), "not_helper")
+        raise Forbidden(_("You are not helping with this request."), "not_helper")
     _reopen(request)
-    _tell(_person(request.requester_id), "help.given_back", _url(request), lambda: _(
-        "%(name)s cannot help after all: your request is open again", name=helper.first_name,
-    ))  # fmt: skip
-    db.session.commit()
+
+    def render() -> str:
+        return _(
+            "%(name)s cannot help after all: your request is open again", name=helper.first_name
+        )
+
+    _tell(_person(request.requester_id), "help.given_back", _url(request), render)
     return request
 
 
@@ -391,10 +412,11 @@ def _reopen(request: HelpRequest) -> None:
 
 
 def check_is_requester(person: Person, request: HelpRequest) -> None:
+    """The person who asked, or the desk for a request it posted for a resident."""
     if person.id != request.requester_id and not (
         request.posted_by_id is not None and is_desk_staff(person, request.building_id)
     ):
-        raise DomainError(_("Only the person who asked can do this."), "not_requester")
+        raise Forbidden(_("Only the person who asked can do this."), "not_requester")
 
 
 def do_cancel(person: Person, request_id: int) -> HelpRequest:
@@ -403,32 +425,35 @@ def do_cancel(person: Person, request_id: int) -> HelpRequest:
     request = access_request(person, request_id, lock=True)
     check_is_requester(person, request)
     if request.status not in ACTIVE:
-        raise DomainError(_("This request is already closed."), "closed")
+        raise Conflict(_("This request is already closed."), "closed")
     helper = _person(request.helper_id)
     request.status, request.closed_at = HelpStatus.CANCELLED, utcnow()
     request.proposed_to_id = None
     requester = _person(request.requester_id)
     name = requester.first_name if requester else ""
-    _tell(helper, "help.cancelled", _url(request), lambda: _(
-        "%(name)s no longer needs help with: %(kind)s", name=name, kind=kind_label(request.kind),
-    ))  # fmt: skip
+
+    def render() -> str:
+        return _("%(name)s no longer needs help with: %(kind)s", name=name, kind=request.kind.label)
+
+    _tell(helper, "help.cancelled", _url(request), render)
     _publish(request)
-    db.session.commit()
     return request
 
 
 def check_minutes(minutes: Any) -> int | None:
+    """How long it took: nothing, or one of the durations the form offers."""
     if minutes in (None, ""):
         return None
     if isinstance(minutes, str) and minutes.isdigit():
         minutes = int(minutes)
     if isinstance(minutes, bool) or minutes not in MINUTES_CHOICES:
-        raise DomainError(_("Choose how long it took."), "bad_minutes")
+        raise Invalid(_("Choose how long it took."), "bad_minutes")
     return int(minutes)
 
 
 def do_mark_done(person: Person, request_id: int, minutes: Any = None) -> HelpRequest:
-    """The helper (or the requester) says it is done; the helper says how long it took."""
+    """The helper (or the requester) says it is done; the helper says how long it took.
+    The new state and the other person's notification are written together."""
     spent = check_minutes(minutes)
     begin_write(db.session)
     request = access_request(person, request_id, lock=True)
@@ -436,39 +461,44 @@ def do_mark_done(person: Person, request_id: int, minutes: Any = None) -> HelpRe
         request.helper_id,
         request.requester_id,
     ):
-        raise DomainError(_("Only the two people involved can say it is done."), "not_involved")
+        raise Forbidden(_("Only the two people involved can say it is done."), "not_involved")
     request.status, request.done_at = HelpStatus.DONE, utcnow()
     if person.id == request.helper_id:
         request.minutes_given = spent
     other = request.requester_id if person.id == request.helper_id else request.helper_id
-    _tell(_person(other), "help.done", _url(request), lambda: _(
-        "%(name)s says it is done: %(kind)s", name=person.first_name,
-        kind=kind_label(request.kind),
-    ))  # fmt: skip
+
+    def render() -> str:
+        return _(
+            "%(name)s says it is done: %(kind)s", name=person.first_name, kind=request.kind.label
+        )
+
+    _tell(_person(other), "help.done", _url(request), render)
     _publish(request)
-    db.session.commit()
     return request
 
 
 def do_thank(person: Person, request_id: int, note: str = "") -> HelpRequest:
-    """The requester thanks the helper, with a note if they wish."""
+    """The requester thanks the helper, with a note if they wish; the thanks and the
+    helper's notification are written together."""
     note = (note or "").strip()
     if len(note) > MAX_THANKS:
-        raise DomainError(_("Write at most %(n)d characters.", n=MAX_THANKS), "note_too_long")
+        raise Invalid(_("Write at most %(n)d characters.", n=MAX_THANKS), "note_too_long")
     begin_write(db.session)
     request = access_request(person, request_id, lock=True)
     check_is_requester(person, request)
     if request.status != HelpStatus.DONE:
-        raise DomainError(_("You can say thank you once it is done."), "not_done")
+        raise Conflict(_("You can say thank you once it is done."), "not_done")
     request.status, request.thanked_at, request.thanks_note = HelpStatus.THANKED, utcnow(), note
     requester = _person(request.requester_id)
     name = requester.first_name if requester else ""
-    _tell(_person(request.helper_id), "help.thanked", _url(request), lambda: (
-        _("%(name)s thanks you: “%(note)s”", name=name, note=note) if note
-        else _("%(name)s thanks you for your help", name=name)
-    ))  # fmt: skip
+
+    def render() -> str:
+        if note:
+            return _("%(name)s thanks you: “%(note)s”", name=name, note=note)
+        return _("%(name)s thanks you for your help", name=name)
+
+    _tell(_person(request.helper_id), "help.thanked", _url(request), render)
     _publish(request)
-    db.session.commit()
     return request
 
 
@@ -497,20 +527,24 @@ def do_propose(staff: Person, request_id: int, neighbour_id: int) -> HelpRequest
     begin_write(db.session)
     request = access_request(staff, request_id, lock=True)
     if not is_desk_staff(staff, request.building_id):
-        raise DomainError(_("Only the desk can ask a neighbour."), "forbidden")
+        raise Forbidden(_("Only the desk can ask a neighbour."))
     if request.status != HelpStatus.OPEN:
-        raise DomainError(_("Another neighbour has already taken this request."), "taken")
+        raise Conflict(_("Another neighbour has already taken this request."), "taken")
     offerers = {person.id: person for person, _offer in list_offerers(request)}
     neighbour = offerers.get(neighbour_id)
     if neighbour is None:
-        raise DomainError(_("Choose a neighbour who offers this help."), "bad_neighbour")
+        raise Invalid(_("Choose a neighbour who offers this help."), "bad_neighbour")
     request.proposed_to_id, request.proposed_by_id = neighbour.id, staff.id
-    _tell(neighbour, "help.proposed", _url(request), lambda: _(
-        "The desk asks whether you can help: %(kind)s, %(when)s", kind=kind_label(request.kind),
-        when=person_datetime(neighbour, request.window_start),
-    ))  # fmt: skip
+
+    def render() -> str:
+        return _(
+            "The desk asks whether you can help: %(kind)s, %(when)s",
+            kind=request.kind.label,
+            when=person_datetime(neighbour, request.window_start),
+        )
+
+    _tell(neighbour, "help.proposed", _url(request), render)
     _publish(request)
-    db.session.commit()
     return request
 
 
@@ -519,18 +553,19 @@ def do_decline(neighbour: Person, request_id: int) -> HelpRequest:
     begin_write(db.session)
     request = access_request(neighbour, request_id, lock=True)
     if request.proposed_to_id != neighbour.id:
-        raise DomainError(_("Nobody asked you for this request."), "not_proposed")
+        raise Forbidden(_("Nobody asked you for this request."), "not_proposed")
     staff = _person(request.proposed_by_id)
     request.proposed_to_id = request.proposed_by_id = None
-    _tell(staff, "help.declined", _url(request), lambda: _(
-        "%(name)s cannot help: %(kind)s", name=neighbour.first_name,
-        kind=kind_label(request.kind),
-    ))  # fmt: skip
+
+    def render() -> str:
+        return _(
+            "%(name)s cannot help: %(kind)s", name=neighbour.first_name, kind=request.kind.label
+        )
+
+    _tell(staff, "help.declined", _url(request), render)
     _publish(request)
-    realtime.publish(EVENT_CHANGED, {"request_id": request.id, "status": request.status.value,
-                                     "kind": request.kind.value},
-                     realtime.user_room(neighbour.id))  # fmt: skip
-    db.session.commit()
+    # No longer among the people involved: told apart, so their list drops the request.
+    realtime.publish(EVENT_CHANGED, _changed_payload(request), realtime.user_room(neighbour.id))
     return request
 
 
@@ -538,16 +573,17 @@ def do_decline(neighbour: Person, request_id: int) -> HelpRequest:
 
 
 def check_availability(text: str) -> str:
+    """When the neighbour can help, in a few words."""
     text = (text or "").strip()
     if len(text) > 200:
-        raise DomainError(_("Write at most %(n)d characters.", n=200), "too_long")
+        raise Invalid(_("Write at most %(n)d characters.", n=200), "too_long")
     return text
 
 
 def do_save_offer(person: Person, kind: Any, availability: str = "") -> HelpOffer:
     """Offer a kind of help (or update when), shown on the board."""
     if person.role != Role.RESIDENT or person.building_id is None:
-        raise DomainError(_("Only residents offer help to neighbours."), "forbidden")
+        raise Forbidden(_("Only residents offer help to neighbours."))
     help_kind, text = check_kind(kind), check_availability(availability)
     stmt = select(HelpOffer).where(HelpOffer.person_id == person.id, HelpOffer.kind == help_kind)
     offer = db.session.scalars(stmt).first()
@@ -555,23 +591,23 @@ def do_save_offer(person: Person, kind: Any, availability: str = "") -> HelpOffe
         offer = HelpOffer(person_id=person.id, building_id=person.building_id, kind=help_kind)
         db.session.add(offer)
     offer.availability, offer.active = text, True
-    realtime.publish(EVENT_CHANGED, {"offer": help_kind.value},
-                     realtime.building_room(person.building_id))  # fmt: skip
-    db.session.commit()
+    payload = {"offer": help_kind.value}
+    realtime.publish(EVENT_CHANGED, payload, realtime.building_room(person.building_id))
     return offer
 
 
 def do_withdraw_offer(person: Person, offer_id: int) -> None:
+    """The neighbour no longer offers this help; the board forgets it."""
     offer = db.session.get(HelpOffer, offer_id)
     if offer is None or offer.person_id != person.id:
-        raise DomainError(_("This offer does not exist."), "not_found")
+        raise NotFound(_("This offer does not exist."))
     offer.active = False
-    realtime.publish(EVENT_CHANGED, {"offer": offer.kind.value},
-                     realtime.building_room(offer.building_id))  # fmt: skip
-    db.session.commit()
+    payload = {"offer": offer.kind.value}
+    realtime.publish(EVENT_CHANGED, payload, realtime.building_room(offer.building_id))
 
 
 def list_my_offers(person: Person) -> list[HelpOffer]:
+    """The person's active offers, one per kind."""
     stmt = (
         select(HelpOffer)
         .where(HelpOffer.person_id == person.id, HelpOffer.active.is_(True))
@@ -581,6 +617,7 @@ def list_my_offers(person: Person) -> list[HelpOffer]:
 
 
 def list_offers(person: Person, kind: HelpKind | None = None) -> list[tuple[HelpOffer, Person]]:
+    """Active offers of the person's buildings, latest first, with who offers."""
     stmt = (
         select(HelpOffer, Person)
         .join(Person, HelpOffer.person_id == Person.id)
@@ -684,7 +721,8 @@ def list_needing_attention(person: Person) -> list[HelpRequest]:
     return list(db.session.scalars(stmt))
 
 
-def names_of(ids: set[int | None]) -> dict[int, Person]:
+def names_of(ids: Iterable[int | None]) -> dict[int, Person]:
+    """The people a page names, read in one query."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
@@ -696,6 +734,8 @@ def names_of(ids: set[int | None]) -> dict[int, Person]:
 
 @dataclass(frozen=True)
 class HelperStats:
+    """What a helper gave: thanks received, requests done and minutes given."""
+
     thanks: int
     done: int
     minutes: int
@@ -706,6 +746,7 @@ class HelperStats:
 
 
 def get_helper_stats(person_id: int) -> HelperStats:
+    """The helper's thanks, requests done and minutes given, in one query."""
     stmt = select(
         func.count(HelpRequest.thanked_at),
         func.count(HelpRequest.done_at),
@@ -719,6 +760,7 @@ def get_helper_stats(person_id: int) -> HelperStats:
 
 
 def shows_thanks(person_id: int) -> bool:
+    """Whether the helper agreed to show their thanks and hours to the neighbours."""
     profile = db.session.get(HelperProfile, person_id)
     return bool(profile and profile.show_thanks)
 
@@ -730,10 +772,10 @@ def do_set_show_thanks(person: Person, show: bool) -> None:
         profile = HelperProfile(person_id=person.id)
         db.session.add(profile)
     profile.show_thanks = bool(show)
-    db.session.commit()
 
 
 def list_thanks_notes(person_id: int, limit: int = 10) -> list[HelpRequest]:
+    """The helper's latest thanks, newest first."""
     stmt = (
         select(HelpRequest)
         .where(HelpRequest.helper_id == person_id, HelpRequest.thanked_at.is_not(None))
@@ -745,6 +787,8 @@ def list_thanks_notes(person_id: int, limit: int = 10) -> list[HelpRequest]:
 
 @dataclass(frozen=True)
 class KindFigures:
+    """One kind of help's figures over a period."""
+
     kind: HelpKind
     asked: int
     helped: int
@@ -755,6 +799,8 @@ class KindFigures:
 
 @dataclass(frozen=True)
 class Figures:
+    """How much neighbours helped each other over a period, for the coordinator."""
+
     since: datetime
     kinds: list[KindFigures]
     helpers: int
@@ -775,8 +821,9 @@ class Figures:
 
 
 def check_figures_reader(person: Person) -> None:
+    """Only staff read the figures."""
     if not person.is_staff:
-        raise DomainError(_("Only the building's staff see the figures."), "forbidden")
+        raise Forbidden(_("Only the building's staff see the figures."))
 
 
 def get_figures(person: Person, building_id: int, since: datetime) -> Figures:
@@ -807,10 +854,12 @@ def get_figures(person: Person, building_id: int, since: datetime) -> Figures:
     )
     median = int(waits[len(waits) // 2]) if waits else None
     return Figures(
-        since=since, kinds=kinds, median_minutes_to_take=median,
+        since=since,
+        kinds=kinds,
+        median_minutes_to_take=median,
         helpers=len({r.helper_id for r in rows if r.status in helped_states and r.helper_id}),
         thanks=sum(1 for r in rows if r.thanked_at is not None),
-    )  # fmt: skip
+    )
 
 
 # Scheduled jobs -------------------------------------------------------------------------
@@ -829,18 +878,23 @@ def escalate_untaken(now: datetime) -> int:
         request.escalated_at = now
         requester = _person(request.requester_id)
         name = requester.full_name if requester else ""
-        for staff in list_desk_staff(request.building_id):
-            _tell(staff, "help.escalated", _url(request), lambda r=request, n=name: _(
+
+        def render(request: HelpRequest = request, name: str = name) -> str:
+            return _(
                 "Urgent and nobody has taken it for 2 hours: %(kind)s for %(name)s",
-                kind=kind_label(r.kind), name=n,
-            ))  # fmt: skip
+                kind=request.kind.label,
+                name=name,
+            )
+
+        for staff in list_desk_staff(request.building_id):
+            _tell(staff, "help.escalated", _url(request), render)
         _publish(request)
         count += 1
-    db.session.commit()
     return count
 
 
 def list_desk_staff(building_id: int) -> list[Person]:
+    """The concierge and coordinators of a building, who hear about urgent requests."""
     return people.list_staff(building_id, STAFF_POSTERS)
 
 
@@ -853,13 +907,17 @@ def expire_past_window(now: datetime) -> int:
     for request in db.session.scalars(stmt).all():
         request.status, request.closed_at = HelpStatus.EXPIRED, now
         request.proposed_to_id = request.proposed_by_id = None
-        _tell(_person(request.requester_id), "help.expired", _url(request), lambda r=request: _(
-            "Nobody could help in time with: %(kind)s. You can ask again or call the concierge.",
-            kind=kind_label(r.kind),
-        ))  # fmt: skip
+
+        def render(request: HelpRequest = request) -> str:
+            return _(
+                "Nobody could help in time with: %(kind)s. "
+                "You can ask again or call the concierge.",
+                kind=request.kind.label,
+            )
+
+        _tell(_person(request.requester_id), "help.expired", _url(request), render)
         _publish(request)
         count += 1
-    db.session.commit()
     return count
 
 
@@ -876,7 +934,6 @@ def purge_health(now: datetime) -> int:
     for request in db.session.scalars(stmt).all():
         request.details, request.details_erased_at = None, now
         count += 1
-    db.session.commit()
     return count
 
 
@@ -888,7 +945,7 @@ def request_payload(person: Person, request: HelpRequest) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": request.id,
         "kind": request.kind.value,
-        "kind_label": kind_label(request.kind),
+        "kind_label": request.kind.label,
         "urgency": request.urgency.value,
         "status": request.status.value,
         "window_start": request.window_start.isoformat(),

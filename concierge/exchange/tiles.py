@@ -46,8 +46,8 @@ def today_items(person: Person) -> list[TodayItem]:
             continue
         items.append(
             TodayItem(
-                icon=helping.kind_icon(request.kind),
-                text=_("I help: %(kind)s", kind=helping.kind_label(request.kind)),
+                icon=request.kind.icon,
+                text=_("I help: %(kind)s", kind=request.kind.label),
                 url=url_for("concierge.help_request", request_id=request.id),
                 time=format_time(request.window_start, "short"),
                 sort_key=request.window_start.isoformat(),

@@ -4,10 +4,10 @@ and a water cut."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from messaging.announcements import service
 from portal.demo import on_demo_built
+from portal.i18n import zone_of
 from portal.people import service as people
 from portal.people.models import Building, Role
 
@@ -23,7 +23,8 @@ WATER_TEXT = (
 
 
 def _days_ahead(building: Building, days: int) -> datetime:
-    zone = ZoneInfo(building.time_zone or "Europe/Paris")
+    """8 pm, `days` days from today, in the building's time zone."""
+    zone = zone_of(building)
     day = datetime.now(zone).date() + timedelta(days=days)
     return datetime.combine(day, time(20, 0), tzinfo=zone)
 
@@ -36,13 +37,20 @@ def seed_announcements(building: Building) -> None:
         return
     author = staff[0]
     service.do_publish(
-        author, building_id=building.id, title="Eau coupée jeudi matin", body=WATER_TEXT,
+        author,
+        building_id=building.id,
+        title="Eau coupée jeudi matin",
+        body=WATER_TEXT,
         visible_until=_days_ahead(building, 6),
-    )  # fmt: skip
+    )
     heatwave = service.do_publish(
-        author, building_id=building.id, title="Alerte canicule : prenez soin de vous",
-        body=HEATWAVE_TEXT, pinned=True, visible_until=_days_ahead(building, 5),
-    )  # fmt: skip
+        author,
+        building_id=building.id,
+        title="Alerte canicule : prenez soin de vous",
+        body=HEATWAVE_TEXT,
+        pinned=True,
+        visible_until=_days_ahead(building, 5),
+    )
     residents = [p for p in people.list_residents(building) if p.active]
     for resident in residents[::8]:
         service.do_mark_read(resident, heatwave.id)

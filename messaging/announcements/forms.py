@@ -12,6 +12,8 @@ from messaging.announcements.service import MAX_BODY, MAX_TITLE
 
 
 class AnnouncementForm(FlaskForm):
+    """Writing or correcting an announcement."""
+
     building = SelectField(_l("Building"), coerce=str, choices=[], validate_choice=False)
     title = StringField(
         _l("Title (for example: Heatwave warning)"),

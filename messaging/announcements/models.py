@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, TimestampMixin
+from portal.enums import LabelledEnum
+
+
+class AnnouncementStatus(LabelledEnum):
+    """Where an announcement stands for the residents (worked out, not stored)."""
+
+    CURRENT = "current", _l("Shown to residents")
+    EXPIRED = "expired", _l("Ended (date passed)")
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
 
 
 class Announcement(TimestampMixin, Base):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -15,34 +14,23 @@ from wtforms.fields.choices import SelectChoice
 from messaging.announcements import bp, service
 from messaging.announcements.forms import AnnouncementForm
 from messaging.announcements.models import Announcement
-from portal.auth.forms import ConfirmForm
-from portal.errors import DomainError
+from portal.errors import on_refusal
+from portal.forms import ConfirmForm
+from portal.i18n import zone_of
 from portal.people.models import Building
 from portal.uploads import path_of
 
 Page = str | tuple[str, int] | Response
 
 
-def _announcement_or_404(announcement_id: int) -> Announcement:
-    try:
-        return service.access_announcement(current_user, announcement_id)
-    except DomainError:
-        abort(404)
-
-
-def _staff_announcement_or_404(announcement_id: int) -> Announcement:
-    try:
-        return service.access_for_staff(current_user, announcement_id)
-    except DomainError:
-        abort(404)
-
-
 def _require_staff() -> None:
+    """The staff's pages do not exist for residents."""
     if not current_user.is_staff:
         abort(404)
 
 
 def _confirmed() -> None:
+    """A change needs the page's CSRF token."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
 
@@ -51,6 +39,7 @@ def _confirmed() -> None:
 
 
 def _cards_context() -> dict[str, Any]:
+    """The resident's current announcements and which of them they have read."""
     current = service.list_current(current_user)
     return {
         "announcements": current,
@@ -87,14 +76,16 @@ def api_unread() -> Response:
 @bp.get("/announcements/<int:announcement_id>")
 @login_required
 def show(announcement_id: int) -> str:
-    found = _announcement_or_404(announcement_id)
+    """One announcement: residents read it and say so; staff see its status."""
+    found = service.access_announcement(current_user, announcement_id)
+    status = service.status_of(found)
     return render_template(
         "announcements/show.html",
         item=found,
         is_staff=current_user.is_staff,
         has_read=service.has_read(current_user, found.id),
-        status=service.status_of(found),
-        status_label=service.status_label(found),
+        status=status,
+        status_label=status.label,
         confirm_form=ConfirmForm(),
     )
 
@@ -102,12 +93,10 @@ def show(announcement_id: int) -> str:
 @bp.post("/announcements/<int:announcement_id>/read")
 @login_required
 def mark_read(announcement_id: int) -> Response:
-    _announcement_or_404(announcement_id)
+    """The resident's "I have read it"."""
+    service.access_announcement(current_user, announcement_id)
     _confirmed()
-    try:
-        service.do_mark_read(current_user, announcement_id)
-    except DomainError:
-        abort(404)
+    service.do_mark_read(current_user, announcement_id)
     flash(_("Thank you. It is noted that you have read it."), "success")
     return redirect(url_for("announcements.show", announcement_id=announcement_id))
 
@@ -115,7 +104,8 @@ def mark_read(announcement_id: int) -> Response:
 @bp.get("/announcements/<int:announcement_id>/photo")
 @login_required
 def photo(announcement_id: int) -> Response:
-    found = _announcement_or_404(announcement_id)
+    """An announcement's photo, to those who may see it."""
+    found = service.access_announcement(current_user, announcement_id)
     name = found.thumb_name if request.args.get("size") == "thumb" else found.photo_name
     name = name or found.photo_name
     if not name:
@@ -129,10 +119,12 @@ def photo(announcement_id: int) -> Response:
 
 
 def _building_choices() -> list[SelectChoice]:
+    """The buildings the person may write to, for the form."""
     return [SelectChoice(str(b.id), b.name) for b in service.list_buildings(current_user)]
 
 
 def _default_building() -> str:
+    """The person's own building when they may write to it, else the first."""
     ids = [b.id for b in service.list_buildings(current_user)]
     if current_user.building_id in ids:
         return str(current_user.building_id)
@@ -140,6 +132,7 @@ def _default_building() -> str:
 
 
 def _photo_bytes(form: AnnouncementForm) -> bytes | None:
+    """The uploaded photo, if one was chosen."""
     upload = form.photo.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
@@ -148,12 +141,14 @@ def _photo_bytes(form: AnnouncementForm) -> bytes | None:
 
 
 def _until(form: AnnouncementForm, building: Building | None) -> datetime | None:
+    """The form's end day and time, in the building's time zone."""
     if building is None:
         return None
     return service.local_until(building, form.until_day.data, form.until_time.data)
 
 
 def _building_of(form: AnnouncementForm) -> Building | None:
+    """The building chosen on the form, if the person may write to it."""
     try:
         building_id = int(form.building.data or 0)
     except ValueError:
@@ -170,34 +165,43 @@ def _until_complete(form: AnnouncementForm) -> bool:
     return True
 
 
-def _form_page(form: AnnouncementForm, item: Announcement | None, error: str | None) -> Page:
-    status = 422 if request.method == "POST" else 200
+def _form_page(
+    form: AnnouncementForm, item: Announcement | None, error: str | None = None, status: int = 200
+) -> tuple[str, int]:
+    """The announcement form, with an error message at its top when there is one."""
     page = render_template("announcements/form.html", form=form, item=item, error=error)
     return page, status
+
+
+def _refusals_on_the_form(form: AnnouncementForm, item: Announcement | None) -> None:
+    """A refusal of the service is shown at the top of the form, as the person filled it."""
+    on_refusal(lambda error: _form_page(form, item, error.message, 422))
 
 
 @bp.route("/announcements/new", methods=["GET", "POST"])
 @login_required
 def new() -> Page:
+    """Write an announcement to one of the person's buildings."""
     _require_staff()
     form = AnnouncementForm()
     form.building.choices = _building_choices()
     del form.remove_photo
     if request.method == "GET":
         form.building.data = _default_building()
-        return _form_page(form, None, None)
+        return _form_page(form, None)
     if not form.validate_on_submit() or not _until_complete(form):
-        return _form_page(form, None, None)
+        return _form_page(form, None, status=422)
     building = _building_of(form)
-    try:
-        created = service.do_publish(
-            current_user, building_id=building.id if building else None,
-            title=form.title.data or "", body=form.body.data or "",
-            pinned=bool(form.pinned.data), visible_until=_until(form, building),
-            photo=_photo_bytes(form),
-        )  # fmt: skip
-    except DomainError as error:
-        return _form_page(form, None, error.message)
+    _refusals_on_the_form(form, None)
+    created = service.do_publish(
+        current_user,
+        building_id=building.id if building else None,
+        title=form.title.data or "",
+        body=form.body.data or "",
+        pinned=bool(form.pinned.data),
+        visible_until=_until(form, building),
+        photo=_photo_bytes(form),
+    )
     flash(_("The announcement is published. The residents are told."), "success")
     return redirect(url_for("announcements.show", announcement_id=created.id))
 
@@ -205,63 +209,68 @@ def new() -> Page:
 @bp.route("/announcements/<int:announcement_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(announcement_id: int) -> Page:
-    found = _staff_announcement_or_404(announcement_id)
+    """Correct an announcement still running."""
+    found = service.access_for_staff(current_user, announcement_id)
     form = AnnouncementForm(obj=found if request.method == "GET" else None)
     del form.building
     if request.method == "GET":
         _prefill_until(form, found)
-        return _form_page(form, found, None)
+        return _form_page(form, found)
     if not form.validate_on_submit() or not _until_complete(form):
-        return _form_page(form, found, None)
+        return _form_page(form, found, status=422)
     building = _building_for(found)
-    try:
-        service.do_edit(
-            current_user, found.id, title=form.title.data or "", body=form.body.data or "",
-            pinned=bool(form.pinned.data), visible_until=_until(form, building),
-            photo=_photo_bytes(form), remove_photo=bool(form.remove_photo.data),
-        )  # fmt: skip
-    except DomainError as error:
-        return _form_page(form, found, error.message)
+    _refusals_on_the_form(form, found)
+    service.do_edit(
+        current_user,
+        found.id,
+        title=form.title.data or "",
+        body=form.body.data or "",
+        pinned=bool(form.pinned.data),
+        visible_until=_until(form, building),
+        photo=_photo_bytes(form),
+        remove_photo=bool(form.remove_photo.data),
+    )
     flash(_("The announcement is saved."), "success")
     return redirect(url_for("announcements.show", announcement_id=found.id))
 
 
 def _building_for(found: Announcement) -> Building | None:
+    """The announcement's building, if the person may write to it."""
     return next(
         (b for b in service.list_buildings(current_user) if b.id == found.building_id), None
     )
 
 
 def _prefill_until(form: AnnouncementForm, found: Announcement) -> None:
+    """Show the end as the building's local day and time."""
     if found.visible_until is None:
         return
-    building = _building_for(found)
-    zone = ZoneInfo(building.time_zone if building else "Europe/Paris")
-    local = found.visible_until.astimezone(zone)
+    local = found.visible_until.astimezone(zone_of(_building_for(found)))
     form.until_day.data, form.until_time.data = local.date(), local.time().replace(second=0)
 
 
 def _act(announcement_id: int, action: Any, done: str) -> Response:
-    _staff_announcement_or_404(announcement_id)
+    """Unpin or withdraw, then back to the announcement, saying what happened (or why not)."""
+    service.access_for_staff(current_user, announcement_id)
     _confirmed()
-    try:
-        action(current_user, announcement_id)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash(done, "success")
-    return redirect(url_for("announcements.show", announcement_id=announcement_id))
+    back = url_for("announcements.show", announcement_id=announcement_id)
+    on_refusal(back)
+    action(current_user, announcement_id)
+    flash(done, "success")
+    return redirect(back)
 
 
 @bp.post("/announcements/<int:announcement_id>/unpin")
 @login_required
 def unpin(announcement_id: int) -> Response:
+    """No longer show it first."""
     return _act(announcement_id, service.do_unpin, _("The announcement is no longer pinned."))
 
 
 @bp.post("/announcements/<int:announcement_id>/withdraw")
 @login_required
 def withdraw(announcement_id: int) -> Response:
+    """End it now for the residents."""
     done = _("The announcement is withdrawn: residents no longer see it.")
     return _act(announcement_id, service.do_withdraw, done)
 
@@ -270,7 +279,7 @@ def withdraw(announcement_id: int) -> Response:
 @login_required
 def reads(announcement_id: int) -> str:
     """Who has read it (and when), and a printable list of the others with flat and phone."""
-    found = _staff_announcement_or_404(announcement_id)
+    found = service.access_for_staff(current_user, announcement_id)
     return render_template(
         "announcements/reads.html",
         item=found,

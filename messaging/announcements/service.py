@@ -6,20 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from messaging.announcements.models import Announcement, AnnouncementRead
+from messaging.announcements.models import Announcement, AnnouncementRead, AnnouncementStatus
 from portal import realtime
 from portal.audit import service as audit
 from portal.db import begin_write, utcnow
-from portal.errors import DomainError
+from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
+from portal.i18n import zone_of
 from portal.notifications.service import notify
 from portal.people import service as people
 from portal.people.models import Building, Person, Role
@@ -35,12 +34,6 @@ MAX_TITLE = 120
 MAX_BODY = 4000
 PHOTO_MAX_BYTES = 10_000_000
 
-STATUS_LABELS: dict[str, Any] = {
-    "current": _l("Shown to residents"),
-    "expired": _l("Ended (date passed)"),
-    "withdrawn": _l("Withdrawn"),
-}
-
 
 @dataclass(frozen=True)
 class ReadReport:
@@ -51,10 +44,12 @@ class ReadReport:
 
     @property
     def read_count(self) -> int:
+        """How many residents have read it."""
         return len(self.readers)
 
     @property
     def not_read_count(self) -> int:
+        """How many residents have not read it yet."""
         return len(self.not_read)
 
 
@@ -80,20 +75,20 @@ def current_clause(now: datetime) -> ColumnElement[bool]:
 
 
 def is_current(announcement: Announcement, now: datetime | None = None) -> bool:
+    """Shown to the residents now: not withdrawn, not past its end."""
     moment = now or utcnow()
     if announcement.withdrawn_at is not None:
         return False
     return announcement.visible_until is None or announcement.visible_until > moment
 
 
-def status_of(announcement: Announcement, now: datetime | None = None) -> str:
+def status_of(announcement: Announcement, now: datetime | None = None) -> AnnouncementStatus:
+    """Shown, ended by its date, or withdrawn (the staff's list and page say which)."""
     if announcement.withdrawn_at is not None:
-        return "withdrawn"
-    return "current" if is_current(announcement, now) else "expired"
-
-
-def status_label(announcement: Announcement) -> str:
-    return str(STATUS_LABELS[status_of(announcement)])
+        return AnnouncementStatus.WITHDRAWN
+    if is_current(announcement, now):
+        return AnnouncementStatus.CURRENT
+    return AnnouncementStatus.EXPIRED
 
 
 def may_write_to(person: Person, building_id: int) -> bool:
@@ -101,8 +96,9 @@ def may_write_to(person: Person, building_id: int) -> bool:
     return person.is_staff and building_id in people.building_ids_for(person)
 
 
-def _not_found() -> DomainError:
-    return DomainError(_("This announcement does not exist."), "not_found")
+def _not_found() -> NotFound:
+    """The refusal for an announcement the person may not see."""
+    return NotFound(_("This announcement does not exist."))
 
 
 def access_announcement(person: Person, announcement_id: int) -> Announcement:
@@ -152,6 +148,7 @@ def read_ids(person: Person, announcement_ids: list[int]) -> set[int]:
 
 
 def has_read(person: Person, announcement_id: int) -> bool:
+    """The person said "I have read it" for this announcement."""
     return bool(read_ids(person, [announcement_id]))
 
 
@@ -257,58 +254,61 @@ def local_until(building: Building, day: date | None, at: time | None) -> dateti
     """A "visible until" typed in the building's time zone; no time means the end of the day."""
     if day is None:
         return None
-    zone = ZoneInfo(building.time_zone or "Europe/Paris")
-    return datetime.combine(day, at or time(23, 59), tzinfo=zone)
+    return datetime.combine(day, at or time(23, 59), tzinfo=zone_of(building))
 
 
 # Checks ----------------------------------------------------------------------------------
 
 
 def check_building(person: Person, building_id: int | None) -> Building:
+    """One of the buildings the person may write to."""
     if building_id is None or not may_write_to(person, building_id):
-        raise DomainError(_("Choose one of your buildings."), "bad_building")
+        raise Invalid(_("Choose one of your buildings."), "bad_building")
     building = people.get_building(building_id)
     if building is None:
-        raise DomainError(_("Choose one of your buildings."), "bad_building")
+        raise Invalid(_("Choose one of your buildings."), "bad_building")
     return building
 
 
 def check_title(title: str | None) -> str:
+    """A title, trimmed, of at most MAX_TITLE characters."""
     text = (title or "").strip()
     if not text:
-        raise DomainError(_("Write a title."), "title_missing")
+        raise Invalid(_("Write a title."), "title_missing")
     if len(text) > MAX_TITLE:
-        raise DomainError(
-            _("Write a title of at most %(n)d characters.", n=MAX_TITLE), "title_long"
-        )
+        raise Invalid(_("Write a title of at most %(n)d characters.", n=MAX_TITLE), "title_long")
     return text
 
 
 def check_body(body: str | None) -> str:
+    """A text, trimmed, of at most MAX_BODY characters."""
     text = (body or "").strip()
     if not text:
-        raise DomainError(_("Write the text of the announcement."), "body_missing")
+        raise Invalid(_("Write the text of the announcement."), "body_missing")
     if len(text) > MAX_BODY:
-        raise DomainError(_("Write at most %(n)d characters.", n=MAX_BODY), "body_long")
+        raise Invalid(_("Write at most %(n)d characters.", n=MAX_BODY), "body_long")
     return text
 
 
 def check_until(until: datetime | None, now: datetime) -> datetime | None:
+    """An end still to come, with its time zone (or none: until withdrawn)."""
     if until is None:
         return None
     if until.tzinfo is None:
-        raise DomainError(_("The date is not valid."), "bad_time")
+        raise Invalid(_("The date is not valid."), "bad_time")
     if until <= now:
-        raise DomainError(_("The end date is already past: choose a later one."), "past")
+        raise Invalid(_("The end date is already past: choose a later one."), "past")
     return until
 
 
 def check_open(announcement: Announcement) -> None:
+    """A withdrawn announcement is closed: it is no longer changed."""
     if announcement.withdrawn_at is not None:
-        raise DomainError(_("This announcement has been withdrawn."), "withdrawn")
+        raise Conflict(_("This announcement has been withdrawn."), "withdrawn")
 
 
 def _photo(photo: bytes | None) -> StoredFile | None:
+    """The photo checked, re-encoded and stored (nothing when none was sent)."""
     return store_image(photo, PHOTO_MAX_BYTES) if photo else None
 
 
@@ -327,7 +327,7 @@ def do_publish(
 ) -> Announcement:
     """Publish to one building; every resident is told in their own language, at once."""
     if not author.is_staff:
-        raise DomainError(_("Only the building's staff write announcements."), "forbidden")
+        raise Forbidden(_("Only the building's staff write announcements."))
     building = check_building(author, building_id)
     clean_title, clean_body = check_title(title), check_body(body)
     now = utcnow()
@@ -335,18 +335,27 @@ def do_publish(
     stored = _photo(photo)
     begin_write(db.session)
     announcement = Announcement(
-        building_id=building.id, author_id=author.id, title=clean_title, body=clean_body,
-        pinned=bool(pinned), published_at=now, visible_until=until,
+        building_id=building.id,
+        author_id=author.id,
+        title=clean_title,
+        body=clean_body,
+        pinned=bool(pinned),
+        published_at=now,
+        visible_until=until,
         photo_name=stored.file_name if stored else None,
         thumb_name=stored.thumb_name if stored else None,
-    )  # fmt: skip
+    )
     db.session.add(announcement)
     db.session.flush()
     _notify_residents(announcement)
-    audit.record("announcement.published", actor=author, object_type="announcement",
-                 object_id=announcement.id, building_id=building.id)  # fmt: skip
+    audit.record(
+        "announcement.published",
+        actor=author,
+        object_type="announcement",
+        object_id=announcement.id,
+        building_id=building.id,
+    )
     _publish(EVENT_PUBLISHED, announcement)
-    db.session.commit()
     return announcement
 
 
@@ -396,17 +405,16 @@ def do_edit(
     elif remove_photo:
         announcement.photo_name = announcement.thumb_name = None
     _publish(EVENT_CHANGED, announcement)
-    db.session.commit()
     return announcement
 
 
 def do_unpin(editor: Person, announcement_id: int) -> Announcement:
+    """No longer show it first, nor on the residents' home screen."""
     begin_write(db.session)
     announcement = access_for_staff(editor, announcement_id)
     check_open(announcement)
     announcement.pinned = False
     _publish(EVENT_CHANGED, announcement)
-    db.session.commit()
     return announcement
 
 
@@ -417,10 +425,14 @@ def do_withdraw(editor: Person, announcement_id: int) -> Announcement:
     check_open(announcement)
     announcement.withdrawn_at, announcement.withdrawn_by_id = utcnow(), editor.id
     announcement.pinned = False
-    audit.record("announcement.withdrawn", actor=editor, object_type="announcement",
-                 object_id=announcement.id, building_id=announcement.building_id)  # fmt: skip
+    audit.record(
+        "announcement.withdrawn",
+        actor=editor,
+        object_type="announcement",
+        object_id=announcement.id,
+        building_id=announcement.building_id,
+    )
     _publish(EVENT_CHANGED, announcement)
-    db.session.commit()
     return announcement
 
 
@@ -432,23 +444,23 @@ def do_mark_read(reader: Person, announcement_id: int) -> AnnouncementRead:
     announcement = access_announcement(reader, announcement_id)
     existing = _find_read(announcement.id, reader.id)
     if existing is not None:
-        db.session.commit()
         return existing
     read = AnnouncementRead(announcement_id=announcement.id, person_id=reader.id, read_at=utcnow())
-    db.session.add(read)
-    payload = {"announcement_id": announcement.id}
-    realtime.publish(EVENT_READ, payload, realtime.user_room(reader.id))
     try:
-        db.session.commit()
-    except IntegrityError:  # the same tap arrived twice at once (PostgreSQL)
-        db.session.rollback()
+        # A savepoint: the same tap arriving twice at once (PostgreSQL) undoes this insert only.
+        with db.session.begin_nested():
+            db.session.add(read)
+    except IntegrityError:
         found = _find_read(announcement.id, reader.id)
         assert found is not None
         return found
+    payload = {"announcement_id": announcement.id}
+    realtime.publish(EVENT_READ, payload, realtime.user_room(reader.id))
     return read
 
 
 def _find_read(announcement_id: int, person_id: int) -> AnnouncementRead | None:
+    """The person's "I have read it" for this announcement, if any."""
     stmt = select(AnnouncementRead).where(
         AnnouncementRead.announcement_id == announcement_id,
         AnnouncementRead.person_id == person_id,

@@ -49,6 +49,7 @@ def pinned_panel(person: Person) -> dict[str, Any] | None:
 
 
 def staff_hint(_person: Person) -> str:
+    """What the staff's tile offers."""
     return str(_l("Write to the building, see who has read"))
 
 

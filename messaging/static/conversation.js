@@ -22,9 +22,10 @@
   let typingTimer = null;
   let lastTypingSent = 0;
 
-  // Times in the person's own time zone, as the server writes them, whatever the tablet's clock says.
+  // Times in the person's own time zone and the language's short form, as the server writes
+  // them (both follow CLDR's "short" time), whatever the tablet's clock says.
   function makeTimeFormat(timeZone) {
-    const options = { hour: "2-digit", minute: "2-digit" };
+    const options = { timeStyle: "short" };
     try {
       return new Intl.DateTimeFormat(locale, { ...options, timeZone: timeZone || undefined });
     } catch (error) {
@@ -73,62 +74,63 @@
     return first ? Number(first.dataset.messageId) : 0;
   }
 
-  function fillBody(body, message) {
-    body.textContent = "";
+  // A message is the blank one of the page's <template> (Jinja's _message.html, the markup
+  // of every message shown on load), filled with text and attributes only; the parts this
+  // message has not are removed, exactly as the template leaves them out.
+  const blank = document.getElementById("message-template").content.firstElementChild;
+
+  function fillBody(node, message) {
     const attachment = message.attachment;
+    const link = node.querySelector(".message-photo-link");
     if (message.kind === "photo" && attachment) {
-      const link = document.createElement("a");
-      link.href = attachment.url;
-      link.className = "message-photo-link";
-      const img = document.createElement("img");
-      img.className = "message-photo";
-      img.src = attachment.thumb_url || attachment.url;
-      img.alt = strings.photoAlt + " · " + message.sender.name;
-      link.appendChild(img);
-      body.appendChild(link);
-    } else if (message.kind === "voice" && attachment) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "button play-button";
-      button.dataset.audio = attachment.url;
-      const icon = document.createElement("span");
-      icon.setAttribute("aria-hidden", "true");
-      icon.textContent = "▶";
-      button.append(icon, " " + strings.listen);
-      body.appendChild(button);
+      link.setAttribute("href", attachment.url);
+      const img = link.querySelector(".message-photo");
+      img.setAttribute("src", attachment.thumb_url || attachment.url);
+      img.alt = img.alt.replace("{name}", () => (message.sender ? message.sender.name : ""));
+    } else {
+      link.remove();
     }
+    const play = node.querySelector(".play-button");
+    if (message.kind === "voice" && attachment) {
+      play.dataset.audio = attachment.url;
+    } else {
+      play.remove();
+    }
+    const text = node.querySelector(".message-text");
     if (message.body) {
-      const p = document.createElement("p");
-      p.className = "message-text";
-      p.textContent = message.body;
-      body.appendChild(p);
+      text.textContent = message.body;
+    } else {
+      text.remove();
+      node.querySelector(".read-aloud").remove();
     }
   }
 
-  function render(message, pending) {
-    const node = document.getElementById("message-template").content.firstElementChild.cloneNode(true);
-    const mine = message.sender && message.sender.id === me;
-    node.classList.toggle("message-mine", Boolean(mine || pending));
-    node.dataset.clientId = message.client_id;
+  // `mine` says the message replaces one of this tablet's own sends: a message written as the
+  // concierge desk names the desk, not its writer.
+  function render(message, pending, mine) {
+    const node = document.importNode(blank, true);
+    const own = Boolean(pending || mine || (message.sender && message.sender.id === me));
+    node.classList.toggle("message-mine", own);
     if (message.id) {
-      node.dataset.messageId = String(message.id);
       node.id = "message-" + message.id;
+      node.dataset.messageId = String(message.id);
+    }
+    node.dataset.clientId = message.client_id;
+    if (message.created_at) {
+      node.dataset.createdAt = message.created_at;
     }
     node.querySelector(".message-sender").textContent = message.sender ? message.sender.name : "";
     const time = node.querySelector(".message-time");
     const created = message.created_at ? new Date(message.created_at) : new Date();
-    time.dateTime = created.toISOString();
+    time.setAttribute("datetime", message.created_at || created.toISOString());
     time.textContent = pending ? strings.pending : timeFormat.format(created);
-    if (!message.body) {
-      node.querySelector(".read-aloud").remove();
-    }
-    const report = node.querySelector(".report-button");
-    if (mine || pending || !message.id) {
+    fillBody(node, message);
+    const report = node.querySelector(".report-form");
+    if (own || !message.id) {
       report.remove();
     } else {
-      report.dataset.url = report.dataset.url.replace(/\/0$/, "/" + message.id);
+      report.setAttribute("action", report.getAttribute("action").replace(/\/0$/, "/" + message.id));
     }
-    fillBody(node.querySelector(".message-body"), message);
     if (pending) {
       node.classList.add("message-pending");
     }
@@ -150,7 +152,7 @@
       return; // already shown: never twice
     }
     const pending = list.querySelector('[data-client-id="' + CSS.escape(message.client_id) + '"]');
-    const node = render(message, false);
+    const node = render(message, false, Boolean(pending));
     removeEmptyState();
     if (pending) {
       pending.replaceWith(node);
@@ -437,23 +439,6 @@
     window.speechSynthesis.speak(utterance);
   }
 
-  function reportMessage(button) {
-    const form = new FormData();
-    form.append("csrf_token", csrf);
-    fetch(button.dataset.url, {
-      method: "POST",
-      body: form,
-      credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRFToken": csrf },
-    })
-      .then((response) => response.json())
-      .then((data) => {
-        button.disabled = true;
-        setStatus(data.message || strings.reportDone);
-      })
-      .catch(() => setStatus(strings.offline));
-  }
-
   // Wiring ---------------------------------------------------------------------------------
 
   function wireComposer() {
@@ -507,11 +492,6 @@
       const speak = event.target.closest(".read-aloud");
       if (speak) {
         readAloud(speak);
-        return;
-      }
-      const reportButton = event.target.closest(".report-button");
-      if (reportButton) {
-        reportMessage(reportButton);
         return;
       }
       const reaction = event.target.closest(".reaction");

@@ -28,20 +28,21 @@ def kind_choices() -> list[SelectChoice]:
 
 class NewResidentForm(FlaskForm):
     first_name = StringField(
-        _l("First name"), validators=[DataRequired(_l("Please type the first name.")),
-                                      Length(max=100)]
-    )  # fmt: skip
+        _l("First name"),
+        validators=[DataRequired(_l("Please type the first name.")), Length(max=100)],
+    )
     last_name = StringField(
-        _l("Last name"), validators=[DataRequired(_l("Please type the last name.")),
-                                     Length(max=100)]
-    )  # fmt: skip
+        _l("Last name"),
+        validators=[DataRequired(_l("Please type the last name.")), Length(max=100)],
+    )
     birth_year = StringField(_l("Birth year (for example 1942)"), validators=[Length(max=4)])
     phone = StringField(_l("Phone"), validators=[Length(max=40)])
     language = SelectField(_l("Language"), choices=language_choices(), default="fr")
     dwelling = SelectField(_l("Dwelling"), coerce=str, validate_choice=True)
     number = StringField(_l("New dwelling: number"), validators=[Length(max=20)])
-    floor = StringField(_l("New dwelling: floor (0 for the ground floor)"),
-                        validators=[Length(max=3)])  # fmt: skip
+    floor = StringField(
+        _l("New dwelling: floor (0 for the ground floor)"), validators=[Length(max=3)]
+    )
     kind = SelectField(_l("New dwelling: type"), choices=kind_choices(), default="T2")
 
 

@@ -22,7 +22,7 @@ from portal.audit import service as audit
 from portal.auth import service as auth
 from portal.auth.models import LoginCard
 from portal.db import begin_write
-from portal.errors import DomainError, PermissionDenied
+from portal.errors import DomainError, Invalid, PermissionDenied
 from portal.extensions import db
 from portal.people import service as people
 from portal.people.models import Building, Dwelling, DwellingType, Person, Role
@@ -36,15 +36,29 @@ ONBOARDING_ROLES = frozenset({Role.COORDINATOR, Role.MANAGER})
 PHONE_PATTERN = re.compile(r"^[0-9+().\- ]{0,40}$")
 FIRST_BIRTH_YEAR = 1900
 LANGUAGE_ALIASES = {
-    "fr": "fr", "francais": "fr", "french": "fr",
-    "en": "en", "anglais": "en", "english": "en",
-    "ar": "ar", "arabe": "ar", "arabic": "ar",
-}  # fmt: skip
+    "fr": "fr",
+    "francais": "fr",
+    "french": "fr",
+    "en": "en",
+    "anglais": "en",
+    "english": "en",
+    "ar": "ar",
+    "arabe": "ar",
+    "arabic": "ar",
+}
 
 # Column -> the header names accepted for it (lower case, without accents).
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "number": ("dwelling", "dwelling number", "logement", "numero de logement", "numero",
-               "n logement", "no logement", "appartement"),
+    "number": (
+        "dwelling",
+        "dwelling number",
+        "logement",
+        "numero de logement",
+        "numero",
+        "n logement",
+        "no logement",
+        "appartement",
+    ),
     "floor": ("floor", "etage"),
     "kind": ("type", "dwelling type", "type de logement"),
     "first_name": ("first name", "firstname", "prenom"),
@@ -52,9 +66,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "birth_year": ("birth year", "year of birth", "annee de naissance", "naissance"),
     "phone": ("phone", "telephone", "tel"),
     "language": ("language", "langue"),
-}  # fmt: skip
-POSITIONAL = ("number", "floor", "kind", "first_name", "last_name", "birth_year", "phone",
-              "language")  # fmt: skip
+}
+POSITIONAL = (
+    "number",
+    "floor",
+    "kind",
+    "first_name",
+    "last_name",
+    "birth_year",
+    "phone",
+    "language",
+)
 REQUIRED_COLUMNS = ("number", "floor", "first_name", "last_name")
 
 
@@ -110,12 +132,32 @@ class ImportPreview:
 # Access ---------------------------------------------------------------------------------
 
 
-def check_may_onboard(actor: Person, building: Building) -> None:
+def may_onboard(actor: Person, building: Building) -> bool:
     """Coordinators of the building and managers of its organisation add residents."""
-    if actor.role not in ONBOARDING_ROLES or not actor.active:
+    return (
+        actor.role in ONBOARDING_ROLES
+        and actor.active
+        and building.id in people.building_ids_for(actor)
+    )
+
+
+def check_may_onboard(actor: Person, building: Building) -> None:
+    """Refuse (403) anyone who may not add residents to this building."""
+    if not may_onboard(actor, building):
         raise PermissionDenied()
-    if building.id not in people.building_ids_for(actor):
-        raise PermissionDenied()
+
+
+def access_onboarding_building(actor: Person, building_id: int) -> Building:
+    """A building the actor may add residents to; to anyone else its pages do not exist."""
+    building = people.access_building(actor, building_id)
+    if not may_onboard(actor, building):
+        raise people.not_found()
+    return building
+
+
+def messages_of(error: DomainError) -> list[str]:
+    """What a refusal says, one message per problem (a refused file lists each line's)."""
+    return error.messages if isinstance(error, ImportRefused) else [error.message]
 
 
 # Reading the file -----------------------------------------------------------------------
@@ -195,8 +237,11 @@ def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
         if len(numbered[0][1]) < 7:
             return [], [_missing_columns()]
     if len(numbered) > MAX_LINES:
-        message = _l("The file has %(num)d lines: at most %(max)d at a time. Please split it.",
-                     num=len(numbered), max=MAX_LINES)  # fmt: skip
+        message = _l(
+            "The file has %(num)d lines: at most %(max)d at a time. Please split it.",
+            num=len(numbered),
+            max=MAX_LINES,
+        )
         return [], [str(message)]
     if not numbered:
         return [], [str(_l("The file has no resident."))]
@@ -349,10 +394,13 @@ def _check_dwelling(
         if dwelling.floor != row.floor:
             row.errors.append(_floor_conflict(row.number, dwelling.floor, row.floor))
         elif row.kind is not None and row.kind != dwelling.kind:
-            row.errors.append(
-                str(_l("Dwelling %(number)s is a %(kind)s, not a %(given)s.",
-                       number=dwelling.number, kind=dwelling.kind.value, given=row.kind.value))
-            )  # fmt: skip
+            message = _l(
+                "Dwelling %(number)s is a %(kind)s, not a %(given)s.",
+                number=dwelling.number,
+                kind=dwelling.kind.value,
+                given=row.kind.value,
+            )
+            row.errors.append(str(message))
         return
     row.new_dwelling = True
     key = row.number.casefold()
@@ -361,22 +409,29 @@ def _check_dwelling(
         return
     first_line, floor, kind = seen[key]
     if floor != row.floor:
-        row.errors.append(
-            str(_l("Dwelling %(number)s is given another floor on line %(line)d.",
-                   number=row.number, line=first_line))
-        )  # fmt: skip
+        message = _l(
+            "Dwelling %(number)s is given another floor on line %(line)d.",
+            number=row.number,
+            line=first_line,
+        )
+        row.errors.append(str(message))
     elif kind is not None and row.kind is not None and kind != row.kind:
-        row.errors.append(
-            str(_l("Dwelling %(number)s is given another type on line %(line)d.",
-                   number=row.number, line=first_line))
-        )  # fmt: skip
+        message = _l(
+            "Dwelling %(number)s is given another type on line %(line)d.",
+            number=row.number,
+            line=first_line,
+        )
+        row.errors.append(str(message))
 
 
 def _floor_conflict(number: str, floor: int, given: int | None) -> str:
-    return str(
-        _l("Dwelling %(number)s is on floor %(floor)d, not %(given)s.",
-           number=number, floor=floor, given=given)
-    )  # fmt: skip
+    message = _l(
+        "Dwelling %(number)s is on floor %(floor)d, not %(given)s.",
+        number=number,
+        floor=floor,
+        given=given,
+    )
+    return str(message)
 
 
 def _dwellings_of(building: Building) -> list[Dwelling]:
@@ -422,25 +477,20 @@ def do_import(actor: Person, building: Building, text: str) -> list[Person]:
     if len(text.encode()) > MAX_FILE_BYTES:
         raise ImportRefused([str(_l("The file is too large."))])
     begin_write(db.session)
+    preview = preview_import(building, text)
+    if not preview.ok:
+        raise ImportRefused(preview.file_errors or [_lines_refused(preview)])
     try:
-        preview = preview_import(building, text)
-        if not preview.ok:
-            raise ImportRefused(preview.file_errors or [_lines_refused(preview)])
         created = _create_all(actor, building, preview.lines)
-        audit.record(
-            "residents.imported",
-            actor=actor,
-            building_id=building.id,
-            detail={"count": len(created), "dwellings": len(preview.new_dwellings)},
-        )
-        db.session.commit()
     except IntegrityError:
-        # Another staff member added the same dwelling meanwhile: nothing is kept.
-        db.session.rollback()
+        # Another staff member added the same dwelling meanwhile: the request undoes it all.
         raise ImportRefused([_changed_meanwhile()]) from None
-    except BaseException:
-        db.session.rollback()
-        raise
+    audit.record(
+        "residents.imported",
+        actor=actor,
+        building_id=building.id,
+        detail={"count": len(created), "dwellings": len(preview.new_dwellings)},
+    )
     return created
 
 
@@ -478,7 +528,7 @@ def _create_all(actor: Person, building: Building, lines: list[ResidentLine]) ->
 
 
 def _new_resident(building: Building, dwelling: Dwelling, row: ResidentLine) -> Person:
-    return people.do_create_person(
+    return people.add_person(
         organisation=building.organisation,
         role=Role.RESIDENT,
         first_name=row.first_name,
@@ -487,7 +537,6 @@ def _new_resident(building: Building, dwelling: Dwelling, row: ResidentLine) -> 
         birth_year=row.birth_year,
         phone=row.phone,
         locale=row.language,
-        commit=False,
     )
 
 
@@ -510,32 +559,34 @@ def do_create_resident(actor: Person, building: Building, data: NewResident) -> 
     """Create one resident in an existing dwelling of the building, or in a new one."""
     check_may_onboard(actor, building)
     begin_write(db.session)
-    try:
-        row = _line_from_form(building, data)
-        check_against_building([row], building)
-        if not row.ok:
-            raise ImportRefused(row.errors)
-        person = _create_all(actor, building, [row])[0]
-        audit.record("person.created", actor=actor, subject=person)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    row = _line_from_form(building, data)
+    check_against_building([row], building)
+    if not row.ok:
+        raise ImportRefused(row.errors)
+    person = _create_all(actor, building, [row])[0]
+    audit.record("person.created", actor=actor, subject=person)
     return person
 
 
 def _line_from_form(building: Building, data: NewResident) -> ResidentLine:
-    cells = {"first_name": data.first_name.strip(), "last_name": data.last_name.strip(),
-             "birth_year": data.birth_year.strip(), "phone": data.phone.strip(),
-             "language": data.language.strip()}  # fmt: skip
+    cells = {
+        "first_name": data.first_name.strip(),
+        "last_name": data.last_name.strip(),
+        "birth_year": data.birth_year.strip(),
+        "phone": data.phone.strip(),
+        "language": data.language.strip(),
+    }
     if data.dwelling_id is not None:
         dwelling = db.session.get(Dwelling, data.dwelling_id)
         if dwelling is None or dwelling.building_id != building.id:
             raise ImportRefused([str(_l("Please choose a dwelling of this building."))])
         cells |= {"number": dwelling.number, "floor": str(dwelling.floor), "kind": ""}
     else:
-        cells |= {"number": data.number.strip(), "floor": data.floor.strip(),
-                  "kind": data.kind.strip()}  # fmt: skip
+        cells |= {
+            "number": data.number.strip(),
+            "floor": data.floor.strip(),
+            "kind": data.kind.strip(),
+        }
     return parse_line(1, cells)
 
 
@@ -565,14 +616,14 @@ def list_card_targets(
         wanted = set(person_ids)
         chosen = [p for p in residents if p.id in wanted]
         if len(chosen) != len(wanted):
-            raise DomainError(str(_l("Some of the chosen residents are not in this building.")))
+            raise Invalid(str(_l("Some of the chosen residents are not in this building.")))
     if not chosen:
-        raise DomainError(str(_l("Please choose at least one resident.")), "no_resident")
+        raise Invalid(str(_l("Please choose at least one resident.")), "no_resident")
     if len(chosen) > MAX_CARDS:
-        raise DomainError(
-            str(_l("At most %(num)d cards at a time. Please choose fewer residents.",
-                   num=MAX_CARDS))
-        )  # fmt: skip
+        message = _l(
+            "At most %(num)d cards at a time. Please choose fewer residents.", num=MAX_CARDS
+        )
+        raise Invalid(str(message))
     return chosen
 
 
@@ -586,7 +637,6 @@ def do_issue_cards(actor: Person, building: Building, residents: list[Person]) -
     """A new card for each resident (their old one stops working); returns the tokens."""
     check_may_print(actor, building)
     tokens = auth.issue_cards(residents, actor)
-    audit.record("cards.printed", actor=actor, building_id=building.id,
-                 detail={"count": len(tokens)})  # fmt: skip
-    db.session.commit()
+    detail = {"count": len(tokens)}
+    audit.record("cards.printed", actor=actor, building_id=building.id, detail=detail)
     return tokens

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import segno
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -20,23 +20,13 @@ from portal.admin.forms import (
     NewResidentForm,
 )
 from portal.auth.decorators import roles_required, staff_required
-from portal.auth.forms import ConfirmForm
-from portal.errors import DomainError
+from portal.errors import on_refusal
+from portal.forms import ConfirmForm
 from portal.people import service as people
 from portal.people.models import Building, Person, Role
 
 onboarding_required = roles_required(Role.COORDINATOR, Role.MANAGER)
 EXPIRED = "The form had expired. Please try again."
-
-
-def _onboarding_building(building_id: int) -> Building:
-    """A building the current coordinator or manager may add residents to; else 404."""
-    building = people.access_building(current_user, building_id)
-    try:
-        onboarding.check_may_onboard(current_user, building)
-    except DomainError:
-        abort(404)
-    return building
 
 
 def residents_extras(building: Building) -> dict[str, Any]:
@@ -67,27 +57,30 @@ def _dwelling_choices(building: Building) -> list[SelectChoice]:
 @bp.route("/buildings/<int:building_id>/residents/new", methods=["GET", "POST"])
 @onboarding_required
 def new_resident(building_id: int) -> str | tuple[str, int] | WResponse:
-    building = _onboarding_building(building_id)
+    building = onboarding.access_onboarding_building(current_user, building_id)
     form = NewResidentForm()
     form.dwelling.choices = _dwelling_choices(building)
-    errors: list[str] = []
-    if request.method == "POST":
-        if form.validate_on_submit():
-            person = _create_from(form, building, errors)
-            if person is not None:
-                flash(_("%(name)s is added. You can print their login card now.",
-                        name=person.full_name), "success")  # fmt: skip
-                return redirect(url_for("admin.resident", person_id=person.id))
-        elif form.csrf_token.errors:
-            errors.append(_(EXPIRED))
-    status = 422 if request.method == "POST" else 200
-    html = render_template("admin/new_resident.html", building=building, form=form, errors=errors)
-    return html, status
+
+    def page(errors: list[str]) -> str:
+        return render_template(
+            "admin/new_resident.html", building=building, form=form, errors=errors
+        )
+
+    if request.method != "POST":
+        return page([])
+    if not form.validate_on_submit():
+        return page([_(EXPIRED)] if form.csrf_token.errors else []), 422
+    on_refusal(lambda error: (page(onboarding.messages_of(error)), 422))
+    person = onboarding.do_create_resident(current_user, building, _new_resident(form))
+    message = _("%(name)s is added. You can print their login card now.", name=person.full_name)
+    flash(message, "success")
+    return redirect(url_for("admin.resident", person_id=person.id))
 
 
-def _create_from(form: NewResidentForm, building: Building, errors: list[str]) -> Person | None:
+def _new_resident(form: NewResidentForm) -> onboarding.NewResident:
+    """What the form says about the new resident and their dwelling."""
     chosen = form.dwelling.data or NEW_DWELLING
-    data = onboarding.NewResident(
+    return onboarding.NewResident(
         first_name=form.first_name.data or "",
         last_name=form.last_name.data or "",
         birth_year=form.birth_year.data or "",
@@ -98,13 +91,6 @@ def _create_from(form: NewResidentForm, building: Building, errors: list[str]) -
         floor=form.floor.data or "",
         kind=form.kind.data or "",
     )
-    try:
-        return onboarding.do_create_resident(current_user, building, data)
-    except onboarding.ImportRefused as exc:
-        errors.extend(exc.messages)
-    except DomainError as exc:
-        errors.append(exc.message)
-    return None
 
 
 # Importing a CSV file ---------------------------------------------------------------------
@@ -113,33 +99,36 @@ def _create_from(form: NewResidentForm, building: Building, errors: list[str]) -
 @bp.get("/buildings/<int:building_id>/import")
 @onboarding_required
 def import_start(building_id: int) -> str:
-    building = _onboarding_building(building_id)
-    return render_template("admin/import_upload.html", building=building,
-                           form=ImportUploadForm(), errors=[],
-                           max_lines=onboarding.MAX_LINES)  # fmt: skip
+    building = onboarding.access_onboarding_building(current_user, building_id)
+    return _upload_page(building, [])
+
+
+def _upload_page(building: Building, errors: list[str]) -> str:
+    return render_template(
+        "admin/import_upload.html",
+        building=building,
+        form=ImportUploadForm(),
+        errors=errors,
+        max_lines=onboarding.MAX_LINES,
+    )
 
 
 def _upload_refused(building: Building, errors: list[str]) -> tuple[str, int]:
-    html = render_template("admin/import_upload.html", building=building,
-                           form=ImportUploadForm(), errors=errors,
-                           max_lines=onboarding.MAX_LINES)  # fmt: skip
-    return html, 422
+    return _upload_page(building, errors), 422
 
 
 @bp.post("/buildings/<int:building_id>/import")
 @onboarding_required
 def import_preview(building_id: int) -> tuple[str, int]:
-    building = _onboarding_building(building_id)
+    building = onboarding.access_onboarding_building(current_user, building_id)
     form = ImportUploadForm()
     if not form.validate_on_submit():
         return _upload_refused(building, [_(EXPIRED)])
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _upload_refused(building, [_("Please choose a CSV file.")])
-    try:
-        text = onboarding.decode_upload(upload.read(onboarding.MAX_FILE_BYTES + 1))
-    except onboarding.ImportRefused as exc:
-        return _upload_refused(building, exc.messages)
+    on_refusal(lambda error: _upload_refused(building, onboarding.messages_of(error)))
+    text = onboarding.decode_upload(upload.read(onboarding.MAX_FILE_BYTES + 1))
     return _render_preview(building, text)
 
 
@@ -152,32 +141,33 @@ def _render_preview(
         content=text,
         signature=onboarding.sign_content(current_user, building, text),
     )
-    html = render_template("admin/import_preview.html", building=building, preview=preview,
-                           confirm_form=confirm, errors=errors or [])  # fmt: skip
+    html = render_template(
+        "admin/import_preview.html",
+        building=building,
+        preview=preview,
+        confirm_form=confirm,
+        errors=errors or [],
+    )
     return html, 200 if preview.ok and not errors else 422
 
 
 @bp.post("/buildings/<int:building_id>/import/confirm")
 @onboarding_required
-def import_confirm(building_id: int) -> tuple[str, int]:
-    building = _onboarding_building(building_id)
+def import_confirm(building_id: int) -> str | tuple[str, int]:
+    building = onboarding.access_onboarding_building(current_user, building_id)
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         return _upload_refused(building, [_(EXPIRED)])
-    try:
-        text = onboarding.check_signed(
-            current_user, building, form.content.data or "", form.signature.data or ""
-        )
-    except onboarding.ImportRefused as exc:
-        return _upload_refused(building, exc.messages)
-    try:
-        created = onboarding.do_import(current_user, building, text)
-    except onboarding.ImportRefused as exc:
-        # Something changed since the preview: show the file again with what is wrong now.
-        return _render_preview(building, text, exc.messages)
-    html = render_template("admin/import_done.html", building=building, created=created,
-                           cards_form=ConfirmForm())  # fmt: skip
-    return html, 200
+    on_refusal(lambda error: _upload_refused(building, onboarding.messages_of(error)))
+    text = onboarding.check_signed(
+        current_user, building, form.content.data or "", form.signature.data or ""
+    )
+    # Something changed since the preview: show the file again with what is wrong now.
+    on_refusal(lambda error: _render_preview(building, text, onboarding.messages_of(error)))
+    created = onboarding.do_import(current_user, building, text)
+    return render_template(
+        "admin/import_done.html", building=building, created=created, cards_form=ConfirmForm()
+    )
 
 
 # Login cards in bulk ----------------------------------------------------------------------
@@ -190,11 +180,9 @@ def print_cards(building_id: int) -> str | tuple[str, int]:
     form = ConfirmForm()
     if not form.validate_on_submit():
         return _residents_refused(building, _(EXPIRED))
-    try:
-        chosen = onboarding.list_card_targets(current_user, building, _chosen_ids())
-        tokens = onboarding.do_issue_cards(current_user, building, chosen)
-    except DomainError as exc:
-        return _residents_refused(building, exc.message)
+    on_refusal(lambda error: _residents_refused(building, error.message))
+    chosen = onboarding.list_card_targets(current_user, building, _chosen_ids())
+    tokens = onboarding.do_issue_cards(current_user, building, chosen)
     cards = [_card(person, token) for person, token in zip(chosen, tokens, strict=True)]
     return render_template("admin/cards_print.html", building=building, cards=cards)
 
@@ -214,7 +202,11 @@ def _card(person: Person, token: str) -> dict[str, Any]:
 
 
 def _residents_refused(building: Building, error: str) -> tuple[str, int]:
-    html = render_template("admin/residents.html", building=building,
-                           residents=people.list_resident_entries(building), error=error,
-                           **residents_extras(building))  # fmt: skip
+    html = render_template(
+        "admin/residents.html",
+        building=building,
+        residents=people.list_resident_entries(building),
+        error=error,
+        **residents_extras(building),
+    )
     return html, 422

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import abort
+from functools import partial
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
@@ -10,10 +11,11 @@ from portal import realtime
 from portal.audit import service as audit
 from portal.auth import service as auth
 from portal.db import begin_write
-from portal.errors import DomainError, PermissionDenied
+from portal.errors import Invalid, PermissionDenied
 from portal.extensions import db
 from portal.people import service as people
 from portal.people.models import STAFF_ROLES, Building, Dwelling, Person, Role, staff_buildings
+from portal.transaction import after_commit
 
 # Who a coordinator may close or reopen; managers act on everyone of their organisation.
 COORDINATOR_MANAGES = frozenset({Role.RESIDENT, Role.CONCIERGE})
@@ -25,10 +27,10 @@ COORDINATOR_MANAGES = frozenset({Role.RESIDENT, Role.CONCIERGE})
 def access_managed_person(viewer: Person, person_id: int) -> Person:
     """A person of the viewer's buildings and organisation, for staff only; else 404."""
     if not viewer.is_staff:
-        abort(404)
+        raise people.not_found()
     person = people.access_person(viewer, person_id)
     if person.organisation_id != viewer.organisation_id:
-        abort(404)
+        raise people.not_found()
     return person
 
 
@@ -88,7 +90,7 @@ def check_role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise DomainError(str(_l("Please choose one of the roles shown.")), "bad_role") from None
+        raise Invalid(str(_l("Please choose one of the roles shown.")), "bad_role") from None
 
 
 # Writing --------------------------------------------------------------------------------
@@ -100,11 +102,10 @@ def do_change_role(viewer: Person, person: Person, role: Role) -> None:
     if not may_change_role(viewer, person):
         raise PermissionDenied(str(_l("Only a manager may change roles, and not their own.")))
     if role == person.role:
-        raise DomainError(str(_l("This person already has this role.")), "same_role")
+        raise Invalid(str(_l("This person already has this role.")), "same_role")
     if role == Role.RESIDENT and person.dwelling_id is None:
-        raise DomainError(
-            str(_l("A resident needs a dwelling: move this person into one first.")), "no_dwelling"
-        )
+        message = _l("A resident needs a dwelling: move this person into one first.")
+        raise Invalid(str(message), "no_dwelling")
     begin_write(db.session)
     before = person.role
     person.role = role
@@ -112,8 +113,8 @@ def do_change_role(viewer: Person, person: Person, role: Role) -> None:
         person.staff_buildings = []
     elif not person.staff_buildings and person.building is not None:
         person.staff_buildings = [person.building]
-    audit.record("person.role_changed", actor=viewer, subject=person,
-                 detail={"from": before.value, "to": role.value})  # fmt: skip
+    change = {"from": before.value, "to": role.value}
+    audit.record("person.role_changed", actor=viewer, subject=person, detail=change)
     auth.do_end_sessions(person)
 
 
@@ -123,7 +124,7 @@ def do_deactivate(viewer: Person, person: Person) -> None:
     if not may_close(viewer, person):
         raise PermissionDenied()
     if not person.active:
-        raise DomainError(str(_l("This account is already closed.")), "already_closed")
+        raise Invalid(str(_l("This account is already closed.")), "already_closed")
     begin_write(db.session)
     person.active = False
     audit.record("person.deactivated", actor=viewer, subject=person)
@@ -136,11 +137,10 @@ def do_reactivate(viewer: Person, person: Person) -> None:
     if not may_close(viewer, person):
         raise PermissionDenied()
     if person.active:
-        raise DomainError(str(_l("This account is already open.")), "already_open")
+        raise Invalid(str(_l("This account is already open.")), "already_open")
     begin_write(db.session)
     person.active = True
     audit.record("person.reactivated", actor=viewer, subject=person)
-    db.session.commit()
 
 
 def do_move(viewer: Person, person: Person, dwelling_id: int, *, household: bool) -> list[Person]:
@@ -152,24 +152,26 @@ def do_move(viewer: Person, person: Person, dwelling_id: int, *, household: bool
     if viewer.role not in (Role.COORDINATOR, Role.MANAGER):
         raise PermissionDenied()
     if person.role != Role.RESIDENT or person.dwelling_id is None:
-        raise DomainError(str(_l("Only a resident with a dwelling can be moved.")), "not_resident")
+        raise Invalid(str(_l("Only a resident with a dwelling can be moved.")), "not_resident")
     target = db.session.get(Dwelling, dwelling_id)
     if target is None or target.id not in {d.id for d in list_move_targets(viewer, person)}:
-        raise DomainError(str(_l("Please choose one of the dwellings shown.")), "bad_dwelling")
+        raise Invalid(str(_l("Please choose one of the dwellings shown.")), "bad_dwelling")
     begin_write(db.session)
     movers = _household_of(person) if household else [person]
     old_building_id = person.building_id
     for mover in movers:
-        audit.record("person.moved", actor=viewer, subject=mover,
-                     detail={"from_dwelling": mover.dwelling_id, "to_dwelling": target.id,
-                             "to_building": target.building_id})  # fmt: skip
+        detail = {
+            "from_dwelling": mover.dwelling_id,
+            "to_dwelling": target.id,
+            "to_building": target.building_id,
+        }
+        audit.record("person.moved", actor=viewer, subject=mover, detail=detail)
         mover.dwelling_id = target.id
         mover.building_id = target.building_id
-    db.session.commit()
     if target.building_id != old_building_id:
-        # Their sockets reconnect and join the rooms of the new building.
+        # Once the move is saved, their sockets reconnect and join the new building's rooms.
         for mover in movers:
-            realtime.disconnect_room(realtime.user_room(mover.id))
+            after_commit(partial(realtime.disconnect_room, realtime.user_room(mover.id)))
     return movers
 
 
@@ -178,3 +180,25 @@ def _household_of(person: Person) -> list[Person]:
         Person.dwelling_id == person.dwelling_id, Person.role == Role.RESIDENT
     )
     return list(db.session.scalars(stmt))
+
+
+# Login cards and codes, each change written in the audit log ---------------------------
+
+
+def do_issue_card(viewer: Person, person: Person) -> str:
+    """Print a new login card for a resident (the old one stops working); returns its token."""
+    token = auth.do_issue_card(person, viewer)
+    audit.record("card.issued", actor=viewer, subject=person)
+    return token
+
+
+def do_revoke_card(viewer: Person, person: Person) -> None:
+    """Cancel a resident's card; every session of theirs ends."""
+    auth.do_revoke_card(person, viewer)
+    audit.record("card.revoked", actor=viewer, subject=person)
+
+
+def do_reset_pin(viewer: Person, person: Person, pin: str, confirm: str) -> None:
+    """Give a resident a new 4-digit code, set by staff of their building."""
+    auth.do_set_pin(person, pin, confirm, set_by=viewer)
+    audit.record("pin.reset", actor=viewer, subject=person)

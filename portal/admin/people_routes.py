@@ -11,38 +11,36 @@ from wtforms.fields.choices import SelectChoice
 from portal.admin import bp, people_admin
 from portal.admin.forms import MoveForm, RoleForm
 from portal.auth.decorators import staff_required
-from portal.auth.forms import ConfirmForm
-from portal.errors import DomainError
+from portal.errors import on_refusal
+from portal.forms import ConfirmForm
 from portal.people import service as people
 from portal.people.models import Person, Role
 
 EXPIRED = "The form had expired. Please try again."
 
 
-def role_label(role: Role) -> str:
-    labels = {
-        Role.RESIDENT: _("Resident"),
-        Role.COORDINATOR: _("Coordinator"),
-        Role.CONCIERGE: _("Concierge"),
-        Role.MANAGER: _("Manager"),
-    }
-    return labels[role]
-
-
 def _role_form(person: Person) -> RoleForm:
     form = RoleForm()
-    form.role.choices = [SelectChoice(r.value, role_label(r)) for r in Role if r != person.role]
+    form.role.choices = [SelectChoice(r.value, r.label) for r in Role if r != person.role]
     return form
 
 
 def _move_form(person: Person) -> MoveForm:
     form = MoveForm()
     form.dwelling.choices = [
-        SelectChoice(str(d.id), _("%(building)s · dwelling %(number)s, floor %(floor)d",
-                                  building=d.building.name, number=d.number, floor=d.floor))
+        SelectChoice(str(d.id), _dwelling_label(d.building.name, d.number, d.floor))
         for d in people_admin.list_move_targets(current_user, person)
-    ]  # fmt: skip
+    ]
     return form
+
+
+def _dwelling_label(building: str, number: str, floor: int) -> str:
+    return _(
+        "%(building)s · dwelling %(number)s, floor %(floor)d",
+        building=building,
+        number=number,
+        floor=floor,
+    )
 
 
 def _render_person(
@@ -54,7 +52,6 @@ def _render_person(
     html = render_template(
         "admin/person_manage.html",
         person=person,
-        role_name=role_label(person.role),
         may_change_role=people_admin.may_change_role(current_user, person),
         may_close=people_admin.may_close(current_user, person),
         may_move=person.is_resident and current_user.role in (Role.COORDINATOR, Role.MANAGER),
@@ -70,9 +67,8 @@ def _render_person(
 @staff_required
 def staff_list(building_id: int) -> str:
     building = people.access_building(current_user, building_id)
-    return render_template("admin/staff.html", building=building,
-                           staff=people_admin.list_staff_of(building),
-                           role_label=role_label)  # fmt: skip
+    staff = people_admin.list_staff_of(building)
+    return render_template("admin/staff.html", building=building, staff=staff)
 
 
 @bp.get("/people/<int:person_id>")
@@ -96,13 +92,10 @@ def change_role(person_id: int) -> WResponse | tuple[str, int]:
             _(EXPIRED) if form.csrf_token.errors else _("Please choose one of the roles shown.")
         )
         return _render_person(person, message, role_form=form)
-    try:
-        role = people_admin.check_role(form.role.data or "")
-        people_admin.do_change_role(current_user, person, role)
-    except DomainError as exc:
-        return _render_person(person, exc.message, role_form=form)
-    return _done(person, _("%(name)s is now: %(role)s.", name=person.full_name,
-                           role=role_label(role)))  # fmt: skip
+    on_refusal(lambda error: _render_person(person, error.message, role_form=form))
+    role = people_admin.check_role(form.role.data or "")
+    people_admin.do_change_role(current_user, person, role)
+    return _done(person, _("%(name)s is now: %(role)s.", name=person.full_name, role=role.label))
 
 
 @bp.post("/people/<int:person_id>/deactivate")
@@ -111,12 +104,13 @@ def deactivate(person_id: int) -> WResponse | tuple[str, int]:
     person = people_admin.access_managed_person(current_user, person_id)
     if not ConfirmForm().validate_on_submit():
         return _render_person(person, _(EXPIRED))
-    try:
-        people_admin.do_deactivate(current_user, person)
-    except DomainError as exc:
-        return _render_person(person, exc.message)
-    return _done(person, _("The account of %(name)s is closed. They are logged out everywhere.",
-                           name=person.full_name))  # fmt: skip
+    on_refusal(lambda error: _render_person(person, error.message))
+    people_admin.do_deactivate(current_user, person)
+    message = _(
+        "The account of %(name)s is closed. They are logged out everywhere.",
+        name=person.full_name,
+    )
+    return _done(person, message)
 
 
 @bp.post("/people/<int:person_id>/reactivate")
@@ -125,10 +119,8 @@ def reactivate(person_id: int) -> WResponse | tuple[str, int]:
     person = people_admin.access_managed_person(current_user, person_id)
     if not ConfirmForm().validate_on_submit():
         return _render_person(person, _(EXPIRED))
-    try:
-        people_admin.do_reactivate(current_user, person)
-    except DomainError as exc:
-        return _render_person(person, exc.message)
+    on_refusal(lambda error: _render_person(person, error.message))
+    people_admin.do_reactivate(current_user, person)
     return _done(person, _("The account of %(name)s is open again.", name=person.full_name))
 
 
@@ -142,11 +134,10 @@ def move(person_id: int) -> WResponse | tuple[str, int]:
             _(EXPIRED) if form.csrf_token.errors else _("Please choose one of the dwellings shown.")
         )
         return _render_person(person, message, move_form=form)
+    on_refusal(lambda error: _render_person(person, error.message, move_form=form))
     chosen = form.dwelling.data or ""
-    try:
-        movers = people_admin.do_move(current_user, person, int(chosen) if chosen.isdigit() else 0,
-                                      household=form.who.data == "household")  # fmt: skip
-    except DomainError as exc:
-        return _render_person(person, exc.message, move_form=form)
+    dwelling_id = int(chosen) if chosen.isdigit() else 0
+    household = form.who.data == "household"
+    movers = people_admin.do_move(current_user, person, dwelling_id, household=household)
     names = ", ".join(p.full_name for p in movers)
     return _done(person, _("Moved: %(names)s.", names=names))

@@ -9,13 +9,13 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WResponse
 
-from portal.admin import bp
+from portal.admin import bp, people_admin
 from portal.admin.onboarding_routes import residents_extras
-from portal.audit import service as audit
 from portal.auth import service as auth
 from portal.auth.decorators import staff_required
-from portal.auth.forms import ConfirmForm, SetPinForm
-from portal.errors import DomainError
+from portal.auth.forms import SetPinForm
+from portal.errors import on_refusal
+from portal.forms import ConfirmForm
 from portal.people import service as people
 from portal.people.models import Person
 
@@ -59,8 +59,7 @@ def issue_card(person_id: int) -> str | tuple[str, int]:
     form = ConfirmForm()
     if not form.validate_on_submit():
         return _render_resident(person, error=_("The form had expired. Please try again."))
-    token = auth.do_issue_card(person, current_user)
-    audit.do_record("card.issued", actor=current_user, subject=person)
+    token = people_admin.do_issue_card(current_user, person)
     url = url_for("auth.card", token=token, _external=True)
     qr_svg = segno.make(url, error="m").svg_inline(scale=6, dark="#000", light="#fff")
     return render_template("admin/card_print.html", person=person, url=url, qr_svg=Markup(qr_svg))
@@ -73,11 +72,8 @@ def revoke_card(person_id: int) -> WResponse | tuple[str, int]:
     form = ConfirmForm()
     if not form.validate_on_submit():
         return _render_resident(person, error=_("The form had expired. Please try again."))
-    try:
-        auth.do_revoke_card(person, current_user)
-    except DomainError as exc:
-        return _render_resident(person, error=exc.message)
-    audit.do_record("card.revoked", actor=current_user, subject=person)
+    on_refusal(lambda error: _render_resident(person, error=error.message))
+    people_admin.do_revoke_card(current_user, person)
     flash(
         _("The card is cancelled. %(name)s is logged out everywhere.", name=person.full_name),
         "success",
@@ -92,10 +88,7 @@ def set_pin(person_id: int) -> WResponse | tuple[str, int]:
     form = SetPinForm()
     if not form.validate_on_submit():
         return _render_resident(person, pin_form=form, error=_("Please correct the code below."))
-    try:
-        auth.do_set_pin(person, form.pin.data or "", form.confirm.data or "", set_by=current_user)
-    except DomainError as exc:
-        return _render_resident(person, pin_form=form, error=exc.message)
-    audit.do_record("pin.reset", actor=current_user, subject=person)
+    on_refusal(lambda error: _render_resident(person, pin_form=form, error=error.message))
+    people_admin.do_reset_pin(current_user, person, form.pin.data or "", form.confirm.data or "")
     flash(_("The new code is saved."), "success")
     return redirect(url_for("admin.resident", person_id=person.id))

@@ -14,48 +14,52 @@ from portal.audit import bp
 from portal.audit import service as audit
 from portal.audit.labels import action_label
 from portal.auth.decorators import roles_required
-from portal.errors import DomainError
+from portal.errors import DomainError, Invalid, on_refusal
 from portal.people import service as people
-from portal.people.models import Role
+from portal.people.models import Building, Role
 
 PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
 class LogQuery:
+    """The filters and the page number a manager asked for."""
+
     filters: audit.AuditFilters
     page: int
 
 
 def _parse_date(value: str) -> date | None:
+    """A date from the filter form ("YYYY-MM-DD"); empty means none."""
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise DomainError(_("Please give dates as day, month and year.")) from None
+        raise Invalid(_("Please give dates as day, month and year.")) from None
 
 
 def _parse_query(args: Any, building_ids: set[int]) -> LogQuery:
-    """Read the filters from the query string; a translated DomainError on bad input."""
+    """Read the filters from the query string; a translated refusal (Invalid) on bad input."""
     building_text = args.get("building", "").strip()
     building_id: int | None = None
     if building_text:
         if not building_text.isdigit() or int(building_text) not in building_ids:
-            raise DomainError(_("Please choose one of the buildings shown."))
+            raise Invalid(_("Please choose one of the buildings shown."))
         building_id = int(building_text)
     since, until = _parse_date(args.get("since", "")), _parse_date(args.get("until", ""))
     if since and until and since > until:
-        raise DomainError(_("The first date must come before the last one."))
+        raise Invalid(_("The first date must come before the last one."))
     page_text = args.get("page", "1").strip()
     if not page_text.isdigit() or int(page_text) < 1:
-        raise DomainError(_("This page number does not exist."))
+        raise Invalid(_("This page number does not exist."))
     action = args.get("action", "").strip()[:60] or None
     filters = audit.AuditFilters(action, building_id, since, until)
     return LogQuery(filters, int(page_text))
 
 
 def _who(entry_id: int | None, ref: str | None, names: dict[int, str]) -> str:
+    """A person of an entry: their name while they exist, else their pseudonym's start."""
     if entry_id is not None and entry_id in names:
         return names[entry_id]
     if ref:
@@ -65,20 +69,31 @@ def _who(entry_id: int | None, ref: str | None, names: dict[int, str]) -> str:
 
 @bp.get("/audit")
 @roles_required(Role.MANAGER)
-def log() -> tuple[str, int]:
+def log() -> str:
+    """The organisation's log, filtered; bad filters show their message above an empty list."""
     buildings = people.list_buildings_for(current_user)
-    error: str | None = None
-    try:
-        query = _parse_query(request.args, {b.id for b in buildings})
-        result = audit.list_entries(current_user, query.filters, query.page, PAGE_SIZE)
-    except DomainError as exc:
-        error = exc.message
-        query = LogQuery(audit.AuditFilters(), 1)
-        result = audit.AuditPage([], 1, False, {})
-    html = render_template(
+
+    def refused(error: DomainError) -> tuple[str, int]:
+        empty = audit.AuditPage([], 1, False, {})
+        return _render_log(buildings, audit.AuditFilters(), empty, error.message), 422
+
+    on_refusal(refused)
+    query = _parse_query(request.args, {b.id for b in buildings})
+    result = audit.list_entries(current_user, query.filters, query.page, PAGE_SIZE)
+    return _render_log(buildings, query.filters, result)
+
+
+def _render_log(
+    buildings: list[Building],
+    filters: audit.AuditFilters,
+    result: audit.AuditPage,
+    error: str | None = None,
+) -> str:
+    """The log page: the filter form, one page of entries, the links to the next ones."""
+    return render_template(
         "audit/log.html",
         result=result,
-        filters=query.filters,
+        filters=filters,
         args=request.args,
         buildings=buildings,
         building_names={b.id: b.name for b in buildings},
@@ -88,7 +103,6 @@ def log() -> tuple[str, int]:
         page_args=_page_args,
         error=error,
     )
-    return html, 422 if error else 200
 
 
 def _page_args(page: int) -> dict[str, str]:

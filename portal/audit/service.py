@@ -1,4 +1,5 @@
-"""Writing to the audit log (joins the caller's transaction), reading it, and purging it."""
+"""Writing to the audit log (joins the caller's transaction: an entry is written with the
+action it records, or not at all), reading it, and purging it."""
 
 from __future__ import annotations
 
@@ -53,13 +54,15 @@ def record(
 
 
 def _building_of(person: Person | None) -> int | None:
+    """The building an entry is filed under when the caller names none."""
     return person.building_id if person is not None else None
 
 
 def do_record(action: str, *, actor: Person | None, **fields: Any) -> AuditEntry:
-    """Record one entry and commit it (for callers whose own write has already committed)."""
+    """Record one entry and flush it (its id and time are set); the caller's request, job
+    or command commits it."""
     entry = record(action, actor=actor, **fields)
-    db.session.commit()
+    db.session.flush()
     return entry
 
 
@@ -78,6 +81,8 @@ class AuditFilters:
 
 @dataclass(frozen=True)
 class AuditPage:
+    """One page of the log, and the names of the people it mentions who are still here."""
+
     entries: list[AuditEntry]
     page: int
     has_next: bool
@@ -98,6 +103,7 @@ def list_entries(viewer: Person, filters: AuditFilters, page: int, per_page: int
 
 
 def _filtered(stmt: Select[tuple[AuditEntry]], filters: AuditFilters) -> Select[tuple[AuditEntry]]:
+    """The statement narrowed to the manager's filters (dates are whole UTC days)."""
     if filters.action:
         stmt = stmt.where(AuditEntry.action == filters.action)
     if filters.building_id is not None:
@@ -110,6 +116,7 @@ def _filtered(stmt: Select[tuple[AuditEntry]], filters: AuditFilters) -> Select[
 
 
 def _start_of(day: date) -> datetime:
+    """Midnight UTC at the start of `day`."""
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
@@ -136,9 +143,9 @@ def list_actions(viewer: Person) -> list[str]:
 
 
 def purge_expired(now: datetime) -> int:
-    """Delete entries older than AUDIT_RETENTION_DAYS; returns how many went."""
+    """Delete entries older than AUDIT_RETENTION_DAYS; returns how many went (the job that
+    calls it commits)."""
     cutoff = now - timedelta(days=int(current_app.config["AUDIT_RETENTION_DAYS"]))
     begin_write(db.session)
     result = db.session.execute(delete(AuditEntry).where(AuditEntry.at < cutoff))
-    db.session.commit()
     return int(getattr(result, "rowcount", 0) or 0)

@@ -12,11 +12,14 @@ from portal.auth import forget_loaded_person
 from portal.auth.decorators import socket_handler
 from portal.extensions import socketio
 from portal.people import service as people
+from portal.transaction import owns_transaction
 
 
 @socketio.on("connect")
+@owns_transaction
 def on_connect(auth: Any = None) -> bool:
-    """Refuse anonymous sockets; join the person's own room and their buildings' rooms."""
+    """Refuse anonymous sockets; join the person's own room and their buildings' rooms.
+    The connection owns its transaction, like an event: it saves the person's presence."""
     forget_loaded_person()
     if not current_user.is_authenticated:
         return False

@@ -40,7 +40,3 @@ class SetPinForm(FlaskForm):
         _l("The same code again"),
         validators=[DataRequired(_l("Please type the code a second time.")), Length(max=4)],
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A button-only form: the CSRF token is its only field."""

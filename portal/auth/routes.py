@@ -17,9 +17,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WResponse
 
-from portal.auth import bp, device, service
-from portal.auth.forms import ConfirmForm, PinForm, StaffLoginForm
-from portal.extensions import db, limiter
+from portal import device
+from portal.auth import bp, service
+from portal.auth.forms import PinForm, StaffLoginForm
+from portal.errors import DomainError, on_refusal
+from portal.extensions import limiter
+from portal.forms import ConfirmForm
 from portal.i18n import SESSION_LOCALE_KEY
 from portal.people import service as people
 from portal.people.models import Person, Role
@@ -69,24 +72,25 @@ def login() -> str | WResponse:
     )
 
 
+def _card_refused(error: DomainError) -> tuple[str, int]:
+    """A card that cannot be used: say why and how else to log in (as an unknown page)."""
+    return render_template("auth/card_invalid.html", message=error.message), 404
+
+
 @bp.get("/login/card/<token>")
-def card(token: str) -> tuple[str, int] | str:
-    try:
-        login_card = service.check_card(token)
-    except service.LoginError as error:
-        return render_template("auth/card_invalid.html", message=error.message), 404
+def card(token: str) -> str:
+    on_refusal(_card_refused)
+    login_card = service.check_card(token)
     return render_template("auth/card.html", person=login_card.person, form=ConfirmForm())
 
 
 @bp.post("/login/card/<token>")
-def card_login(token: str) -> tuple[str, int] | WResponse:
+def card_login(token: str) -> WResponse:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        person = service.do_login_with_card(token)
-    except service.LoginError as error:
-        return render_template("auth/card_invalid.html", message=error.message), 404
+    on_refusal(_card_refused)
+    person = service.do_login_with_card(token)
     _start_session(person)
     flash(_("Welcome, %(name)s!", name=person.first_name), "success")
     response = _home()
@@ -95,42 +99,31 @@ def card_login(token: str) -> tuple[str, int] | WResponse:
     return response
 
 
-def _pin_person(person_id: int) -> Person:
-    """Only residents of the building this tablet belongs to can be picked."""
-    building_id = device.device_building_id()
-    person = db.session.get(Person, person_id)
-    if (
-        building_id is None
-        or person is None
-        or person.role != Role.RESIDENT
-        or person.building_id != building_id
-        or not person.active
-        or person.pin_hash is None
-    ):
-        abort(404)
-    return person
+def _pin_page(person: Person, form: PinForm, error: str | None = None) -> str:
+    """The code page of the resident picked on the tablet, with what went wrong if anything."""
+    return render_template("auth/pin.html", person=person, form=form, error=error)
 
 
 @bp.route("/login/pin/<int:person_id>", methods=["GET", "POST"])
 @limiter.limit(_pin_limit, methods=["POST"], deduct_when=_failed)
 def pin_login(person_id: int) -> str | tuple[str, int] | WResponse:
-    person = _pin_person(person_id)
+    person = service.access_pin_person(person_id, device.device_building_id())
     form = PinForm()
-    error: str | None = None
     if service.is_pin_locked(person):
-        error = service.pin_locked_message(person)
-    elif form.validate_on_submit():
-        try:
-            service.do_login_with_pin(person, form.pin.data or "")
-        except service.LoginError as exc:
-            error = exc.message
-        else:
-            _start_session(person)
-            flash(_("Welcome, %(name)s!", name=person.first_name), "success")
-            return _home()
-    status = 200 if request.method == "GET" and error is None else 422
-    html = render_template("auth/pin.html", person=person, form=form, error=error)
-    return html, status
+        return _pin_page(person, form, service.pin_locked_message(person)), 422
+    if request.method == "GET":
+        return _pin_page(person, form)
+    if not form.validate_on_submit():
+        return _pin_page(person, form), 422
+    try:
+        service.do_login_with_pin(person, form.pin.data or "")
+    except service.LoginError as error:
+        # Answered here, not by the error handler: the view returns normally, so the
+        # request commits the wrong code's count (5 of them lock the photo login).
+        return _pin_page(person, form, error.message), 422
+    _start_session(person)
+    flash(_("Welcome, %(name)s!", name=person.first_name), "success")
+    return _home()
 
 
 @bp.route("/login/staff", methods=["GET", "POST"])
@@ -140,17 +133,18 @@ def staff_login() -> str | tuple[str, int] | WResponse:
     if current_user.is_authenticated:
         return _home()
     form = StaffLoginForm()
-    error: str | None = None
-    if form.validate_on_submit():
-        try:
-            person = service.do_login_staff(form.email.data or "", form.password.data or "")
-        except service.LoginError as exc:
-            error = exc.message
-        else:
-            _start_session(person)
-            return _home()
-    status = 200 if request.method == "GET" else 422
-    return render_template("auth/staff_login.html", form=form, error=error), status
+
+    def page(error: str | None = None) -> str:
+        return render_template("auth/staff_login.html", form=form, error=error)
+
+    if request.method != "POST":
+        return page()
+    if not form.validate_on_submit():
+        return page(), 422
+    on_refusal(lambda error: (page(error.message), 422))
+    person = service.do_login_staff(form.email.data or "", form.password.data or "")
+    _start_session(person)
+    return _home()
 
 
 @bp.post("/logout")

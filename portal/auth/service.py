@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
+from functools import partial
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,10 +20,11 @@ from sqlalchemy.orm import joinedload
 from portal import realtime
 from portal.auth.models import LoginCard
 from portal.db import utcnow
-from portal.errors import DomainError
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.people import service as people
 from portal.people.models import Person, Role
+from portal.transaction import after_commit
 
 _hashers: dict[tuple[tuple[str, int], ...], PasswordHasher] = {}
 
@@ -39,8 +41,9 @@ PIN_PATTERN = re.compile(r"^[0-9]{4}$")
 MIN_PASSWORD_LENGTH = 12
 
 
-class LoginError(DomainError):
-    """A login attempt failed; the message is safe to show."""
+class LoginError(Invalid):
+    """A login attempt failed; the message is safe to show. The PIN page answers it itself
+    and returns normally, so the wrong code it counted is saved with the request."""
 
     def __init__(self, message: str, code: str = "login_failed") -> None:
         super().__init__(message, code)
@@ -95,7 +98,6 @@ def get_active_card(person: Person) -> LoginCard | None:
 def do_issue_card(person: Person, issued_by: Person | None) -> str:
     """Revoke any card the person holds and issue a new one; returns the token to print."""
     (token,) = issue_cards([person], issued_by)
-    db.session.commit()
     return token
 
 
@@ -103,7 +105,7 @@ def issue_cards(residents: list[Person], issued_by: Person | None) -> list[str]:
     """New cards for these residents, their old ones revoked, in the current transaction
     (the caller commits): one UPDATE however many there are. Returns the tokens, in order."""
     if any(person.role != Role.RESIDENT for person in residents):
-        raise DomainError(str(_l("Login cards are for residents.")))
+        raise Invalid(str(_l("Login cards are for residents.")))
     if issued_by is not None:
         people.check_staff_may_manage(issued_by, *residents)
     db.session.execute(
@@ -125,12 +127,11 @@ def do_revoke_card(person: Person, revoked_by: Person) -> None:
     people.check_staff_may_manage(revoked_by, person)
     cards = _active_cards(person)
     if not cards:
-        raise DomainError(str(_l("This person has no active login card.")), "no_card")
+        raise Invalid(str(_l("This person has no active login card.")), "no_card")
     now = utcnow()
     for card in cards:
         card.revoked_at = now
     _bump_session_version(person)
-    db.session.commit()
     _disconnect_after_commit(person)
 
 
@@ -158,17 +159,32 @@ def do_login_with_card(token: str) -> Person:
     card = check_card(token)
     card.last_used_at = utcnow()
     card.person.last_login_at = card.last_used_at
-    db.session.commit()
     return card.person
 
 
 # Photo + PIN ---------------------------------------------------------------------------
 
 
+def access_pin_person(person_id: int, device_building_id: int | None) -> Person:
+    """A resident who may be picked on this tablet: an active resident with a code, of the
+    building the tablet belongs to; anyone else is not found."""
+    person = db.session.get(Person, person_id)
+    if (
+        device_building_id is None
+        or person is None
+        or person.role != Role.RESIDENT
+        or person.building_id != device_building_id
+        or not person.active
+        or person.pin_hash is None
+    ):
+        raise people.not_found()
+    return person
+
+
 def check_pin_format(pin: str) -> str:
     pin = (pin or "").strip()
     if not PIN_PATTERN.match(pin):
-        raise DomainError(str(_l("The code has exactly 4 digits.")), "pin_format")
+        raise Invalid(str(_l("The code has exactly 4 digits.")), "pin_format")
     return pin
 
 
@@ -188,7 +204,10 @@ def pin_locked_message(person: Person) -> str:
 
 
 def do_login_with_pin(person: Person, pin: str) -> Person:
-    """Check a resident's PIN; 5 wrong codes lock this way in for 15 minutes."""
+    """Check a resident's PIN; 5 wrong codes lock this way in for 15 minutes.
+
+    A wrong code is counted on the person before LoginError is raised: the caller keeps
+    that count by committing (the PIN page answers the error and returns normally)."""
     config = current_app.config
     now = utcnow()
     if is_pin_locked(person, now):
@@ -198,16 +217,13 @@ def do_login_with_pin(person: Person, pin: str) -> Person:
         person.pin_failures = 0
         person.pin_locked_until = None
         person.last_login_at = now
-        db.session.commit()
         return person
     person.pin_failures += 1
     if person.pin_failures >= config["AUTH_PIN_MAX_FAILURES"]:
         person.pin_failures = 0
         person.pin_locked_until = now + timedelta(minutes=config["AUTH_PIN_LOCK_MINUTES"])
-        db.session.commit()
         raise LoginError(pin_locked_message(person), "pin_locked")
     remaining = config["AUTH_PIN_MAX_FAILURES"] - person.pin_failures
-    db.session.commit()
     raise LoginError(
         ngettext(
             "That code is not right. %(num)d try left.",
@@ -224,17 +240,17 @@ def do_set_pin(person: Person, pin: str, confirm: str, set_by: Person | None = N
         people.check_staff_may_manage(set_by, person)
     pin = check_pin_format(pin)
     if pin != (confirm or "").strip():
-        raise DomainError(str(_l("The two codes are not the same.")), "pin_mismatch")
+        raise Invalid(str(_l("The two codes are not the same.")), "pin_mismatch")
     person.pin_hash = hash_secret(pin)
     person.pin_failures = 0
     person.pin_locked_until = None
-    db.session.commit()
 
 
 # Staff password ------------------------------------------------------------------------
 
 
 def do_login_staff(email: str, password: str) -> Person:
+    """Check a staff member's email and password (argon2id, rehashed when outdated)."""
     person = people.find_staff_by_email(email or "")
     if person is None or not verify_secret(person.password_hash, password or ""):
         raise LoginError(str(_l("The email or password is not right.")))
@@ -243,18 +259,17 @@ def do_login_staff(email: str, password: str) -> Person:
     if _hasher().check_needs_rehash(person.password_hash or ""):
         person.password_hash = hash_secret(password)
     person.last_login_at = utcnow()
-    db.session.commit()
     return person
 
 
 def do_set_password(person: Person, password: str) -> None:
+    """Set a staff member's password (hashed with argon2id), 12 characters at least."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(
+        raise Invalid(
             str(_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)),
             "password_too_short",
         )
     person.password_hash = hash_secret(password)
-    db.session.commit()
 
 
 # Ending sessions -----------------------------------------------------------------------
@@ -263,7 +278,6 @@ def do_set_password(person: Person, password: str) -> None:
 def do_end_sessions(person: Person) -> None:
     """Log the person out everywhere: every session and every open socket."""
     _bump_session_version(person)
-    db.session.commit()
     _disconnect_after_commit(person)
 
 
@@ -273,7 +287,9 @@ def _bump_session_version(person: Person) -> None:
 
 
 def _disconnect_after_commit(person: Person) -> None:
-    realtime.disconnect_room(realtime.user_room(person.id))
+    """Close the person's open sockets once the new session version is saved (a socket
+    closed before would reconnect with the old version still valid)."""
+    after_commit(partial(realtime.disconnect_room, realtime.user_room(person.id)))
 
 
 def _active_cards(person: Person) -> list[LoginCard]:

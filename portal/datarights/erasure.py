@@ -13,7 +13,8 @@ is imported (`register_erasure`), the way tiles do; its decisions are written th
 The portal's own decisions:
 - audit entries: actor_id / subject_id set to NULL, the pseudonyms stay;
 - uploads: the profile photo goes; a domain's step lists the other files that go with
-  the person, deleted once the erasure is committed.
+  the person, deleted once the erasure is committed (portal.transaction.after_commit): a
+  failed erasure leaves every row and every file as it was.
 """
 
 from __future__ import annotations
@@ -24,16 +25,16 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import Column, Result, Table, delete, update
 
 from portal.audit.service import record
 from portal.auth.service import do_end_sessions
 from portal.db import Base, begin_write
-from portal.errors import DomainError
+from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.people.models import Person, Role
+from portal.transaction import after_commit
 from portal.uploads import path_of
 
 log = logging.getLogger(__name__)
@@ -96,11 +97,12 @@ def explicit_rules() -> dict[str, Rule]:
 
 def access_person_to_erase(viewer: Person, person_id: int) -> Person:
     """A person of the manager's own organisation, not the manager; others get 404."""
+    hidden = NotFound(_("This person does not exist."))
     if viewer.role != Role.MANAGER:
-        abort(404)
+        raise hidden
     person = db.session.get(Person, person_id)
     if person is None or person.organisation_id != viewer.organisation_id or person.id == viewer.id:
-        abort(404)
+        raise hidden
     return person
 
 
@@ -113,7 +115,7 @@ def _normalised(text: str) -> str:
 def check_confirmation(person: Person, typed: str | None) -> None:
     """The manager typed the person's full name (accents and capitals do not matter)."""
     if not typed or _normalised(typed) != _normalised(person.full_name):
-        raise DomainError(
+        raise Invalid(
             _("Please type the full name %(name)s exactly to confirm.", name=person.full_name),
             "confirmation",
         )
@@ -147,11 +149,15 @@ def rule_for(table: Table, column: Column[int]) -> Rule:
 
 
 def do_erase(actor: Person, person: Person, typed_name: str | None) -> ErasurePlan:
-    """Erase a person after the confirmation; their sessions and sockets end first."""
+    """Erase a person after the confirmation; their sessions and sockets end first.
+
+    Every step joins the caller's transaction: the rows change together with the audit
+    entry, or not at all; the files go only once that transaction has committed."""
     check_confirmation(person, typed_name)
     person_id = person.id
-    do_end_sessions(person)
     begin_write(db.session)
+    do_end_sessions(person)
+    begin_write(db.session)  # joins the write above (or begins one if it was committed)
     plan = ErasurePlan(files=[person.photo_path] if person.photo_path else [])
     parts = list(_DOMAINS.values())
     for part in parts:
@@ -167,10 +173,14 @@ def do_erase(actor: Person, person: Person, typed_name: str | None) -> ErasurePl
     db.session.flush()
     db.session.expunge(person)
     db.session.execute(delete(Person).where(Person.id == person_id))
-    db.session.commit()
+    after_commit(lambda: _erased(plan))
+    return plan
+
+
+def _erased(plan: ErasurePlan) -> None:
+    """Once the erasure is committed: its files go, and the log says so (counts only)."""
     _delete_files(plan.files)
     log.info("person erased: %d rows changed, %d files", sum(plan.rows.values()), len(plan.files))
-    return plan
 
 
 def _apply(plan: ErasurePlan, table: Table, column: Column[int], rule: Rule, pid: int) -> None:

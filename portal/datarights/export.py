@@ -53,10 +53,10 @@ def build_export(person: Person) -> dict[str, Any]:
 
 
 def do_export(actor: Person, person: Person) -> dict[str, Any]:
-    """Build the export and write `data.exported` to the audit log."""
+    """Build the export and write `data.exported` to the audit log (committed with the
+    request that downloads it)."""
     data = build_export(person)
     record("data.exported", actor=actor, subject=person, detail={"sections": len(_EXPORTERS)})
-    db.session.commit()
     return data
 
 
@@ -76,11 +76,28 @@ def _jsonable(value: Any) -> Any:
 # The portal's own sections ------------------------------------------------------------
 
 PROFILE_FIELDS = (
-    "first_name", "last_name", "display_name", "role", "birth_year", "phone", "email",
-    "locale", "time_zone", "text_size", "high_contrast", "simplified_mode", "read_aloud",
-    "show_presence", "languages", "interests", "can_help_with", "in_directory",
-    "created_at", "last_login_at", "last_seen_at",
-)  # fmt: skip
+    "first_name",
+    "last_name",
+    "display_name",
+    "role",
+    "birth_year",
+    "phone",
+    "email",
+    "locale",
+    "time_zone",
+    "text_size",
+    "high_contrast",
+    "simplified_mode",
+    "read_aloud",
+    "show_presence",
+    "languages",
+    "interests",
+    "can_help_with",
+    "in_directory",
+    "created_at",
+    "last_login_at",
+    "last_seen_at",
+)
 
 
 def export_profile(person: Person) -> dict[str, Any]:
@@ -146,7 +163,7 @@ def export_wellbeing(person: Person) -> dict[str, Any]:
 
 def export_days_active(person: Person) -> list[date]:
     """The days the person had the portal open (kept for the building's figures)."""
-    from portal.figures.models import ActivityDay
+    from portal.people.models import ActivityDay
 
     stmt = (
         select(ActivityDay.day).where(ActivityDay.person_id == person.id).order_by(ActivityDay.day)

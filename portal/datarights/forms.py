@@ -9,5 +9,7 @@ from wtforms.validators import Length
 
 
 class EraseForm(FlaskForm):
+    """The manager types the person's full name to confirm an erasure."""
+
     # The name is compared in the service, so a mismatch gets one clear message.
     confirm_name = StringField(_l("Type the person's full name"), validators=[Length(max=210)])

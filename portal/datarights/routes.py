@@ -14,11 +14,12 @@ from portal.auth.decorators import roles_required
 from portal.datarights import bp, erasure, export
 from portal.datarights.forms import EraseForm
 from portal.db import utcnow
-from portal.errors import DomainError
+from portal.errors import on_refusal
 from portal.people.models import Person, Role
 
 
 def _json_download(data: dict[str, Any], person: Person) -> Response:
+    """The export as a JSON file to save, never kept in a cache."""
     body = json.dumps(data, ensure_ascii=False, indent=2)
     name = f"bon-voisin-data-{person.id}-{utcnow().date().isoformat()}.json"
     response = Response(body, mimetype="application/json")
@@ -42,14 +43,15 @@ def export_person(person_id: int) -> Response:
     return _json_download(export.do_export(current_user, person), person)
 
 
-def _render_confirm(person: Person, form: EraseForm, error: str | None = None) -> tuple[str, int]:
-    html = render_template("datarights/erase.html", person=person, form=form, error=error)
-    return html, 422 if error else 200
+def _render_confirm(person: Person, form: EraseForm, error: str | None = None) -> str:
+    """The erasure confirmation page; `error` is shown above the form."""
+    return render_template("datarights/erase.html", person=person, form=form, error=error)
 
 
 @bp.get("/staff/people/<int:person_id>/erase")
 @roles_required(Role.MANAGER)
-def erase_confirm(person_id: int) -> tuple[str, int]:
+def erase_confirm(person_id: int) -> str:
+    """What erasing does, and the name to type to confirm it."""
     person = erasure.access_person_to_erase(current_user, person_id)
     return _render_confirm(person, EraseForm())
 
@@ -57,14 +59,13 @@ def erase_confirm(person_id: int) -> tuple[str, int]:
 @bp.post("/staff/people/<int:person_id>/erase")
 @roles_required(Role.MANAGER)
 def erase(person_id: int) -> WResponse | tuple[str, int]:
+    """Erase the account once the manager typed the person's name; then to the audit log."""
     person = erasure.access_person_to_erase(current_user, person_id)
     form = EraseForm()
     if not form.validate_on_submit():
-        return _render_confirm(person, form, _("Please check the form below."))
+        return _render_confirm(person, form, _("Please check the form below.")), 422
     name = person.full_name
-    try:
-        erasure.do_erase(current_user, person, form.confirm_name.data)
-    except DomainError as exc:
-        return _render_confirm(person, form, exc.message)
+    on_refusal(lambda error: (_render_confirm(person, form, error.message), 422))
+    erasure.do_erase(current_user, person, form.confirm_name.data)
     flash(_("The account of %(name)s is erased.", name=name), "success")
     return redirect(url_for("audit.log"))

@@ -12,4 +12,4 @@ bp = Blueprint(
     static_url_path="/figures/static",
 )
 
-from portal.figures import models, routes, tiles  # noqa: E402, F401
+from portal.figures import routes, tiles  # noqa: E402, F401

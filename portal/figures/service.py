@@ -47,10 +47,9 @@ from sqlalchemy import (
 
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
-from portal.figures.models import ActivityDay
 from portal.i18n import DEFAULT_ZONE
 from portal.people import service as people
-from portal.people.models import Dwelling, DwellingType, Person, Role
+from portal.people.models import ActivityDay, Dwelling, DwellingType, Person, Role
 
 READER_ROLES = frozenset({Role.COORDINATOR, Role.MANAGER})
 WEEK_CHOICES = (4, 12, 26, 52)

@@ -20,8 +20,9 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WResponse
 
 from portal.auth import service as auth
+from portal.auth.decorators import roles_required
 from portal.auth.forms import SetPinForm
-from portal.errors import DomainError
+from portal.errors import on_refusal
 from portal.home import bp
 from portal.home.forms import LanguageForm, SettingsForm
 from portal.home.tiles import (
@@ -117,32 +118,32 @@ def help_page() -> str:
 @login_required
 def settings() -> str | tuple[str, int] | WResponse:
     form = SettingsForm()
-    if request.method == "GET":
+
+    def page(error: str | None = None) -> str:
+        return render_template("home/settings.html", form=form, error=error)
+
+    if request.method != "POST":
         form.locale.data = current_user.locale or _current_locale()
         form.text_size.data = str(current_user.text_size)
         form.high_contrast.data = current_user.high_contrast
         form.simplified_mode.data = current_user.simplified_mode
         form.read_aloud.data = current_user.read_aloud
         form.show_presence.data = current_user.show_presence
-    error: str | None = None
-    if form.validate_on_submit():
-        try:
-            people.do_update_preferences(
-                current_user,
-                locale=form.locale.data,
-                text_size=int(form.text_size.data or 100),
-                high_contrast=bool(form.high_contrast.data),
-                show_presence=bool(form.show_presence.data),
-                simplified_mode=bool(form.simplified_mode.data),
-                read_aloud=bool(form.read_aloud.data),
-            )
-        except DomainError as exc:
-            error = exc.message
-        else:
-            flash(_("Your settings are saved."), "success")
-            return redirect(url_for("home.settings"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("home/settings.html", form=form, error=error), status
+        return page()
+    if not form.validate_on_submit():
+        return page(), 422
+    on_refusal(lambda error: (page(error.message), 422))
+    people.do_update_preferences(
+        current_user,
+        locale=form.locale.data,
+        text_size=int(form.text_size.data or 100),
+        high_contrast=bool(form.high_contrast.data),
+        show_presence=bool(form.show_presence.data),
+        simplified_mode=bool(form.simplified_mode.data),
+        read_aloud=bool(form.read_aloud.data),
+    )
+    flash(_("Your settings are saved."), "success")
+    return redirect(url_for("home.settings"))
 
 
 def _current_locale() -> str:
@@ -170,22 +171,21 @@ def set_language() -> WResponse:
 
 
 @bp.route("/settings/pin", methods=["GET", "POST"])
-@login_required
+@roles_required(Role.RESIDENT)
 def change_pin() -> str | tuple[str, int] | WResponse:
-    if not current_user.is_resident:
-        abort(404)
     form = SetPinForm()
-    error: str | None = None
-    if form.validate_on_submit():
-        try:
-            auth.do_set_pin(current_user, form.pin.data or "", form.confirm.data or "")
-        except DomainError as exc:
-            error = exc.message
-        else:
-            flash(_("Your new code is saved."), "success")
-            return redirect(url_for("home.settings"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("home/pin.html", form=form, error=error), status
+
+    def page(error: str | None = None) -> str:
+        return render_template("home/pin.html", form=form, error=error)
+
+    if request.method != "POST":
+        return page()
+    if not form.validate_on_submit():
+        return page(), 422
+    on_refusal(lambda error: (page(error.message), 422))
+    auth.do_set_pin(current_user, form.pin.data or "", form.confirm.data or "")
+    flash(_("Your new code is saved."), "success")
+    return redirect(url_for("home.settings"))
 
 
 VENDOR_FILES = frozenset(

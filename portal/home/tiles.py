@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, select
 
 from portal.extensions import db
+from portal.i18n import zone_of
 from portal.people import service as people
 from portal.people.models import Building, Person, Role
 
@@ -289,7 +289,7 @@ def today_for(person: Person) -> list[TodayItem]:
 
 def today_bounds(person: Person, now: datetime | None = None) -> tuple[datetime, datetime]:
     """Midnight to midnight of the person's today, in their time zone, as UTC moments."""
-    zone = ZoneInfo(person.time_zone or "Europe/Paris")
+    zone = zone_of(person)
     local = (now or datetime.now(UTC)).astimezone(zone)
     start = datetime.combine(local.date(), time(0, 0), tzinfo=zone)
     end = datetime.combine(local.date() + timedelta(days=1), time(0, 0), tzinfo=zone)

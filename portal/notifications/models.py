@@ -11,6 +11,8 @@ from portal.db import Base, utcnow
 
 
 class Notification(Base):
+    """One line of the person's notifications: what happened, and the page it leads to."""
+
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)

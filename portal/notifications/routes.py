@@ -7,8 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from portal.auth.forms import ConfirmForm
-from portal.errors import DomainError
+from portal.forms import ConfirmForm
 from portal.notifications import bp, service
 from portal.urls import is_local_path
 
@@ -16,6 +15,7 @@ from portal.urls import is_local_path
 @bp.get("/notifications")
 @login_required
 def index() -> str:
+    """The person's notifications, newest first."""
     return render_template(
         "notifications/index.html",
         notifications=service.list_notifications(current_user.id, limit=100),
@@ -27,12 +27,10 @@ def index() -> str:
 @bp.post("/notifications/<int:notification_id>/open")
 @login_required
 def open_one(notification_id: int) -> Response:
+    """Mark it read and open what it is about (a page of this site only)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        notification = service.do_open(current_user, notification_id)
-    except DomainError:
-        abort(404)
+    notification = service.do_open(current_user, notification_id)
     target = notification.url if is_local_path(notification.url) else ""
     return redirect(target or url_for("notifications.index"))
 
@@ -40,6 +38,7 @@ def open_one(notification_id: int) -> Response:
 @bp.post("/notifications/read")
 @login_required
 def read_all() -> Response:
+    """Mark everything read."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
     service.do_mark_all_read(current_user)
@@ -50,11 +49,14 @@ def read_all() -> Response:
 @bp.get("/api/notifications/unread")
 @login_required
 def api_unread() -> Response:
+    """The bell's number, for the page's live refresh."""
     return jsonify({"ok": True, "count": service.count_unread(current_user)})
 
 
 @bp.app_context_processor
 def unread_helper() -> dict[str, object]:
+    """Templates read the bell's number only when they show it."""
+
     def unread_notifications() -> int:
         return service.count_unread(current_user) if current_user.is_authenticated else 0
 

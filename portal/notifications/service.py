@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time
 from flask import current_app
@@ -15,8 +14,9 @@ from sqlalchemy import ScalarSelect, func, select, update
 
 from portal import realtime
 from portal.db import utcnow
-from portal.errors import DomainError
+from portal.errors import NotFound
 from portal.extensions import db
+from portal.i18n import zone_of
 from portal.notifications.models import Notification
 from portal.people.models import Person
 
@@ -34,6 +34,7 @@ def add_notification(person_id: int, kind: str, title: str, url: str = "") -> No
 
 
 def payload(notification: Notification) -> dict[str, Any]:
+    """What the person's open screens receive of a new notification."""
     return {
         "id": notification.id,
         "kind": notification.kind,
@@ -44,6 +45,7 @@ def payload(notification: Notification) -> dict[str, Any]:
 
 
 def list_notifications(person_id: int, limit: int = 50) -> list[Notification]:
+    """The person's latest notifications, newest first."""
     stmt = (
         select(Notification)
         .where(Notification.person_id == person_id)
@@ -63,13 +65,15 @@ def unread_count(person: Person) -> ScalarSelect[int]:
 
 
 def count_unread(person: Person) -> int:
+    """The number on the bell."""
     return int(db.session.scalar(select(unread_count(person))) or 0)
 
 
 def access_notification(person: Person, notification_id: int) -> Notification:
+    """One of the person's own notifications; anybody else's does not exist for them."""
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.person_id != person.id:
-        raise DomainError(_("This notification does not exist."), "not_found")
+        raise NotFound(_("This notification does not exist."))
     return notification
 
 
@@ -79,11 +83,11 @@ def do_open(person: Person, notification_id: int) -> Notification:
     if notification.read_at is None:
         notification.read_at = utcnow()
         _publish_read(person)
-        db.session.commit()
     return notification
 
 
 def do_mark_all_read(person: Person) -> int:
+    """Mark every notification of the person read; returns how many were unread."""
     stmt = (
         update(Notification)
         .where(Notification.person_id == person.id, Notification.read_at.is_(None))
@@ -91,21 +95,22 @@ def do_mark_all_read(person: Person) -> int:
     )
     count = db.session.execute(stmt).rowcount or 0
     _publish_read(person)
-    db.session.commit()
     return count
 
 
 def _publish_read(person: Person) -> None:
+    """The person's other screens clear their bell."""
     realtime.publish(EVENT_READ, {"person_id": person.id}, realtime.user_room(person.id))
 
 
 def person_locale(person: Person) -> str:
+    """The language a notification to this person is written in."""
     return person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def person_datetime(person: Person, moment: datetime, kind: str = "datetime") -> str:
     """A moment written for this person: their language and their time zone."""
-    zone, locale = ZoneInfo(person.time_zone or "Europe/Paris"), person_locale(person)
+    zone, locale = zone_of(person), person_locale(person)
     if kind == "time":
         return format_time(moment, "short", tzinfo=zone, locale=locale)
     return format_datetime(moment, "short", tzinfo=zone, locale=locale)

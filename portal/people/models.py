@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Column, Enum, ForeignKey, String, Table, UniqueConstraint
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, TimestampMixin
+from portal.db import Base, TimestampMixin, enum_column
+from portal.enums import LabelledEnum
+from portal.i18n import DEFAULT_ZONE
 
 staff_buildings = Table(
     "staff_buildings",
@@ -18,13 +21,13 @@ staff_buildings = Table(
 )
 
 
-class Role(enum.StrEnum):
-    """What a person does in the portal."""
+class Role(LabelledEnum):
+    """What a person does in the portal; the label is the short name staff pages show."""
 
-    RESIDENT = "resident"
-    COORDINATOR = "coordinator"
-    CONCIERGE = "concierge"
-    MANAGER = "manager"
+    RESIDENT = "resident", _l("Resident")
+    COORDINATOR = "coordinator", _l("Coordinator")
+    CONCIERGE = "concierge", _l("Concierge")
+    MANAGER = "manager", _l("Manager")
 
 
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.CONCIERGE, Role.MANAGER})
@@ -74,7 +77,7 @@ class Building(TimestampMixin, Base):
     address: Mapped[str] = mapped_column(String(300), default="")
     concierge_phone: Mapped[str] = mapped_column(String(40), default="")
     concierge_hours: Mapped[str] = mapped_column(String(200), default="")
-    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE)
 
     organisation: Mapped[Organisation] = relationship(back_populates="buildings")
     dwellings: Mapped[list[Dwelling]] = relationship(
@@ -92,9 +95,7 @@ class Dwelling(TimestampMixin, Base):
     building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
     number: Mapped[str] = mapped_column(String(20))
     floor: Mapped[int]
-    kind: Mapped[DwellingType] = mapped_column(
-        Enum(DwellingType, native_enum=False, length=8, validate_strings=True)
-    )
+    kind: Mapped[DwellingType] = mapped_column(enum_column(DwellingType, length=8))
 
     building: Mapped[Building] = relationship(back_populates="dwellings")
     residents: Mapped[list[Person]] = relationship(
@@ -109,9 +110,7 @@ class Person(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=20, validate_strings=True)
-    )
+    role: Mapped[Role] = mapped_column(enum_column(Role, length=20))
     # The building a resident lives in, or a staff member's main building.
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
     dwelling_id: Mapped[int | None] = mapped_column(ForeignKey("dwellings.id"), index=True)
@@ -122,7 +121,7 @@ class Person(TimestampMixin, Base):
     photo_path: Mapped[str | None] = mapped_column(String(200))
     avatar_colour: Mapped[str] = mapped_column(String(7), default="#1f5f8b")
     locale: Mapped[str | None] = mapped_column(String(10))
-    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE)
     text_size: Mapped[int] = mapped_column(default=TextSize.NORMAL.value)
     high_contrast: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
@@ -203,3 +202,15 @@ class Person(TimestampMixin, Base):
     def has_code(self) -> bool:
         """Whether a PIN is set (the residents list shows this, never the hash)."""
         return self.pin_hash is not None
+
+
+class ActivityDay(Base):
+    """A resident had a page open on this day (their own time zone); written once a day.
+    The figures count the days; "My data" lists them."""
+
+    __tablename__ = "activity_days"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True, index=True)

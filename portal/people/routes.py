@@ -7,15 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WResponse
 
-from portal.auth import device
-from portal.auth.forms import ConfirmForm
-from portal.errors import DomainError
-from portal.extensions import db
+from portal import device
+from portal.errors import on_refusal, reshow_form
+from portal.forms import ConfirmForm
 from portal.people import bp
 from portal.people import service as people
 from portal.people.avatars import avatar_svg
 from portal.people.forms import ProfileForm
-from portal.people.models import Person, Role
+from portal.people.models import Person
 from portal.uploads import path_of
 
 Page = str | tuple[str, int] | WResponse
@@ -23,18 +22,8 @@ Page = str | tuple[str, int] | WResponse
 
 def _visible_avatar(person_id: int) -> Person:
     """People of one's buildings; before login, only the residents of this tablet's building."""
-    if current_user.is_authenticated:
-        return people.access_person(current_user, person_id)
-    person = db.session.get(Person, person_id)
-    building_id = device.device_building_id()
-    if (
-        person is None
-        or building_id is None
-        or person.role != Role.RESIDENT
-        or person.building_id != building_id
-    ):
-        abort(404)
-    return person
+    viewer = current_user if current_user.is_authenticated else None
+    return people.access_avatar(viewer, person_id, device.device_building_id())
 
 
 @bp.get("/people/<int:person_id>/avatar.svg")
@@ -50,6 +39,7 @@ def avatar(person_id: int) -> Response:
 
 
 def _resident_only() -> None:
+    """The profile and the directory are a resident's own pages; others get 404."""
     if not current_user.is_resident:
         abort(404)
 
@@ -59,26 +49,27 @@ def _resident_only() -> None:
 def profile() -> Page:
     _resident_only()
     form = ProfileForm(obj=current_user if request.method == "GET" else None)
-    if form.validate_on_submit():
-        photo = form.photo.data
-        try:
-            people.do_update_profile(
-                current_user,
-                display_name=form.display_name.data or "",
-                languages=form.languages.data or "",
-                interests=form.interests.data or "",
-                can_help_with=form.can_help_with.data or "",
-                in_directory=bool(form.in_directory.data),
-                photo=photo.read() if photo and photo.filename else None,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            flash(_("Your profile is saved."), "success")
-            return redirect(url_for("people.profile"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("people/profile.html", form=form, confirm_form=ConfirmForm()), status
+
+    def page() -> str:
+        return render_template("people/profile.html", form=form, confirm_form=ConfirmForm())
+
+    if request.method != "POST":
+        return page()
+    if not form.validate_on_submit():
+        return page(), 422
+    on_refusal(reshow_form(page))
+    photo = form.photo.data
+    people.do_update_profile(
+        current_user,
+        display_name=form.display_name.data or "",
+        languages=form.languages.data or "",
+        interests=form.interests.data or "",
+        can_help_with=form.can_help_with.data or "",
+        in_directory=bool(form.in_directory.data),
+        photo=photo.read() if photo and photo.filename else None,
+    )
+    flash(_("Your profile is saved."), "success")
+    return redirect(url_for("people.profile"))
 
 
 @bp.post("/profile/photo/remove")

@@ -6,13 +6,13 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import abort, current_app
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.db import utcnow
-from portal.errors import DomainError, PermissionDenied
+from portal.errors import ERROR_MESSAGES, Invalid, NotFound, PermissionDenied
 from portal.extensions import db
 from portal.people.models import (
     STAFF_ROLES,
@@ -25,6 +25,7 @@ from portal.people.models import (
     TextSize,
     staff_buildings,
 )
+from portal.people.presence import add_activity_day
 from portal.uploads import store_image
 
 # Dark tones: white initials on each of them keep a contrast ratio above 4.5:1.
@@ -74,32 +75,56 @@ def building_ids_for(person: Person) -> set[int]:
     return {b.id for b in list_buildings_for(person)}
 
 
+def not_found() -> NotFound:
+    """The refusal for what does not exist or must stay hidden (the page answers 404)."""
+    return NotFound(str(ERROR_MESSAGES[404]))
+
+
 def access_building(viewer: Person, building_id: int) -> Building:
     """Load a building the viewer covers, or 404 (never reveal other buildings)."""
     if building_id not in building_ids_for(viewer):
-        abort(404)
-    return db.get_or_404(Building, building_id)
+        raise not_found()
+    building = db.session.get(Building, building_id)
+    if building is None:
+        raise not_found()
+    return building
 
 
 def access_person(viewer: Person, person_id: int) -> Person:
     """Load a person of one of the viewer's buildings, or 404."""
     person = db.session.get(Person, person_id)
     if person is None or (not person.active and not viewer.is_staff):
-        abort(404)
+        raise not_found()
     if person.id == viewer.id:
         return person
     if not set(building_ids_for(person)) & building_ids_for(viewer):
-        abort(404)
+        raise not_found()
     return person
 
 
 def access_resident_for_staff(viewer: Person, person_id: int) -> Person:
     """Load a resident that a staff member covers; residents get 404."""
     if not viewer.is_staff:
-        abort(404)
+        raise not_found()
     person = access_person(viewer, person_id)
     if person.role != Role.RESIDENT:
-        abort(404)
+        raise not_found()
+    return person
+
+
+def access_avatar(viewer: Person | None, person_id: int, device_building_id: int | None) -> Person:
+    """Whose picture may be shown: people of the viewer's buildings; before login, only the
+    residents of the building this tablet belongs to."""
+    if viewer is not None:
+        return access_person(viewer, person_id)
+    person = db.session.get(Person, person_id)
+    if (
+        person is None
+        or device_building_id is None
+        or person.role != Role.RESIDENT
+        or person.building_id != device_building_id
+    ):
+        raise not_found()
     return person
 
 
@@ -309,7 +334,7 @@ def check_staff_may_manage(viewer: Person, *targets: Person) -> None:
 
 def check_text_size(value: int) -> int:
     if value not in {size.value for size in TextSize}:
-        raise DomainError(str(_l("Please choose one of the text sizes shown.")))
+        raise Invalid(str(_l("Please choose one of the text sizes shown.")))
     return value
 
 
@@ -319,7 +344,7 @@ def check_text_size(value: int) -> int:
 def do_create_organisation(name: str) -> Organisation:
     org = Organisation(name=name)
     db.session.add(org)
-    db.session.commit()
+    db.session.flush()
     return org
 
 
@@ -339,7 +364,7 @@ def do_create_building(
         concierge_hours=concierge_hours,
     )
     db.session.add(building)
-    db.session.commit()
+    db.session.flush()
     return building
 
 
@@ -348,7 +373,7 @@ def do_create_dwellings(
 ) -> list[Dwelling]:
     dwellings = [Dwelling(building=building, number=n, floor=f, kind=k) for n, f, k in specs]
     db.session.add_all(dwellings)
-    db.session.commit()
+    db.session.flush()
     return dwellings
 
 
@@ -365,14 +390,46 @@ def do_create_person(
     phone: str = "",
     email: str | None = None,
     locale: str | None = None,
-    commit: bool = True,
 ) -> Person:
-    """Create a person; a resident needs a dwelling, whose building becomes theirs."""
+    """Create a person (see add_person), flushed: they have their id and session version."""
+    person = add_person(
+        organisation=organisation,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        building=building,
+        dwelling=dwelling,
+        covered_buildings=covered_buildings,
+        birth_year=birth_year,
+        phone=phone,
+        email=email,
+        locale=locale,
+    )
+    db.session.flush()
+    return person
+
+
+def add_person(
+    *,
+    organisation: Organisation,
+    role: Role,
+    first_name: str,
+    last_name: str,
+    building: Building | None = None,
+    dwelling: Dwelling | None = None,
+    covered_buildings: Iterable[Building] = (),
+    birth_year: int | None = None,
+    phone: str = "",
+    email: str | None = None,
+    locale: str | None = None,
+) -> Person:
+    """Add a person to the session, unflushed so that many are inserted at once (the caller
+    flushes); a resident needs a dwelling, whose building becomes theirs."""
     first_name, last_name = first_name.strip(), last_name.strip()
     if not first_name or not last_name:
-        raise DomainError(str(_l("First and last name are both needed.")))
+        raise Invalid(str(_l("First and last name are both needed.")))
     if role == Role.RESIDENT and dwelling is None:
-        raise DomainError(str(_l("A resident needs a dwelling.")))
+        raise Invalid(str(_l("A resident needs a dwelling.")))
     if dwelling is not None:
         building = dwelling.building
     person = Person(
@@ -390,8 +447,6 @@ def do_create_person(
     )
     person.staff_buildings = list(covered_buildings)
     db.session.add(person)
-    if commit:
-        db.session.commit()
     return person
 
 
@@ -414,13 +469,12 @@ def do_update_preferences(
     if read_aloud is not None:
         person.read_aloud = read_aloud
     person.locale = check_locale(locale)
-    db.session.commit()
     return person
 
 
 def check_locale(locale: str | None) -> str | None:
     if locale is not None and locale not in current_app.config["PORTAL_LOCALES"]:
-        raise DomainError(str(_l("This language is not available.")))
+        raise Invalid(str(_l("This language is not available.")))
     return locale
 
 
@@ -428,9 +482,7 @@ def check_profile_text(value: str | None, limit: int) -> str:
     """A short line of the profile; too long is refused rather than cut."""
     text = " ".join((value or "").split())
     if len(text) > limit:
-        raise DomainError(
-            str(_l("Please write at most %(num)d characters.", num=limit)), "too_long"
-        )
+        raise Invalid(str(_l("Please write at most %(num)d characters.", num=limit)), "too_long")
     return text
 
 
@@ -460,25 +512,20 @@ def do_update_profile(
     person.in_directory = in_directory
     if stored is not None:
         person.photo_path = stored.thumb_name or stored.file_name
-    db.session.commit()
     return person
 
 
 def do_remove_photo(person: Person) -> None:
     """Go back to the generated avatar (initials on a colour)."""
     person.photo_path = None
-    db.session.commit()
 
 
 def do_touch_presence(person: Person) -> None:
     """Record that the person has a page open now (for "online now" / "seen at")."""
-    from portal.figures.presence import add_activity_day  # figures imports this module
-
     person.last_seen_at = utcnow()
     add_activity_day(person, person.last_seen_at)
-    db.session.commit()
 
 
 def do_set_locale(person: Person, locale: str) -> None:
+    """Remember the language a person chose with the language switch."""
     person.locale = locale
-    db.session.commit()

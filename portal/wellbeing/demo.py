@@ -14,6 +14,7 @@ DEMO_TIMES = (time(10, 0), time(11, 0), time(11, 30))
 
 
 def _elders(building: Building, count: int) -> list[Person]:
+    """Up to `count` residents over 75, Jeanne Martin first when she lives here."""
     residents = [p for p in people.list_residents(building) if p.active]
     old = [p for p in residents if p.birth_year and YEAR - p.birth_year >= 75]
     jeanne = [p for p in old if p.first_name == "Jeanne" and p.last_name == "Martin"]

@@ -11,4 +11,5 @@ from portal.wellbeing import service
 
 @realtime.on_connect
 def staff_rooms(person: Any) -> Iterable[str]:
+    """A connecting staff member joins the rooms of the buildings they cover."""
     return service.rooms_for(person)

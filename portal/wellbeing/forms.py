@@ -25,6 +25,7 @@ def time_choices() -> list[SelectChoice]:
 
 
 def parse_time(value: str | None) -> time | None:
+    """The chosen "HH:MM", or None when it is not a time (the service then refuses it)."""
     try:
         return time.fromisoformat(value or "")
     except ValueError:
@@ -35,12 +36,16 @@ DEFAULT_CHOICE = DEFAULT_TIME.strftime("%H:%M")
 
 
 class OptInForm(FlaskForm):
+    """The resident switches the check-in on, or changes its time."""
+
     check_time = SelectField(
         _l("By what time each day?"), choices=time_choices(), default=DEFAULT_CHOICE
     )
 
 
 class EnrolForm(FlaskForm):
+    """The coordinator enrols a resident who agreed."""
+
     resident = SelectField(
         _l("Resident"), choices=[], validators=[DataRequired(_l("Choose the resident."))]
     )
@@ -51,8 +56,12 @@ class EnrolForm(FlaskForm):
 
 
 class ReachedForm(FlaskForm):
+    """ "I reached them", with a short note."""
+
     note = StringField(_l("A short note (optional)"), validators=[Length(max=MAX_NOTE)])
 
 
 class BuildingSettingsForm(FlaskForm):
+    """The building's choice: is the concierge told of missed check-ins?"""
+
     alert_concierge = BooleanField(_l("Also tell the concierge when a resident has not checked in"))

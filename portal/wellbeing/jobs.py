@@ -20,7 +20,14 @@ def run_missed_checkins(now: datetime | None = None) -> int:
 
 
 def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
+    """Every five minutes, in its own transaction (in_app_context commits when it returns)."""
     scheduler.add_job(
-        in_app_context(app, run_missed_checkins), "interval", minutes=5, id=JOB_ID, name=JOB_ID,
-        replace_existing=True, coalesce=True, max_instances=1,
-    )  # fmt: skip
+        in_app_context(app, run_missed_checkins),
+        "interval",
+        minutes=5,
+        id=JOB_ID,
+        name=JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )

@@ -6,23 +6,23 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import Base, TimestampMixin, utcnow
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=20, validate_strings=True)
+from portal.db import Base, TimestampMixin, enum_column, utcnow
 
 
 class AlertStatus(enum.StrEnum):
+    """Where a missed check-in alert stands."""
+
     OPEN = "open"
     REACHED = "reached"  # a member of staff reached the resident
     CHECKED_IN = "checked_in"  # the resident checked in late
 
 
 class CallStatus(enum.StrEnum):
+    """Where a call for help stands."""
+
     OPEN = "open"
     SEEN = "seen"  # "I've seen it, I'm coming"
     RESOLVED = "resolved"
@@ -77,7 +77,9 @@ class MissedCheckin(Base):
     local_day: Mapped[date] = mapped_column(index=True)
     due_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[AlertStatus] = mapped_column(_enum(AlertStatus), default=AlertStatus.OPEN)
+    status: Mapped[AlertStatus] = mapped_column(
+        enum_column(AlertStatus, length=20), default=AlertStatus.OPEN
+    )
     closed_at: Mapped[datetime | None]
     reached_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(String(300), default="")
@@ -103,7 +105,9 @@ class HelpCall(Base):
     building_id: Mapped[int] = mapped_column(
         ForeignKey("buildings.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[CallStatus] = mapped_column(_enum(CallStatus), default=CallStatus.OPEN)
+    status: Mapped[CallStatus] = mapped_column(
+        enum_column(CallStatus, length=20), default=CallStatus.OPEN
+    )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     seen_at: Mapped[datetime | None]

@@ -1,5 +1,8 @@
 """Pages of the daily check-in, the "I need help" screen and the staff's "To call" list:
-parse the request, call the service, render or redirect."""
+parse the request, call the service, render or redirect.
+
+A refusal of the service (a DomainError) is answered by the app's one handler, as each
+page declares with on_refusal() before calling the service."""
 
 from __future__ import annotations
 
@@ -11,10 +14,9 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from portal.auth.forms import ConfirmForm
-from portal.errors import DomainError
-from portal.extensions import db
-from portal.people.models import Building, Person, Role
+from portal.errors import DomainError, on_refusal, reshow_form
+from portal.forms import ConfirmForm
+from portal.people.models import Building, Person
 from portal.urls import is_local_path
 from portal.wellbeing import bp, service
 from portal.wellbeing.forms import (
@@ -30,24 +32,30 @@ from portal.wellbeing.tiles import checkin_panel
 Page = str | tuple[str, int] | Response
 
 
-def _resident_only() -> None:
-    if current_user.role != Role.RESIDENT or current_user.building_id is None:
-        abort(404)
-
-
 def _confirmed() -> None:
+    """A one-button form must carry its CSRF token (400 otherwise)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
 
 
-def _refused(error: DomainError) -> None:
-    db.session.rollback()
-    if error.code == "not_found":
-        abort(404)
-    flash(error.message, "error")
+def _back_or(fallback: str) -> str:
+    """The page the button was on (`next`, a path of this site), else `fallback`."""
+    target = request.form.get("next")
+    return target if target is not None and is_local_path(target) else fallback
 
 
 # The resident's daily check-in ---------------------------------------------------------
+
+
+def _render_settings(form: OptInForm) -> str:
+    """The resident's check-in page, with the form as it stands."""
+    return render_template(
+        "wellbeing/settings.html",
+        form=form,
+        enrolment=service.get_enrolment(current_user),
+        context=checkin_panel(current_user),
+        confirm_form=ConfirmForm(),
+    )
 
 
 @bp.route("/wellbeing", methods=["GET", "POST"])
@@ -56,58 +64,44 @@ def settings() -> Page:
     """The resident's daily check-in: switch it on, choose the time, or stop it."""
     if current_user.is_staff:
         return redirect(url_for("wellbeing.staff_page"))
-    _resident_only()
-    enrolment = service.get_enrolment(current_user)
+    service.check_resident(current_user)
     form = OptInForm()
-    if request.method == "GET" and enrolment is not None:
-        form.check_time.data = enrolment.check_time.strftime("%H:%M")
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            try:
-                service.do_opt_in(current_user, parse_time(form.check_time.data))
-            except DomainError as error:
-                _refused(error)
-            else:
-                flash(_('Saved. Each day, tap "I\'m fine today" on your home screen.'), "success")
-                return redirect(url_for("wellbeing.settings"))
-        else:
-            flash(_("Choose a time from the list."), "error")
-    return render_template(
-        "wellbeing/settings.html", form=form, enrolment=enrolment,
-        context=checkin_panel(current_user), confirm_form=ConfirmForm(),
-    ), status  # fmt: skip
+    if request.method == "GET":
+        enrolment = service.get_enrolment(current_user)
+        if enrolment is not None:
+            form.check_time.data = enrolment.check_time.strftime("%H:%M")
+        return _render_settings(form)
+    if not form.validate_on_submit():
+        flash(_("Choose a time from the list."), "error")
+        return _render_settings(form), 422
+    on_refusal(reshow_form(lambda: _render_settings(form)))
+    service.do_opt_in(current_user, parse_time(form.check_time.data))
+    flash(_('Saved. Each day, tap "I\'m fine today" on your home screen.'), "success")
+    return redirect(url_for("wellbeing.settings"))
 
 
 @bp.post("/wellbeing/check-in")
 @login_required
 def check_in() -> Response:
     """One tap, "I'm fine today"; back to where the button was."""
-    _resident_only()
+    service.check_resident(current_user)
     _confirmed()
-    try:
-        service.do_check_in(current_user)
-    except DomainError as error:
-        _refused(error)
-    else:
-        flash(_("Thank you, have a good day!"), "success")
-    target = request.form.get("next")
-    return redirect(target if is_local_path(target) else url_for("home.index"))
+    back = _back_or(url_for("home.index"))
+    on_refusal(back)
+    service.do_check_in(current_user)
+    flash(_("Thank you, have a good day!"), "success")
+    return redirect(back)
 
 
 @bp.post("/wellbeing/stop")
 @login_required
 def stop() -> Response:
-    _resident_only()
+    """The resident stops their own daily check-in."""
+    service.check_resident(current_user)
     _confirmed()
-    try:
-        service.do_stop(current_user, current_user.id)
-    except DomainError as error:
-        _refused(error)
-    else:
-        flash(_("The daily check-in is stopped. You can switch it on again at any time."),
-              "success")  # fmt: skip
+    on_refusal(url_for("wellbeing.settings"))
+    service.do_stop(current_user, current_user.id)
+    flash(_("The daily check-in is stopped. You can switch it on again at any time."), "success")
     return redirect(url_for("wellbeing.settings"))
 
 
@@ -118,32 +112,29 @@ def stop() -> Response:
 @login_required
 def need_help() -> Page:
     """Not an emergency service: the screen says so and shows 15 and 112 first."""
-    _resident_only()
-    if request.method == "POST":
-        _confirmed()
-        try:
-            _call, created = service.do_send_help_call(current_user)
-        except DomainError as error:
-            _refused(error)
-        else:
-            if created:
-                flash(_("Your call is sent. The concierge and the coordinator are told."),
-                      "success")  # fmt: skip
-            else:
-                flash(_("Your call was already sent. Someone will answer it."), "info")
-        return redirect(url_for("wellbeing.need_help"))
-    return render_template("wellbeing/need_help.html", **_call_context())
+    service.check_resident(current_user)
+    if request.method == "GET":
+        return render_template("wellbeing/need_help.html", **_call_context())
+    _confirmed()
+    on_refusal(url_for("wellbeing.need_help"))
+    _call, created = service.do_send_help_call(current_user)
+    if created:
+        flash(_("Your call is sent. The concierge and the coordinator are told."), "success")
+    else:
+        flash(_("Your call was already sent. Someone will answer it."), "info")
+    return redirect(url_for("wellbeing.need_help"))
 
 
 @bp.get("/help-me/status")
 @login_required
 def need_help_status() -> str:
     """The call's live part alone, re-read when the call changes."""
-    _resident_only()
+    service.check_resident(current_user)
     return render_template("wellbeing/_call_status.html", **_call_context())
 
 
 def _call_context() -> dict[str, Any]:
+    """What the resident's call screen shows: their open call, if any."""
     return {"call": service.get_active_call(current_user), "confirm_form": ConfirmForm()}
 
 
@@ -152,20 +143,11 @@ def _call_context() -> dict[str, Any]:
 
 def _staff_building() -> Building:
     """The building asked for (?building=), else the staff member's own; 404 otherwise."""
-    if not current_user.is_staff:
-        abort(404)
-    buildings = service.staff_buildings(current_user)
-    wanted = request.args.get("building", type=int)
-    for building in buildings:
-        if building.id == wanted:
-            return building
-    if wanted is not None or not buildings:
-        abort(404)
-    own = [b for b in buildings if b.id == current_user.building_id]
-    return (own or buildings)[0]
+    return service.access_staff_building(current_user, request.args.get("building", type=int))
 
 
 def _list_context(building: Building) -> dict[str, Any]:
+    """What the "To call" list shows for this building and this staff member."""
     return {
         "building": building,
         "help_calls": service.list_help_calls(current_user, building.id),
@@ -176,14 +158,21 @@ def _list_context(building: Building) -> dict[str, Any]:
     }
 
 
+def _render_staff_page(building: Building) -> str:
+    """The whole "To call" page of a building."""
+    return render_template(
+        "wellbeing/staff.html",
+        buildings=service.staff_buildings(current_user),
+        manages=service.may_manage(current_user, building.id),
+        **_list_context(building),
+    )
+
+
 @bp.get("/wellbeing/to-call")
 @login_required
 def staff_page() -> str:
-    building = _staff_building()
-    return render_template(
-        "wellbeing/staff.html", buildings=service.staff_buildings(current_user),
-        manages=service.may_manage(current_user, building.id), **_list_context(building),
-    )  # fmt: skip
+    """The staff's "To call" list: calls for help, then missed check-ins."""
+    return _render_staff_page(_staff_building())
 
 
 @bp.get("/wellbeing/to-call/list")
@@ -193,76 +182,61 @@ def staff_list() -> str:
     return render_template("wellbeing/_to_call.html", **_list_context(_staff_building()))
 
 
-def _back_to_list(building_id: int) -> Response:
-    return redirect(url_for("wellbeing.staff_page", building=building_id))
+def _list_url(building_id: int) -> str:
+    """The "To call" page of a building."""
+    return url_for("wellbeing.staff_page", building=building_id)
 
 
 @bp.post("/wellbeing/missed/<int:missed_id>/reached")
 @login_required
 def reached(missed_id: int) -> Page:
-    if not current_user.is_staff:
-        abort(404)
-    try:
-        missed = service.access_missed(current_user, missed_id)
-    except DomainError:
-        abort(404)
-    building_id = missed.building_id
+    """The staff member reached a resident who had not checked in (a short note kept)."""
+    building_id = service.access_missed(current_user, missed_id).building_id
     form = ReachedForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
         flash(_("Write at most %(n)d characters.", n=service.MAX_NOTE), "error")
-        building = db.session.get(Building, building_id)
-        assert building is not None
-        return render_template(
-            "wellbeing/staff.html", buildings=service.staff_buildings(current_user),
-            manages=service.may_manage(current_user, building_id), **_list_context(building),
-        ), 422  # fmt: skip
-    try:
-        service.do_record_reached(current_user, missed_id, form.note.data or "")
-    except DomainError as error:
-        _refused(error)
-    else:
-        flash(_("Recorded. Thank you for calling."), "success")
-    return _back_to_list(building_id)
+        return _render_staff_page(service.access_staff_building(current_user, building_id)), 422
+    on_refusal(_list_url(building_id))
+    service.do_record_reached(current_user, missed_id, form.note.data or "")
+    flash(_("Recorded. Thank you for calling."), "success")
+    return redirect(_list_url(building_id))
 
 
 def _call_action(call_id: int, action: str) -> Response:
-    if not current_user.is_staff:
-        abort(404)
+    """Answer a call for help ("seen") or close it ("resolve"), then back to the page."""
+    building_id = service.access_help_call(current_user, call_id).building_id
     _confirmed()
-    try:
-        building_id = service.access_help_call(current_user, call_id).building_id
-    except DomainError:
-        abort(404)
-    try:
-        if action == "seen":
-            service.do_acknowledge(current_user, call_id)
-            flash(_("The resident sees that you are coming."), "success")
-        else:
-            service.do_resolve(current_user, call_id)
-            flash(_("The call is resolved."), "success")
-    except DomainError as error:
-        _refused(error)
-    target = request.form.get("next")
-    return redirect(target) if is_local_path(target) else _back_to_list(building_id)
+    back = _back_or(_list_url(building_id))
+    on_refusal(back)
+    if action == "seen":
+        service.do_acknowledge(current_user, call_id)
+        flash(_("The resident sees that you are coming."), "success")
+    else:
+        service.do_resolve(current_user, call_id)
+        flash(_("The call is resolved."), "success")
+    return redirect(back)
 
 
 @bp.post("/wellbeing/help-calls/<int:call_id>/seen")
 @login_required
 def call_seen(call_id: int) -> Response:
+    """ "I've seen it, I'm coming"."""
     return _call_action(call_id, "seen")
 
 
 @bp.post("/wellbeing/help-calls/<int:call_id>/resolve")
 @login_required
 def call_resolve(call_id: int) -> Response:
+    """The call is dealt with."""
     return _call_action(call_id, "resolve")
 
 
 @bp.get("/api/wellbeing/badge")
 @login_required
 def badge() -> dict[str, int]:
+    """The number on the "To call" tile."""
     return {"count": service.count_to_call(current_user)}
 
 
@@ -270,19 +244,20 @@ def badge() -> dict[str, int]:
 
 
 def _managed_building() -> Building:
-    building = _staff_building()
-    if not service.may_manage(current_user, building.id):
-        abort(404)
-    return building
+    """The building the coordinator manages (?building=), else their own; 404 otherwise."""
+    wanted = request.args.get("building", type=int)
+    return service.access_managed_building(current_user, wanted)
 
 
 def _resident_label(person: Person) -> str:
+    """A resident as the enrolment list names them: name and flat."""
     if person.dwelling is None:
         return person.full_name
     return f"{person.full_name} · {_('Flat %(number)s', number=person.dwelling.number)}"
 
 
 def _enrol_form(building: Building) -> EnrolForm:
+    """The enrolment form, offering the building's residents not yet enrolled."""
     form = EnrolForm()
     form.resident.choices = [SelectChoice("", _("Choose the resident"))] + [
         SelectChoice(str(p.id), _resident_label(p))
@@ -293,21 +268,27 @@ def _enrol_form(building: Building) -> EnrolForm:
     return form
 
 
-def _render_enrolments(building: Building, form: EnrolForm, status: int = 200) -> Page:
+def _render_enrolments(building: Building, form: EnrolForm) -> str:
+    """The coordinator's page: who is enrolled, the form, the building's setting."""
     enrolled = service.list_enrolled(current_user, building.id)
     settings_form = BuildingSettingsForm(
         alert_concierge=service.get_settings(building.id).alert_concierge
     )
     return render_template(
-        "wellbeing/enrolments.html", building=building, form=form,
-        settings_form=settings_form, enrolled=enrolled, confirm_form=ConfirmForm(),
+        "wellbeing/enrolments.html",
+        building=building,
+        form=form,
+        settings_form=settings_form,
+        enrolled=enrolled,
+        confirm_form=ConfirmForm(),
         recorders=service.names_of(e.consent_recorded_by_id for e, _p in enrolled),
-    ), status  # fmt: skip
+    )
 
 
 @bp.route("/wellbeing/enrolments", methods=["GET", "POST"])
 @login_required
 def enrolments() -> Page:
+    """The coordinator enrols a resident who agreed, or reads who is enrolled."""
     building = _managed_building()
     form = _enrol_form(building)
     if request.method == "GET":
@@ -315,19 +296,23 @@ def enrolments() -> Page:
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
-        return _render_enrolments(building, form, 422)
-    try:
-        service.do_enrol(
-            current_user, int(form.resident.data or 0), parse_time(form.check_time.data),
-            consent=bool(form.consent.data),
-        )  # fmt: skip
-    except DomainError as error:
-        db.session.rollback()
+        return _render_enrolments(building, form), 422
+
+    def refused(error: DomainError) -> Page:
+        # A missing consent shows beside its box; anything else above the form.
         if error.code == "consent_needed":
             form.consent.errors = [error.message]
         else:
             flash(error.message, "error")
-        return _render_enrolments(building, _keep(form, building), 422)
+        return _render_enrolments(building, _keep(form, building)), 422
+
+    on_refusal(refused)
+    service.do_enrol(
+        current_user,
+        int(form.resident.data or 0),
+        parse_time(form.check_time.data),
+        consent=bool(form.consent.data),
+    )
     flash(_("The resident is enrolled in the daily check-in."), "success")
     return redirect(url_for("wellbeing.enrolments", building=building.id))
 
@@ -343,20 +328,20 @@ def _keep(form: EnrolForm, building: Building) -> EnrolForm:
 @bp.post("/wellbeing/enrolments/<int:person_id>/stop")
 @login_required
 def enrolment_stop(person_id: int) -> Response:
+    """The coordinator stops a resident's daily check-in."""
     building = _managed_building()
     _confirmed()
-    try:
-        service.do_stop(current_user, person_id)
-    except DomainError as error:
-        _refused(error)
-    else:
-        flash(_("The daily check-in is stopped for this resident."), "success")
-    return redirect(url_for("wellbeing.enrolments", building=building.id))
+    back = url_for("wellbeing.enrolments", building=building.id)
+    on_refusal(back)
+    service.do_stop(current_user, person_id)
+    flash(_("The daily check-in is stopped for this resident."), "success")
+    return redirect(back)
 
 
 @bp.post("/wellbeing/building-settings")
 @login_required
 def building_settings() -> Response:
+    """The coordinator chooses whether the concierge hears of missed check-ins."""
     building = _managed_building()
     form = BuildingSettingsForm()
     if not form.validate_on_submit():

@@ -64,3 +64,13 @@ def test_album_pages(world, client, login):
     login(world["other"])
     with client.get(url) as hidden:
         assert hidden.status_code == 404
+
+
+def test_album_photos_follow_the_activities_size_setting(world, app):
+    occurrence = world["occurrence"]
+    app.config["ACTIVITIES_MAX_PHOTO_BYTES"] = 100
+    app.config["MESSAGING_MAX_PHOTO_BYTES"] = 10_000_000  # messaging's own: not read here
+    later = occurrence.starts_at + timedelta(hours=3)
+    with time_machine.travel(later, tick=False), pytest.raises(DomainError) as large:
+        album.do_add_photo(world["staff"], occurrence.id, jpeg())
+    assert large.value.code == "too_large"

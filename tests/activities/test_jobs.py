@@ -10,9 +10,15 @@ from activities.models import ReminderPreference
 from activities.reminders import send_due_reminders
 from portal.notifications.service import EVENT_CREATED, list_notifications
 from portal.people.models import Role
+from portal.transaction import owns_transaction
 from tests.factories import make_building, make_resident, make_staff
 
 PARIS = ZoneInfo("Europe/Paris")
+
+
+def send(now: datetime) -> int:
+    """Send the due reminders as the job does: its wrapper commits, then the events leave."""
+    return owns_transaction(send_due_reminders)(now)
 
 
 def setup_activity(db):
@@ -21,9 +27,13 @@ def setup_activity(db):
     start = datetime(2026, 12, 3, 15, 0, tzinfo=PARIS)
     with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=PARIS), tick=False):
         occurrence = service.do_create_activity(
-            coordinator, building.id, title="Loto", starts_at=start,
-            ends_at=start + timedelta(hours=2), capacity=2,
-        ).occurrences[0]  # fmt: skip
+            coordinator,
+            building.id,
+            title="Loto",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            capacity=2,
+        ).occurrences[0]
         ann, bob, cat, dan = (make_resident(building, first_name=n) for n in "ABCD")
         service.do_sign_up(ann, occurrence.id)
         service.do_sign_up(bob, occurrence.id)
@@ -34,22 +44,25 @@ def setup_activity(db):
 
 
 def reminded(events) -> list[str]:
-    return sorted(e.to for e in events.named(EVENT_CREATED) if "Reminder" in e.payload["title"]
-                  or "Rappel" in e.payload["title"])  # fmt: skip
+    return sorted(
+        e.to
+        for e in events.named(EVENT_CREATED)
+        if "Reminder" in e.payload["title"] or "Rappel" in e.payload["title"]
+    )
 
 
 def test_reminders_reach_only_participants_once(app, db, events):
     _occurrence, ann, bob, cat, dan = setup_activity(db)
     events.clear()
     before = datetime(2026, 12, 2, 17, 59, tzinfo=PARIS)
-    assert send_due_reminders(before) == 0
+    assert send(before) == 0
     evening = datetime(2026, 12, 2, 18, 5, tzinfo=PARIS)
-    assert send_due_reminders(evening) == 2
+    assert send(evening) == 2
     assert reminded(events) == [f"user:{ann.id}", f"user:{bob.id}"]
-    assert send_due_reminders(evening + timedelta(minutes=1)) == 0  # never twice
+    assert send(evening + timedelta(minutes=1)) == 0  # never twice
     hour_before = datetime(2026, 12, 3, 14, 1, tzinfo=PARIS)
-    assert send_due_reminders(hour_before) == 2
-    assert send_due_reminders(hour_before + timedelta(minutes=1)) == 0
+    assert send(hour_before) == 2
+    assert send(hour_before + timedelta(minutes=1)) == 0
     titles = [n.title for n in list_notifications(ann.id)]
     assert any("15:00" in t and "Loto" in t for t in titles)
     assert list_notifications(cat.id) == [] and list_notifications(dan.id) == []
@@ -60,7 +73,7 @@ def test_people_choose_their_reminders(app, db, events):
     db.session.add(ReminderPreference(person_id=bob.id, day_before=False, hour_before=True))
     db.session.commit()
     events.clear()
-    assert send_due_reminders(datetime(2026, 12, 2, 18, 5, tzinfo=PARIS)) == 1
+    assert send(datetime(2026, 12, 2, 18, 5, tzinfo=PARIS)) == 1
     assert reminded(events) == [f"user:{ann.id}"]
 
 
@@ -70,14 +83,14 @@ def test_a_promoted_person_is_notified_and_then_reminded(app, db, events):
         service.do_cancel_signup(bob, occurrence.id)
     assert [n.kind for n in list_notifications(cat.id)] == ["activities.promoted"]
     events.clear()
-    send_due_reminders(datetime(2026, 12, 2, 18, 5, tzinfo=PARIS))
+    send(datetime(2026, 12, 2, 18, 5, tzinfo=PARIS))
     assert reminded(events) == [f"user:{ann.id}", f"user:{cat.id}"]
 
 
 def test_a_missed_evening_reminder_is_not_sent_the_next_morning(app, db, events):
     _occurrence, _ann, _bob, _cat, _dan = setup_activity(db)
     events.clear()
-    assert send_due_reminders(datetime(2026, 12, 3, 9, 0, tzinfo=PARIS)) == 0
+    assert send(datetime(2026, 12, 3, 9, 0, tzinfo=PARIS)) == 0
 
 
 def test_reminder_job_is_registered(app):

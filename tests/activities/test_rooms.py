@@ -8,9 +8,9 @@ import pytest
 
 from activities import rooms
 from activities.models import BookingStatus
-from portal.errors import DomainError
 from portal.notifications.service import list_notifications
 from portal.people.models import Role
+from tests.conftest import code
 from tests.factories import make_building, make_resident, make_staff
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -25,17 +25,23 @@ def at(hour: int, minute: int = 0) -> datetime:
 def world(app):
     building = make_building()
     staff = make_staff(Role.COORDINATOR, [building])
-    room = rooms.do_create_room(staff, building.id, name="Salle commune", capacity=30,
-                                opens_at=time(9), closes_at=time(21), max_minutes=120,
-                                needs_approval=False)  # fmt: skip
-    return {"building": building, "staff": staff, "room": room,
-            "alice": make_resident(building), "bob": make_resident(building)}  # fmt: skip
-
-
-def code(call, *args, **kwargs) -> str:
-    with pytest.raises(DomainError) as error:
-        call(*args, **kwargs)
-    return error.value.code
+    room = rooms.do_create_room(
+        staff,
+        building.id,
+        name="Salle commune",
+        capacity=30,
+        opens_at=time(9),
+        closes_at=time(21),
+        max_minutes=120,
+        needs_approval=False,
+    )
+    return {
+        "building": building,
+        "staff": staff,
+        "room": room,
+        "alice": make_resident(building),
+        "bob": make_resident(building),
+    }
 
 
 def test_no_two_bookings_overlap(world):
@@ -58,9 +64,16 @@ def test_opening_hours_and_length_are_enforced(world):
 
 def test_rooms_needing_approval_wait_for_staff(world):
     staff, alice = world["staff"], world["alice"]
-    hall = rooms.do_create_room(staff, world["building"].id, name="Salle des fêtes", capacity=80,
-                                opens_at=time(9), closes_at=time(23), max_minutes=240,
-                                needs_approval=True)  # fmt: skip
+    hall = rooms.do_create_room(
+        staff,
+        world["building"].id,
+        name="Salle des fêtes",
+        capacity=80,
+        opens_at=time(9),
+        closes_at=time(23),
+        max_minutes=240,
+        needs_approval=True,
+    )
     booking = rooms.do_book(alice, hall.id, at(18), at(21))
     assert booking.status == BookingStatus.PENDING
     assert code(rooms.do_decide_booking, alice, booking.id, True) == "forbidden"
@@ -98,14 +111,28 @@ def test_activities_and_bookings_never_share_a_room(world):
 
     staff, room, alice = world["staff"], world["room"], world["alice"]
     activity = service.do_create_activity(
-        staff, world["building"].id, title="Chorale", starts_at=at(17), ends_at=at(18),
+        staff,
+        world["building"].id,
+        title="Chorale",
+        starts_at=at(17),
+        ends_at=at(18),
         room_id=room.id,
-    )  # fmt: skip
+    )
     assert activity.place == "Salle commune"
     assert code(rooms.do_book, alice, room.id, at(17, 30), at(18, 30)) == "overlap"
     rooms.do_book(alice, room.id, at(10), at(11))
-    assert code(service.do_create_activity, staff, world["building"].id, title="Yoga",
-                starts_at=at(10, 30), ends_at=at(11, 30), room_id=room.id) == "overlap"  # fmt: skip
+    assert (
+        code(
+            service.do_create_activity,
+            staff,
+            world["building"].id,
+            title="Yoga",
+            starts_at=at(10, 30),
+            ends_at=at(11, 30),
+            room_id=room.id,
+        )
+        == "overlap"
+    )
 
 
 def test_my_bookings_appear_in_the_calendar(world, client, login):

@@ -39,8 +39,9 @@ def test_sign_up_then_cancel_through_the_pages(app, client, login):
     resident = make_resident(building)
     login(resident)
     path = f"/activities/occurrences/{occurrence.id}"
-    response = client.post(f"{path}/signup", data={"csrf_token": token(client, path), "guests": "0",
-                                                   "show_name": "y"})  # fmt: skip
+    response = client.post(
+        f"{path}/signup", data={"csrf_token": token(client, path), "guests": "0", "show_name": "y"}
+    )
     assert response.status_code == 302
     assert service.get_signup_status(resident, occurrence.id) == SignupStatus.CONFIRMED
     page = client.get(path).get_data(as_text=True)
@@ -66,10 +67,14 @@ def test_only_staff_plan_activities(app, client, login):
     login(coordinator)
     day = in_days(3)
     data = {
-        "csrf_token": token(client, "/activities/new"), "title": "Aide aux devoirs",
-        "day": day.date().isoformat(), "start": "17:00", "end": "18:00", "capacity": "4",
+        "csrf_token": token(client, "/activities/new"),
+        "title": "Aide aux devoirs",
+        "day": day.date().isoformat(),
+        "start": "17:00",
+        "end": "18:00",
+        "capacity": "4",
         "recurrence": "none",
-    }  # fmt: skip
+    }
     assert client.post("/activities/new", data=data).status_code == 302
     assert "Aide aux devoirs" in client.get("/activities").get_data(as_text=True)
 
@@ -78,10 +83,13 @@ def test_end_before_start_is_refused_and_nothing_is_created(app, client, login):
     building = make_building()
     login(make_staff(Role.COORDINATOR, [building]))
     data = {
-        "csrf_token": token(client, "/activities/new"), "title": "À l'envers",
-        "day": (in_days(3) + timedelta(days=0)).date().isoformat(), "start": "18:00",
-        "end": "17:00", "recurrence": "none",
-    }  # fmt: skip
+        "csrf_token": token(client, "/activities/new"),
+        "title": "À l'envers",
+        "day": (in_days(3) + timedelta(days=0)).date().isoformat(),
+        "start": "18:00",
+        "end": "17:00",
+        "recurrence": "none",
+    }
     response = client.post("/activities/new", data=data, follow_redirects=True)
     assert "The end must come after the start." in response.get_data(as_text=True)
     assert "l&#39;envers" not in client.get("/activities").get_data(as_text=True)
@@ -132,11 +140,16 @@ def test_an_activity_can_have_a_photo(app, client, login, tmp_path):
     buffer = io.BytesIO()
     Image.new("RGB", (60, 40), "#336699").save(buffer, "PNG")
     data = {
-        "csrf_token": token(client, "/activities/new"), "title": "Atelier photo",
-        "day": in_days(3).date().isoformat(), "start": "10:00", "end": "11:00",
-        "recurrence": "none", "category": "culture", "audience": "everyone",
+        "csrf_token": token(client, "/activities/new"),
+        "title": "Atelier photo",
+        "day": in_days(3).date().isoformat(),
+        "start": "10:00",
+        "end": "11:00",
+        "recurrence": "none",
+        "category": "culture",
+        "audience": "everyone",
         "photo": (io.BytesIO(buffer.getvalue()), "affiche.png"),
-    }  # fmt: skip
+    }
     response = client.post("/activities/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -148,3 +161,21 @@ def test_an_activity_can_have_a_photo(app, client, login, tmp_path):
         assert image.status_code == 200 and image.mimetype == "image/jpeg"
     login(make_resident(make_building()))
     assert client.get(url).status_code == 404
+
+
+def test_categories_and_audiences_show_their_pictogram_and_label(app, client, login):
+    building = make_building()
+    coordinator = make_staff(Role.COORDINATOR, [building])
+    occurrence = make_activity(
+        coordinator, building, category="games", audience="seniors"
+    ).occurrences[0]
+    login(make_resident(building))
+    calendar = client.get("/activities").get_data(as_text=True)
+    assert "🎲</span>&nbsp;Tricot" in calendar and "Games · Seniors" in calendar
+    page = client.get(f"/activities/occurrences/{occurrence.id}").get_data(as_text=True)
+    assert "🎲</span> Tricot" in page and "Games · Seniors" in page
+    french = client.get("/activities", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Jeux · Seniors" in french
+    login(coordinator)
+    form = client.get("/activities/new").get_data(as_text=True)
+    assert "🍲</span> Shared meal" in form and "Children with a parent" in form

@@ -8,10 +8,10 @@ import pytest
 
 from activities import service
 from activities.models import Recurrence, SignupStatus
-from portal.errors import DomainError
 from portal.extensions import db
 from portal.factory import create_app
 from portal.people.models import Role
+from tests.conftest import code
 from tests.factories import make_building, make_resident, make_staff
 from tests.live import postgres_schema
 
@@ -36,24 +36,28 @@ def coordinator(building):
 def make_activity(coordinator, building, capacity=2, **kwargs):
     start = kwargs.pop("starts_at", in_days(2))
     return service.do_create_activity(
-        coordinator, building.id, title="Tricot", starts_at=start,
-        ends_at=start + timedelta(hours=2), capacity=capacity, **kwargs,
-    )  # fmt: skip
-
-
-def code(call, *args, **kwargs) -> str:
-    with pytest.raises(DomainError) as error:
-        call(*args, **kwargs)
-    return error.value.code
+        coordinator,
+        building.id,
+        title="Tricot",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=capacity,
+        **kwargs,
+    )
 
 
 def test_weekly_occurrences_keep_local_time_across_daylight_saving(coordinator, building):
     start = datetime(2026, 10, 14, 18, 0, tzinfo=PARIS)
     activity = service.do_create_activity(
-        coordinator, building.id, title="Repas partagé", starts_at=start,
-        ends_at=start + timedelta(hours=2), capacity=10, recurrence=Recurrence.WEEKLY,
+        coordinator,
+        building.id,
+        title="Repas partagé",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=10,
+        recurrence=Recurrence.WEEKLY,
         repeat_until=date(2026, 11, 4),
-    )  # fmt: skip
+    )
     starts = [o.starts_at for o in activity.occurrences]
     assert [s.astimezone(PARIS).hour for s in starts] == [18, 18, 18, 18]
     assert [s.astimezone(UTC).hour for s in starts] == [16, 16, 17, 17]  # CEST, then CET
@@ -63,10 +67,14 @@ def test_weekly_occurrences_keep_local_time_across_daylight_saving(coordinator, 
 def test_monthly_occurrences_clamp_to_the_end_of_short_months(coordinator, building):
     start = datetime(2027, 1, 31, 10, 0, tzinfo=PARIS)
     activity = service.do_create_activity(
-        coordinator, building.id, title="Atelier", starts_at=start,
-        ends_at=start + timedelta(hours=1), recurrence=Recurrence.MONTHLY,
+        coordinator,
+        building.id,
+        title="Atelier",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        recurrence=Recurrence.MONTHLY,
         repeat_until=date(2027, 4, 30),
-    )  # fmt: skip
+    )
     days = [o.starts_at.astimezone(PARIS).date() for o in activity.occurrences]
     assert days == [date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 31), date(2027, 4, 30)]
 
@@ -79,6 +87,8 @@ def test_bad_input_changes_nothing(coordinator, building, db):
     )
     assert code(make_activity, coordinator, building, capacity=0) == "bad_capacity"
     assert code(make_activity, coordinator, building, recurrence=Recurrence.WEEKLY) == "bad_until"
+    assert code(make_activity, coordinator, building, category="chess") == "bad_choice"
+    assert code(make_activity, coordinator, building, audience="pets") == "bad_choice"
     resident = make_resident(building)
     assert code(make_activity, resident, building) == "forbidden"
     from activities.models import Activity
@@ -94,6 +104,7 @@ def test_third_resident_waits_and_is_promoted_when_a_place_frees(coordinator, bu
     assert service.do_sign_up(c, occurrence.id).status == SignupStatus.WAITLISTED
     assert service.do_cancel_signup(a, occurrence.id) == [c.id]
     assert service.get_signup_status(c, occurrence.id) == SignupStatus.CONFIRMED
+    db.session.commit()  # events leave once the transaction commits
     promoted = [e for e in events.named(service.EVENT_SIGNUP) if e.payload.get("promoted")]
     assert [(e.to, e.payload["status"]) for e in promoted] == [(f"user:{c.id}", "confirmed")]
 
@@ -143,6 +154,7 @@ def race_for_the_last_place(uri: str, runners: int = 8) -> list[str]:
         coordinator = make_staff(Role.COORDINATOR, [building])
         occurrence_id = make_activity(coordinator, building, capacity=1).occurrences[0].id
         ids = [make_resident(building, pin=None).id for _ in range(runners)]
+        db.session.commit()
         db.session.remove()
     barrier = threading.Barrier(runners)
     outcomes: list[str] = []
@@ -155,6 +167,7 @@ def race_for_the_last_place(uri: str, runners: int = 8) -> list[str]:
             barrier.wait()
             try:
                 outcomes.append(service.do_sign_up(person, occurrence_id).status.value)
+                db.session.commit()  # as the request that calls it would
             except Exception as error:
                 outcomes.append(f"error: {error!r}")
             finally:
@@ -188,10 +201,15 @@ def test_cancelling_a_date_or_the_series_tells_everyone_signed_up(coordinator, b
 
     start = in_days(2)
     activity = service.do_create_activity(
-        coordinator, building.id, title="Gym douce", starts_at=start,
-        ends_at=start + timedelta(hours=1), capacity=1, recurrence=Recurrence.WEEKLY,
+        coordinator,
+        building.id,
+        title="Gym douce",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        capacity=1,
+        recurrence=Recurrence.WEEKLY,
         repeat_until=(start + timedelta(weeks=3)).date(),
-    )  # fmt: skip
+    )
     first, second = activity.occurrences[0], activity.occurrences[1]
     going, waiting, left = (make_resident(building) for _ in range(3))
     service.do_sign_up(going, first.id)
@@ -233,18 +251,43 @@ def test_editing_a_date_or_the_rest_of_a_series(coordinator, building):
 
     start = in_days(2, hour=10)
     activity = service.do_create_activity(
-        coordinator, building.id, title="Marche", starts_at=start,
-        ends_at=start + timedelta(hours=1), capacity=2, recurrence=Recurrence.WEEKLY,
+        coordinator,
+        building.id,
+        title="Marche",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        capacity=2,
+        recurrence=Recurrence.WEEKLY,
         repeat_until=(start + timedelta(weeks=2)).date(),
-    )  # fmt: skip
+    )
     _first, second, third = activity.occurrences
     a, b, c = (make_resident(building) for _ in range(3))
     for person in (a, b, c):
         service.do_sign_up(person, second.id)
-    assert code(service.do_edit_occurrences, coordinator, second.id, series=False,
-                start=time(10), end=time(11), capacity=1) == "capacity_below"  # fmt: skip
-    assert code(service.do_edit_occurrences, coordinator, second.id, series=False,
-                start=time(11), end=time(10), capacity=2) == "end_before_start"  # fmt: skip
+    assert (
+        code(
+            service.do_edit_occurrences,
+            coordinator,
+            second.id,
+            series=False,
+            start=time(10),
+            end=time(11),
+            capacity=1,
+        )
+        == "capacity_below"
+    )
+    assert (
+        code(
+            service.do_edit_occurrences,
+            coordinator,
+            second.id,
+            series=False,
+            start=time(11),
+            end=time(10),
+            capacity=2,
+        )
+        == "end_before_start"
+    )
     changed = service.do_edit_occurrences(
         coordinator,
         second.id,
@@ -259,3 +302,24 @@ def test_editing_a_date_or_the_rest_of_a_series(coordinator, building):
     assert activity.title == "Marche douce"
     assert service.get_signup_status(c, second.id) == SignupStatus.CONFIRMED  # promoted: 3 places
     assert "activities.changed" in [n.kind for n in list_notifications(a.id)]
+
+
+def test_category_and_audience_are_labelled_enums_stored_as_before(coordinator, building, db):
+    from sqlalchemy import text
+
+    from activities.models import Activity, ActivityCategory, Audience
+
+    activity = make_activity(coordinator, building, category="crafts", audience="families")
+    db.session.commit()
+    db.session.expire_all()
+    reloaded = db.session.get(Activity, activity.id)
+    assert reloaded.category is ActivityCategory.CRAFTS and reloaded.audience is Audience.FAMILIES
+    assert reloaded.category.icon == "🧶"
+    assert (reloaded.category.label, reloaded.audience.label) == (
+        "Travaux manuels et tricot",  # read in the reader's language (here the default)
+        "Familles",
+    )
+    stored = db.session.execute(
+        text("SELECT category, audience FROM activities WHERE id = :id"), {"id": activity.id}
+    ).one()
+    assert tuple(stored) == ("crafts", "families")  # the value, as when they were strings

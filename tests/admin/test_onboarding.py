@@ -10,7 +10,8 @@ from portal.admin import onboarding
 from portal.audit.models import AuditEntry
 from portal.errors import PermissionDenied
 from portal.extensions import db
-from portal.people.models import Dwelling, DwellingType, Person, Role
+from portal.people.models import Building, Dwelling, DwellingType, Person, Role
+from portal.transaction import owns_transaction
 from tests.factories import make_building, make_dwelling, make_resident, make_staff
 
 HEADER_FR = "Logement;Étage;Type;Prénom;Nom;Année de naissance;Téléphone;Langue\n"
@@ -172,9 +173,12 @@ def test_a_failure_while_writing_rolls_everything_back(building, coordinator, mo
         return real(*args)
 
     monkeypatch.setattr(onboarding, "_new_resident", fail_on_third)
+    db.session.commit()  # the building and its coordinator exist before the import
     with pytest.raises(RuntimeError):
-        onboarding.do_import(coordinator, building, GOOD_FR)
+        # As a request does: the caller owns the transaction and undoes it when it fails.
+        owns_transaction(onboarding.do_import)(coordinator, building, GOOD_FR)
     assert residents_count() == 0 and count(Dwelling) == 0
+    assert calls["n"] == 3 and db.session.get(Building, building.id) is not None
 
 
 @pytest.mark.parametrize("role", [Role.CONCIERGE, Role.RESIDENT])

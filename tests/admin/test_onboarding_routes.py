@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from portal.admin import onboarding
 from portal.audit.models import AuditEntry
 from portal.auth import service as auth
 from portal.extensions import db
@@ -172,9 +173,18 @@ def test_a_manager_imports_into_a_building_of_their_organisation(client, login, 
 def test_add_a_resident_by_hand_in_a_new_dwelling(client, login, world):
     building = world["building"]
     login(world["coordinator"])
-    form = {"csrf_token": token(client), "first_name": "Henri", "last_name": "Lefebvre",
-            "birth_year": "1939", "phone": "", "language": "en", "dwelling": "new",
-            "number": "7B", "floor": "0", "kind": "T3"}  # fmt: skip
+    form = {
+        "csrf_token": token(client),
+        "first_name": "Henri",
+        "last_name": "Lefebvre",
+        "birth_year": "1939",
+        "phone": "",
+        "language": "en",
+        "dwelling": "new",
+        "number": "7B",
+        "floor": "0",
+        "kind": "T3",
+    }
     answer = client.post(f"/staff/buildings/{building.id}/residents/new", data=form)
     assert answer.status_code == 302
     henri = db.session.scalars(select(Person).where(Person.first_name == "Henri")).one()
@@ -185,9 +195,17 @@ def test_add_a_resident_by_hand_in_a_new_dwelling(client, login, world):
 def test_add_a_resident_by_hand_refuses_bad_input(client, login, world):
     building = world["building"]
     login(world["coordinator"])
-    form = {"csrf_token": token(client), "first_name": "Henri", "last_name": "Lefebvre",
-            "birth_year": "abc", "language": "fr", "dwelling": "new", "number": "",
-            "floor": "", "kind": "T3"}  # fmt: skip
+    form = {
+        "csrf_token": token(client),
+        "first_name": "Henri",
+        "last_name": "Lefebvre",
+        "birth_year": "abc",
+        "language": "fr",
+        "dwelling": "new",
+        "number": "",
+        "floor": "",
+        "kind": "T3",
+    }
     answer = client.post(f"/staff/buildings/{building.id}/residents/new", data=form)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
@@ -198,8 +216,14 @@ def test_add_a_resident_by_hand_refuses_bad_input(client, login, world):
 def test_add_a_resident_in_an_existing_dwelling_of_the_building_only(client, login, world):
     login(world["coordinator"])
     foreign = make_dwelling(world["sister"])
-    form = {"csrf_token": token(client), "first_name": "Henri", "last_name": "Lefebvre",
-            "language": "fr", "dwelling": str(foreign.id), "kind": "T2"}  # fmt: skip
+    form = {
+        "csrf_token": token(client),
+        "first_name": "Henri",
+        "last_name": "Lefebvre",
+        "language": "fr",
+        "dwelling": str(foreign.id),
+        "kind": "T2",
+    }
     answer = client.post(f"/staff/buildings/{world['building'].id}/residents/new", data=form)
     assert answer.status_code == 422 and residents_count() == 1
 
@@ -263,11 +287,62 @@ def test_residents_list_offers_the_new_actions(client, login, world):
 def test_a_file_of_2000_lines_goes_through_preview_and_confirm(client, login, world):
     building = world["building"]
     login(world["coordinator"])
-    lines = "".join(f"A{i // 2};{i // 40};T2;Prénom{i};Nom-é{i};1950;0320000000;fr\r\n"
-                    for i in range(2000))  # fmt: skip
+    lines = "".join(
+        f"A{i // 2};{i // 40};T2;Prénom{i};Nom-é{i};1950;0320000000;fr\r\n" for i in range(2000)
+    )
     header = "Logement;Étage;Type;Prénom;Nom;Année de naissance;Téléphone;Langue\r\n"
     html = upload(client, building.id, (header + lines).encode()).get_data(as_text=True)
     assert "2000 residents will be added." in html
     answer = confirm(client, building.id, hidden(html, "content"), hidden(html, "signature"))
     assert answer.status_code == 200
     assert residents_count() == 2001
+
+
+# A failure half-way leaves nothing behind ---------------------------------------------------
+
+
+def test_an_import_that_fails_half_way_leaves_no_resident_dwelling_nor_card(
+    client, login, world, monkeypatch
+):
+    building = world["building"]
+    login(world["coordinator"])
+    html = upload(client, building.id, CSV.encode()).get_data(as_text=True)
+    dwellings_before = len(building.dwellings)
+    real = onboarding._new_resident
+    created: list[Person] = []
+
+    def fail_after_the_first(*args):
+        if created:
+            raise RuntimeError("the disk is full")
+        created.append(real(*args))
+        return created[-1]
+
+    monkeypatch.setattr(onboarding, "_new_resident", fail_after_the_first)
+    answer = confirm(client, building.id, hidden(html, "content"), hidden(html, "signature"))
+    assert answer.status_code == 500
+    assert len(created) == 1  # Jeanne was created before the failure...
+    assert residents_count() == 1  # ...and is gone with the rest: only Rose lives here
+    db.session.expire_all()
+    assert len(building.dwellings) == dwellings_before
+    assert onboarding.card_holder_ids(building) == set()
+    assert list(db.session.scalars(select(AuditEntry.action))) == []
+
+
+def test_printing_cards_that_fails_half_way_issues_no_card(client, login, world, monkeypatch):
+    building = world["building"]
+    rose = world["resident"]
+    paul = make_resident(building, first_name="Paul")
+    old = auth.do_issue_card(paul, None)
+
+    def audit_fails(*args, **kwargs):
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(onboarding.audit, "record", audit_fails)
+    login(world["concierge"])
+    data = {"csrf_token": token(client), "scope": "chosen", "person_id": [rose.id, paul.id]}
+    answer = client.post(f"/staff/buildings/{building.id}/cards", data=data)
+    assert answer.status_code == 500
+    assert "/login/card/" not in answer.get_data(as_text=True)
+    assert auth.find_card(old).is_active  # Paul's card still works...
+    assert onboarding.card_holder_ids(building) == {paul.id}  # ...and nobody got a new one
+    assert auth.get_active_card(rose) is None

@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from portal.admin import people_admin
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.people.models import Role
@@ -172,8 +173,11 @@ def test_people_pages_are_hidden_from_staff_of_other_buildings(client, login, wo
     login(world[who])
     target = world["louis"]
     assert client.get(f"/staff/people/{target.id}").status_code == 404
-    for action, data in (("deactivate", {}), ("role", {"role": "concierge"}),
-                         ("move", {"dwelling": world["spare"].id})):  # fmt: skip
+    for action, data in (
+        ("deactivate", {}),
+        ("role", {"role": "concierge"}),
+        ("move", {"dwelling": world["spare"].id}),
+    ):
         assert post(client, f"/staff/people/{target.id}/{action}", **data).status_code == 404
     db.session.refresh(target)
     assert target.active and target.role == Role.RESIDENT
@@ -189,3 +193,59 @@ def test_staff_list_and_person_page_show_the_allowed_actions(client, login, worl
     login(world["concierge"])
     page = client.get(f"/staff/people/{world['rose'].id}").get_data(as_text=True)
     assert "Change the role" not in page and "Close the account" not in page
+
+
+# A failure half-way leaves nothing behind ---------------------------------------------------
+
+
+def test_a_household_move_that_fails_half_way_moves_nobody(
+    client, login, socket_client, world, monkeypatch
+):
+    rose, louis = world["rose"], world["louis"]
+    sock = socket_client(rose)
+    real = people_admin.audit.record
+    recorded: list[str] = []
+
+    def fail_on_the_second_mover(action, **fields):
+        if recorded:
+            raise RuntimeError("the audit log is unavailable")
+        recorded.append(action)
+        return real(action, **fields)
+
+    monkeypatch.setattr(people_admin.audit, "record", fail_on_the_second_mover)
+    login(world["manager"])
+    flat = world["sister_flat"]
+    answer = post(client, f"/staff/people/{rose.id}/move", dwelling=flat.id, who="household")
+    assert answer.status_code == 500
+    assert recorded == ["person.moved"]  # the first mover was moved and written down...
+    for person in (rose, louis):  # ...and neither of them has moved
+        db.session.refresh(person)
+        assert person.dwelling_id == world["home"].id
+        assert person.building_id == world["building"].id
+    assert actions() == []
+    assert sock.is_connected()  # nobody was sent to another building's rooms
+
+
+def test_a_deactivation_that_fails_half_way_keeps_the_account_and_its_sessions(
+    app, client, login, socket_client, world, events, monkeypatch
+):
+    rose = world["rose"]
+    version = rose.session_version
+    rose_http = login(rose, app.test_client())
+    sock = socket_client(rose)
+    real = people_admin.auth.do_end_sessions
+
+    def end_sessions_then_fail(person):
+        real(person)  # the version is bumped and the event queued...
+        raise RuntimeError("the server stopped")  # ...then the request fails
+
+    monkeypatch.setattr(people_admin.auth, "do_end_sessions", end_sessions_then_fail)
+    login(world["coordinator"])
+    answer = post(client, f"/staff/people/{rose.id}/deactivate")
+    assert answer.status_code == 500
+    db.session.refresh(rose)
+    assert rose.active is True and rose.session_version == version
+    assert actions() == []
+    assert events.named("portal.session_ended") == []
+    assert sock.is_connected()
+    assert rose_http.get("/").status_code == 200  # still logged in

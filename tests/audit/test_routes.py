@@ -31,7 +31,7 @@ def actions() -> list[str]:
 @pytest.fixture
 def world(app):
     building = make_building()
-    return {
+    made = {
         "building": building,
         "manager": make_staff(Role.MANAGER, [building]),
         "coordinator": make_staff(Role.COORDINATOR, [building]),
@@ -39,6 +39,8 @@ def world(app):
         "ann": make_resident(building, first_name="Ann", last_name="Lee"),
         "bob": make_resident(building, first_name="Bob", last_name="Ray"),
     }
+    db.session.commit()  # the pages read it from their own sessions
+    return made
 
 
 def test_only_managers_see_the_log(client, login, world):
@@ -67,6 +69,7 @@ def test_the_log_shows_names_of_present_people_and_pseudonyms_of_others(client, 
 def test_the_log_never_shows_another_organisations_entries(client, login, world):
     outsider = make_resident(make_building(), first_name="Zoé", last_name="Far")
     audit.do_record("card.issued", actor=None, subject=outsider)
+    db.session.commit()
     login(world["manager"])
     assert "Zoé Far" not in client.get("/staff/audit").get_data(as_text=True)
 
@@ -75,6 +78,7 @@ def test_filters_and_pages(client, login, world):
     for _ in range(3):
         audit.do_record("pin.reset", actor=world["coordinator"], subject=world["ann"])
     audit.do_record("card.issued", actor=world["coordinator"], subject=world["bob"])
+    db.session.commit()
     login(world["manager"])
     html = client.get("/staff/audit?action=card.issued").get_data(as_text=True)
     assert "Bob Ray" in html and "Ann Lee" not in html
@@ -107,6 +111,7 @@ def test_bad_filters_get_a_clear_message(client, login, world, query, message):
 
 def test_another_organisations_building_is_refused(client, login, world):
     other = make_building()
+    db.session.commit()
     login(world["manager"])
     assert client.get(f"/staff/audit?building={other.id}").status_code == 422
 
@@ -120,8 +125,10 @@ def test_card_and_code_actions_are_recorded(client, login, world):
         == 200
     )
     client.post(f"/staff/residents/{ann.id}/card/revoke", data={"csrf_token": token})
-    client.post(f"/staff/residents/{ann.id}/pin",
-                data={"csrf_token": token, "pin": "1357", "confirm": "1357"})  # fmt: skip
+    client.post(
+        f"/staff/residents/{ann.id}/pin",
+        data={"csrf_token": token, "pin": "1357", "confirm": "1357"},
+    )
     assert actions() == ["card.issued", "card.revoked", "pin.reset"]
     entries = list(db.session.scalars(select(AuditEntry)))
     assert all(e.actor_id == world["coordinator"].id and e.subject_id == ann.id for e in entries)
@@ -131,8 +138,10 @@ def test_a_refused_code_is_not_recorded(client, login, world):
     ann = world["ann"]
     login(world["coordinator"])
     token = csrf(client, f"/staff/residents/{ann.id}")
-    client.post(f"/staff/residents/{ann.id}/pin",
-                data={"csrf_token": token, "pin": "1357", "confirm": "2468"})  # fmt: skip
+    client.post(
+        f"/staff/residents/{ann.id}/pin",
+        data={"csrf_token": token, "pin": "1357", "confirm": "2468"},
+    )
     assert actions() == []
 
 
@@ -140,9 +149,13 @@ def test_reading_a_pharmacy_run_is_recorded_without_the_detail(world):
     ann, bob = world["ann"], world["bob"]
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     request = helping.do_create_request(
-        ann, kind="pharmacy", window_start=start, window_end=start + timedelta(hours=2),
-        details="Pharmacie des Lilas", health_consent=True,
-    )  # fmt: skip
+        ann,
+        kind="pharmacy",
+        window_start=start,
+        window_end=start + timedelta(hours=2),
+        details="Pharmacie des Lilas",
+        health_consent=True,
+    )
     helping.do_take(bob, request.id)
     assert helping.get_details(bob, request, "web") == "Pharmacie des Lilas"
     entry = db.session.scalars(select(AuditEntry)).one()
@@ -156,8 +169,11 @@ def test_reading_groceries_is_not_recorded(world):
     ann, bob = world["ann"], world["bob"]
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     request = helping.do_create_request(
-        ann, kind="groceries", window_start=start, window_end=start + timedelta(hours=2),
+        ann,
+        kind="groceries",
+        window_start=start,
+        window_end=start + timedelta(hours=2),
         details="pain",
-    )  # fmt: skip
+    )
     helping.get_details(bob, request, "web")
     assert actions() == []

@@ -23,8 +23,13 @@ def org_world(app):
     manager = make_staff(Role.MANAGER, [first, second])
     coordinator = make_staff(Role.COORDINATOR, [first])
     residents = [make_resident(first), make_resident(second)]
-    return {"first": first, "second": second, "manager": manager,
-            "coordinator": coordinator, "residents": residents}  # fmt: skip
+    return {
+        "first": first,
+        "second": second,
+        "manager": manager,
+        "coordinator": coordinator,
+        "residents": residents,
+    }
 
 
 def at(day: int, hour: int = 12) -> datetime:
@@ -45,8 +50,11 @@ def test_entries_are_listed_newest_first_for_the_managers_organisation(org_world
 
 def test_filters_by_action_building_and_dates(org_world):
     coordinator, (ann, bob) = org_world["coordinator"], org_world["residents"]
-    for day, action, subject in ((1, "card.issued", ann), (5, "pin.reset", ann),
-                                 (9, "card.issued", bob)):  # fmt: skip
+    for day, action, subject in (
+        (1, "card.issued", ann),
+        (5, "pin.reset", ann),
+        (9, "card.issued", bob),
+    ):
         with time_machine.travel(at(day), tick=False):
             audit.do_record(action, actor=coordinator, subject=subject)
     manager = org_world["manager"]

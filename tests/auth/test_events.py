@@ -25,12 +25,14 @@ def test_staff_socket_joins_every_covered_building(app, socket_client):
     assert ack["buildings"] == sorted([first.id, second.id])
 
 
-def test_ending_sessions_tells_and_disconnects_every_socket(app, socket_client, events):
+def test_ending_sessions_tells_and_disconnects_every_socket(app, db, socket_client, events):
     resident = make_resident()
     tablet = socket_client(resident)
     phone = socket_client(resident)
     assert tablet.is_connected() and phone.is_connected()
     service.do_end_sessions(resident)
+    assert tablet.is_connected() and not events  # nothing happens before the commit
+    db.session.commit()
     assert [e.name for e in events] == ["portal.session_ended"]
     assert not tablet.is_connected()
     assert not phone.is_connected()

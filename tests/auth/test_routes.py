@@ -105,6 +105,19 @@ def test_wrong_pin_says_how_many_tries_are_left(app, client):
     assert client.get("/").status_code == 302
 
 
+def test_a_wrong_pin_is_counted_although_the_login_is_refused(app, db, client):
+    resident = make_resident(pin="2580")
+    enrol_tablet(client, resident)
+    path = f"/login/pin/{resident.id}"
+    token = csrf_token(client, path)
+    for tries_left in (4, 3):
+        response = client.post(path, data={"csrf_token": token, "pin": "1111"})
+        assert response.status_code == 422
+        assert f"{tries_left} tries left" in response.get_data(as_text=True)
+    db.session.refresh(resident)
+    assert resident.pin_failures == 2
+
+
 def test_five_wrong_pins_lock_the_photo_login_but_not_the_card(app, client):
     resident = make_resident(pin="2580")
     enrol_tablet(client, resident)

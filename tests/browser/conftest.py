@@ -229,6 +229,7 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> Seed:
             upload_dir=upload_dir,
             conversations=_seed_conversations(residents),
         )
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
     return result

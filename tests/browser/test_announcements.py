@@ -60,8 +60,13 @@ def ann_seed(seed: Seed) -> AnnouncementSeed:
         building = make_building(name="Résidence des Lilas")
         make_staff(buildings=[building], email=STAFF_EMAIL)
         made: list[Resident] = []
-        names = [("Suzanne", "Lemaire"), ("Albert", "Noël"), ("Gisèle", "Huet"),
-                 ("Bernard", "Colin"), ("Marthe", "Vidal")]  # fmt: skip
+        names = [
+            ("Suzanne", "Lemaire"),
+            ("Albert", "Noël"),
+            ("Gisèle", "Huet"),
+            ("Bernard", "Colin"),
+            ("Marthe", "Vidal"),
+        ]
         for index, (first, last) in enumerate(names):
             dwelling = make_dwelling(building, f"2{index:02d}", floor=2)
             person = make_resident(
@@ -72,6 +77,7 @@ def ann_seed(seed: Seed) -> AnnouncementSeed:
             db.session.commit()
             made.append(Resident(person.id, first, last, do_issue_card(person, issued_by=None)))
         result = AnnouncementSeed(building.id, made[0], (made[1], made[2]), made[3], made[4])
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
     return result
@@ -158,9 +164,12 @@ def test_every_announcements_page_passes_axe(
     expect(staff.locator(".field-errors").first).to_be_visible()
     check_page(staff)
     announcement_id = write(staff, f"Eau coupée ({lang})", "Jeudi de 9 h à 12 h.")
-    for path in ("/announcements", f"/announcements/{announcement_id}",
-                 f"/announcements/{announcement_id}/edit",
-                 f"/announcements/{announcement_id}/reads"):  # fmt: skip
+    for path in (
+        "/announcements",
+        f"/announcements/{announcement_id}",
+        f"/announcements/{announcement_id}/edit",
+        f"/announcements/{announcement_id}/reads",
+    ):
         staff.goto(path)
         check_page(staff)
 

@@ -60,20 +60,24 @@ def rights_seed(seed: Seed) -> RightsSeed:
         neighbour = make_resident(building, first_name="Hugo", last_name="Marchand", pin=PIN)
         erased = make_resident(building, first_name="Léa", last_name="Roche", pin=PIN)
         conversation = messaging.get_or_create_direct(writer, neighbour.id)
-        messaging.do_send_message(writer, conversation.id, client_id=str(uuid.uuid4()),
-                                  body=MESSAGE)  # fmt: skip
+        messaging.do_send_message(
+            writer, conversation.id, client_id=str(uuid.uuid4()), body=MESSAGE
+        )
         manager = make_staff(Role.MANAGER, [building], email=MANAGER_EMAIL)
         large = make_staff(Role.MANAGER, [building], email="direction-200@example.org")
         large.text_size = 200
         db.session.commit()
         audit.do_record("card.issued", actor=manager, subject=erased)
         audit.do_record("pin.reset", actor=manager, subject=writer)
+        card = do_issue_card(writer, issued_by=None)
+        db.session.commit()  # the server reads them from its own process
         result = RightsSeed(
-            Resident(writer.id, "Irène", "Dumas", do_issue_card(writer, issued_by=None)),
+            Resident(writer.id, "Irène", "Dumas", card),
             Resident(erased.id, "Léa", "Roche", None),
             STAFF_PASSWORD,
             large.email or "",
         )
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
     return result

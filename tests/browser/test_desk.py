@@ -104,6 +104,7 @@ def desk_seed(seed: Seed) -> DeskSeed:
             ticket.id,
             large,
         )
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
     return result

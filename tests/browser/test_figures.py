@@ -83,6 +83,7 @@ def figures_seed(seed: Seed) -> FiguresSeed:
         db.session.commit()
         result = FiguresSeed(reader.email or "", STAFF_PASSWORD, building.id)
         assert db.session.get(Person, reader.id) is not None
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
     return result
@@ -133,7 +134,7 @@ def _history(building: Building, residents: list[Person]) -> None:
     from concierge.exchange.models import HelpKind, HelpRequest, HelpStatus
     from messaging.models import Conversation, ConversationKind, Message, MessageKind
     from portal.extensions import db
-    from portal.figures.models import ActivityDay
+    from portal.people.models import ActivityDay
 
     for n, person in enumerate(residents):
         for weeks_ago in range(1, 4 + n % 4):
@@ -145,10 +146,14 @@ def _history(building: Building, residents: list[Person]) -> None:
         for weeks_ago in range(1, 3 + n % 3):
             db.session.add(
                 Message(
-                    conversation_id=group.id, sender_id=person.id, client_id=f"fig-{n}-{weeks_ago}",
-                    kind=MessageKind.TEXT, body="Bonjour", created_at=_moment(weeks_ago, n % 7),
+                    conversation_id=group.id,
+                    sender_id=person.id,
+                    client_id=f"fig-{n}-{weeks_ago}",
+                    kind=MessageKind.TEXT,
+                    body="Bonjour",
+                    created_at=_moment(weeks_ago, n % 7),
                 )
-            )  # fmt: skip
+            )
     activity = Activity(building_id=building.id, title="Atelier mémoire et jeux")
     db.session.add(activity)
     db.session.flush()
@@ -160,34 +165,44 @@ def _history(building: Building, residents: list[Person]) -> None:
         for person in residents[weeks_ago - 1 :: 2]:
             db.session.add(
                 Signup(
-                    occurrence_id=occurrence.id, person_id=person.id, attended=True,
-                    status=SignupStatus.CONFIRMED, queued_at=start - timedelta(days=3),
+                    occurrence_id=occurrence.id,
+                    person_id=person.id,
+                    attended=True,
+                    status=SignupStatus.CONFIRMED,
+                    queued_at=start - timedelta(days=3),
                 )
-            )  # fmt: skip
+            )
     for n, (category, hours) in enumerate(
         [("heating", 5), ("heating", 30), ("water", 2), ("lift", 48), ("noise", 3)]
     ):
         created = _moment(1 + n % 3, n % 5, 8)
         db.session.add(
             Ticket(
-                building_id=building.id, reporter_id=residents[n].id,
-                category=TicketCategory(category), description="Réparé",
-                status=TicketStatus.RESOLVED, created_at=created,
+                building_id=building.id,
+                reporter_id=residents[n].id,
+                category=TicketCategory(category),
+                description="Réparé",
+                status=TicketStatus.RESOLVED,
+                created_at=created,
                 resolved_at=created + timedelta(hours=hours),
             )
-        )  # fmt: skip
+        )
     for n, minutes in enumerate((15, 45, 120)):
         created = _moment(1 + n, 1, 9)
         db.session.add(
             HelpRequest(
-                building_id=building.id, requester_id=residents[n].id,
-                helper_id=residents[-1].id, kind=HelpKind.GROCERIES,
-                window_start=created, window_end=created + timedelta(hours=4),
-                status=HelpStatus.DONE, created_at=created,
+                building_id=building.id,
+                requester_id=residents[n].id,
+                helper_id=residents[-1].id,
+                kind=HelpKind.GROCERIES,
+                window_start=created,
+                window_end=created + timedelta(hours=4),
+                status=HelpStatus.DONE,
+                created_at=created,
                 taken_at=created + timedelta(minutes=minutes),
                 done_at=created + timedelta(hours=3),
             )
-        )  # fmt: skip
+        )
 
 
 def login(page: Page, figures_seed: FiguresSeed, lang: str) -> None:

@@ -129,8 +129,12 @@ def test_pharmacy_details_refused_to_a_third_neighbour(new_page: NewPage, seed: 
 def test_every_help_page_passes_axe(new_page: NewPage, seed: Seed, lang: str) -> None:
     page = new_page(locale=LOCALES[lang])
     login_with_card(page, seed.residents["nadia"], lang)
-    for path in ("/neighbours", "/neighbours/ask", "/neighbours/offer",
-                 f"/neighbours/people/{seed.residents['karim'].id}"):  # fmt: skip
+    for path in (
+        "/neighbours",
+        "/neighbours/ask",
+        "/neighbours/offer",
+        f"/neighbours/people/{seed.residents['karim'].id}",
+    ):
         page.goto(path)
         check_accessibility(page)
         check_targets(page)
@@ -146,8 +150,12 @@ def test_every_help_page_passes_axe(new_page: NewPage, seed: Seed, lang: str) ->
 
     staff = new_page(locale=LOCALES[lang])
     login_staff(staff, seed, lang)
-    for path in ("/neighbours", "/neighbours/figures", f"/neighbours/requests/{request_id}",
-                 "/neighbours/ask"):  # fmt: skip
+    for path in (
+        "/neighbours",
+        "/neighbours/figures",
+        f"/neighbours/requests/{request_id}",
+        "/neighbours/ask",
+    ):
         staff.goto(path)
         check_accessibility(staff)
         check_targets(staff)

@@ -91,13 +91,21 @@ def make_home_seed(seed: Seed) -> HomeSeed:
         helene, fatima, ahmed = made["helene"], made["fatima"], made["ahmed"]
         start = utcnow() + timedelta(minutes=20)
         belote = activities.do_create_activity(
-            staff, building.id, title="Belote", category="games",
-            starts_at=start, ends_at=start + timedelta(minutes=30),
-        )  # fmt: skip
+            staff,
+            building.id,
+            title="Belote",
+            category="games",
+            starts_at=start,
+            ends_at=start + timedelta(minutes=30),
+        )
         activities.do_create_activity(
-            staff, building.id, title="Tricot", category="crafts",
-            starts_at=start, ends_at=start + timedelta(minutes=40),
-        )  # fmt: skip
+            staff,
+            building.id,
+            title="Tricot",
+            category="crafts",
+            starts_at=start,
+            ends_at=start + timedelta(minutes=40),
+        )
         activities.do_sign_up(helene, belote.occurrences[0].id)
         parcels.do_log_parcel(concierge, helene.dwelling_id, carrier="La Poste")
         window = (utcnow() + timedelta(minutes=30), utcnow() + timedelta(hours=2))
@@ -106,9 +114,12 @@ def make_home_seed(seed: Seed) -> HomeSeed:
         )
         helping.do_take(helene, taken.id)
         helping.do_create_request(
-            ahmed, kind="groceries", window_start=window[0], window_end=window[1],
+            ahmed,
+            kind="groceries",
+            window_start=window[0],
+            window_end=window[1],
             details="Du pain",
-        )  # fmt: skip
+        )
         conversation = messaging.get_or_create_direct(ahmed, helene.id)
         messaging.do_send_message(
             ahmed, conversation.id, client_id=str(uuid.uuid4()), body="Bonjour Hélène !"
@@ -117,6 +128,7 @@ def make_home_seed(seed: Seed) -> HomeSeed:
         _enrol_in_daily_checkin(made["gisele"])
         keys = tuple(item["tile"].key for item in resident_tiles_for(helene))
         result = HomeSeed(residents, conversation.id, keys)
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
     return result

@@ -6,6 +6,7 @@ Each tablet is its own browser context (its own cookies and storage) against the
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import (
     LOCALES,
+    PIN,
     TABLET_PORTRAIT,
     NewPage,
     Resident,
@@ -24,6 +26,7 @@ from tests.browser.conftest import (
     check_no_horizontal_scroll,
     check_targets,
     jpeg_bytes,
+    login_staff,
     login_with_card,
 )
 
@@ -94,9 +97,10 @@ def send_text(page: Page, text: str) -> None:
 
 
 def shown_ids(page: Page) -> list[int]:
-    return [int(i) for i in page.locator("#messages [data-message-id]").evaluate_all(
+    found = page.locator("#messages [data-message-id]").evaluate_all(
         "(nodes) => nodes.map((n) => n.dataset.messageId)"
-    )]  # fmt: skip
+    )
+    return [int(i) for i in found]
 
 
 def assert_each_message_once(page: Page) -> None:
@@ -286,7 +290,117 @@ def test_a_resident_outside_a_conversation_gets_the_not_found_page(
     assert "goûter" not in simone.content()
 
 
-# 5. Accessibility -----------------------------------------------------------------------
+# 5. One renderer: a message live and after a reload -------------------------------------
+
+
+@dataclass(frozen=True)
+class NewsSeed:
+    conversation_id: int  # the building's announcements: their messages carry reactions
+    staff_email: str
+    staff_name: str
+    reader: Resident
+
+
+@pytest.fixture(scope="module")
+def news_seed(seed: Seed) -> NewsSeed:
+    """A building of its own (its announcements reach no other test), its coordinator and
+    one resident with a card."""
+    from messaging import service as messaging
+    from portal.auth.service import do_issue_card
+    from portal.extensions import db
+    from portal.factory import create_app
+    from tests.factories import make_building, make_resident, make_staff
+
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": seed.database_uri,
+            "PORTAL_UPLOAD_DIR": seed.upload_dir,
+        }
+    )
+    with app.app_context(), app.test_request_context():
+        building = make_building(name="Résidence des Cèdres")
+        staff = make_staff(buildings=[building], email="annonces@cedres.example.org")
+        person = make_resident(building, first_name="Odile", last_name="Brunet", pin=PIN)
+        reader = Resident(person.id, "Odile", "Brunet", do_issue_card(person, issued_by=None))
+        result = NewsSeed(
+            conversation_id=messaging.get_or_create_announcements(building.id).id,
+            staff_email=staff.email or "",
+            staff_name=staff.full_name,
+            reader=reader,
+        )
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return result
+
+
+# Every element with its sorted attributes and its words, whitespace aside; the CSRF token
+# is signed afresh for each page.
+MARKUP = """(root) => {
+  const describe = (el) => [
+    el.tagName.toLowerCase(),
+    [...el.attributes]
+      .map((a) => [a.name, el.name === 'csrf_token' && a.name === 'value' ? 'token' : a.value])
+      .sort(),
+    [...el.childNodes].flatMap((child) => {
+      if (child.nodeType === Node.ELEMENT_NODE) return [describe(child)];
+      const text = child.nodeType === Node.TEXT_NODE ? child.data.replace(/\\s+/g, ' ').trim() : '';
+      return text ? [text] : [];
+    }),
+  ];
+  return describe(root);
+}"""
+
+
+def markup_by_id(page: Page) -> dict[str, object]:
+    return {
+        message.get_attribute("data-message-id") or "": message.evaluate(MARKUP)
+        for message in messages(page).all()
+    }
+
+
+@pytest.mark.browser
+def test_a_message_received_live_reads_the_same_after_a_reload(
+    new_page: NewPage, seed: Seed, news_seed: NewsSeed, tmp_path: Path
+) -> None:
+    reader = tablet(new_page, news_seed.reader)
+    open_conversation(reader, news_seed.conversation_id)
+    expect(messages(reader)).to_have_count(0)
+    staff = new_page()
+    login_staff(staff, replace(seed, staff_email=news_seed.staff_email))
+    open_conversation(staff, news_seed.conversation_id)
+
+    # The coordinator writes a text and sends a photo; the resident's open page shows both.
+    text = "La chaudière sera révisée jeudi matin."
+    send_text(staff, text)
+    expect(message_with(reader, text)).to_have_count(1, timeout=LIVE_MS)
+    photo = tmp_path / "chaudiere.jpg"
+    photo.write_bytes(jpeg_bytes(colour="#aa7733"))
+    staff.locator("#photo-input").set_input_files(photo)
+    expect(messages(reader).locator("img.message-photo")).to_have_count(1, timeout=LIVE_MS)
+    assert_not_reloaded(reader)
+
+    # Where the two renderers used to differ: reactions, the Report form, the photo's text.
+    live = markup_by_id(reader)
+    assert len(live) == 2 and all(live), live
+    for message_id in live:
+        message = reader.locator(f"#message-{message_id}")
+        expect(message.locator(".reactions .reaction")).to_have_count(5)
+        report = message.locator("form.report-form")
+        expect(report).to_have_attribute("action", f"/messages/report/{message_id}")
+        expect(report.locator("input[name=csrf_token]")).to_have_count(1)
+    alt = f"Photo envoyée par {news_seed.staff_name}"
+    expect(messages(reader).locator("img.message-photo")).to_have_attribute("alt", alt)
+
+    # The same messages drawn by the server after a reload: the same markup, part for part.
+    reader.reload()
+    wait_until_live(reader)
+    expect(messages(reader)).to_have_count(2)
+    assert markup_by_id(reader) == live
+
+
+# 6. Accessibility -----------------------------------------------------------------------
 
 
 def check_page(page: Page) -> None:

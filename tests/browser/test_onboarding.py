@@ -70,13 +70,34 @@ def import_and_print(page: Page, seed: Seed, lines: list[str]) -> list[str]:
 
 # Every page a resident reaches from the home screen (no URL argument needed).
 EVERY_RESIDENT_PAGE = (
-    "/", "/messages", "/messages/new", "/messages/groups/new", "/messages/search",
-    "/activities", "/activities?range=month", "/activities/my-calendar", "/activities/rooms",
-    "/activities/propose", "/neighbours", "/neighbours/ask", "/neighbours/offer", "/my-home",
-    "/my-home/parcels", "/my-home/visits/new", "/tickets", "/tickets/new", "/announcements",
-    "/notifications", "/profile", "/directory", "/wellbeing", "/help", "/help-me", "/settings",
+    "/",
+    "/messages",
+    "/messages/new",
+    "/messages/groups/new",
+    "/messages/search",
+    "/activities",
+    "/activities?range=month",
+    "/activities/my-calendar",
+    "/activities/rooms",
+    "/activities/propose",
+    "/neighbours",
+    "/neighbours/ask",
+    "/neighbours/offer",
+    "/my-home",
+    "/my-home/parcels",
+    "/my-home/visits/new",
+    "/tickets",
+    "/tickets/new",
+    "/announcements",
+    "/notifications",
+    "/profile",
+    "/directory",
+    "/wellbeing",
+    "/help",
+    "/help-me",
+    "/settings",
     "/settings/pin",
-)  # fmt: skip
+)
 
 
 @pytest.mark.browser

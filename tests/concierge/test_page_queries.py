@@ -55,11 +55,13 @@ def add_households(building, concierge, count: int) -> None:
         resident = make_resident(dwelling=dwelling, pin=None)
         tickets.do_create_ticket(resident, category="water", description="Une fuite")
         parcels.do_log_parcel(concierge, dwelling.id, carrier="La Poste")
+    db.session.commit()  # the requests read them through their own connections
 
 
 @pytest.mark.parametrize("path", ["/desk", "/desk/queue", "/desk/dwellings"])
-def test_desk_pages_cost_the_same_for_one_or_many_households(building, concierge, client,
-                                                             login, path):  # fmt: skip
+def test_desk_pages_cost_the_same_for_one_or_many_households(
+    building, concierge, client, login, path
+):
     login(concierge)
     add_households(building, concierge, 1)
     few = statements_for(client, path)
@@ -69,14 +71,16 @@ def test_desk_pages_cost_the_same_for_one_or_many_households(building, concierge
     assert many == few
 
 
-def test_logbook_costs_the_same_for_one_or_many_resolved_reports(building, concierge, client,
-                                                                 login):  # fmt: skip
+def test_logbook_costs_the_same_for_one_or_many_resolved_reports(
+    building, concierge, client, login
+):
     resident = make_resident(building, pin=None)
 
     def resolve_reports(count: int) -> None:
         for _ in range(count):
             ticket = tickets.do_create_ticket(resident, category="heating", description="Froid")
             tickets.do_change_status(concierge, ticket.id, "resolved", "Radiateur purgé")
+        db.session.commit()  # the requests read them through their own connections
 
     login(resident)
     path = f"/dwellings/{resident.dwelling_id}/logbook"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
@@ -20,6 +22,13 @@ from portal.extensions import db
 from portal.people.models import Person
 from portal.uploads import path_of
 from tests.datarights.world import World, build_world
+
+
+def csrf(client: FlaskClient, path: str = "/settings") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
 
 
 @pytest.fixture
@@ -53,13 +62,25 @@ def test_the_walk_covers_every_foreign_key_to_people(app):
 
 def test_the_world_gives_the_resident_data_in_many_tables(world):
     held = rows_holding(world.jeanne.id)
-    for column in ("messages.sender_id", "activity_signups.person_id", "help_requests.requester_id",
-                   "help_requests.helper_id", "tickets.reporter_id", "notifications.person_id",
-                   "ticket_photos.uploaded_by_id", "login_cards.person_id",
-                   "audit_entries.subject_id", "health_access_logs.viewer_id",
-                   "parcels.collected_by_id", "visits.person_id", "room_bookings.person_id",
-                   "conversations.desk_resident_id", "message_reactions.person_id",
-                   "message_reports.reporter_id", "help_offers.person_id"):  # fmt: skip
+    for column in (
+        "messages.sender_id",
+        "activity_signups.person_id",
+        "help_requests.requester_id",
+        "help_requests.helper_id",
+        "tickets.reporter_id",
+        "notifications.person_id",
+        "ticket_photos.uploaded_by_id",
+        "login_cards.person_id",
+        "audit_entries.subject_id",
+        "health_access_logs.viewer_id",
+        "parcels.collected_by_id",
+        "visits.person_id",
+        "room_bookings.person_id",
+        "conversations.desk_resident_id",
+        "message_reactions.person_id",
+        "message_reports.reporter_id",
+        "help_offers.person_id",
+    ):
         assert held.get(column), column
 
 
@@ -70,6 +91,7 @@ def test_erasing_a_resident_leaves_no_row_with_their_id(world, events):
     assert photo and path_of(photo).exists() and ticket_files
 
     erasure.do_erase(world.manager, world.jeanne, "jeanne MARTIN")
+    db.session.commit()  # as the request that erases does; the files go after it
     db.session.expire_all()
 
     assert rows_holding(jeanne_id) == {}
@@ -109,6 +131,51 @@ def test_her_ticket_stays_in_the_building_logbook_without_her(world):
     assert ticket.description == "Radiateur froid"
     assert ticket.photos == []
     assert len(ticket.updates) >= 2
+
+
+def test_the_files_go_only_once_the_erasure_is_committed(world):
+    jeanne_id = world.jeanne.id
+    photo = world.jeanne.photo_path
+    ticket_files = list(db.session.scalars(select(TicketPhoto.file_name)))
+    erasure.do_erase(world.manager, world.jeanne, "Jeanne Martin")
+    assert path_of(photo).exists()
+    assert all(path_of(name).exists() for name in ticket_files)
+    db.session.rollback()  # the erasure did not happen: every file stays
+    assert path_of(photo).exists()
+    assert all(path_of(name).exists() for name in ticket_files)
+    db.session.commit()  # nothing left to commit, nothing to delete
+    assert path_of(photo).exists()
+    db.session.expire_all()
+    assert db.session.get(Person, jeanne_id) is not None
+
+
+def test_an_erasure_that_fails_half_way_leaves_every_row_and_file(
+    client, login, world, monkeypatch
+):
+    jeanne_id = world.jeanne.id
+    before = rows_holding(jeanne_id)
+    audit_before = db.session.scalar(select(func.count(AuditEntry.id)))
+    photo = world.jeanne.photo_path
+    ticket_files = list(db.session.scalars(select(TicketPhoto.file_name)))
+    applied: list[dict[str, int]] = []
+
+    def failing_audit(*args, **kwargs):
+        applied.append(rows_holding(jeanne_id))  # every rule has run by now
+        raise RuntimeError("the audit log could not be written")
+
+    monkeypatch.setattr(erasure, "record", failing_audit)
+    login(world.manager)
+    token = csrf(client)
+    data = {"csrf_token": token, "confirm_name": "Jeanne Martin"}
+    response = client.post(f"/staff/people/{jeanne_id}/erase", data=data)
+    assert response.status_code == 500
+    assert applied == [{}]
+    db.session.expire_all()
+    assert db.session.get(Person, jeanne_id) is not None
+    assert rows_holding(jeanne_id) == before
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == audit_before
+    assert path_of(photo).exists()
+    assert all(path_of(name).exists() for name in ticket_files)
 
 
 def test_the_audit_log_keeps_her_pseudonym_only(world):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TypeVar
 
 import pytest
 from flask.testing import FlaskClient
@@ -11,6 +12,8 @@ from flask.testing import FlaskClient
 from portal.extensions import db
 from portal.people.models import Person, Role
 from tests.factories import make_building, make_resident, make_staff
+
+T = TypeVar("T")
 
 
 def csrf(client: FlaskClient, path: str = "/settings") -> str:
@@ -20,19 +23,25 @@ def csrf(client: FlaskClient, path: str = "/settings") -> str:
     return match.group(1)
 
 
+def stored(thing: T) -> T:
+    """Commit what a test built, so that the pages (their own sessions) see it."""
+    db.session.commit()
+    return thing
+
+
 @pytest.fixture
 def building(app):
-    return make_building()
+    return stored(make_building())
 
 
 @pytest.fixture
 def jeanne(building):
-    return make_resident(building, first_name="Jeanne", last_name="Martin")
+    return stored(make_resident(building, first_name="Jeanne", last_name="Martin"))
 
 
 @pytest.fixture
 def manager(building):
-    return make_staff(Role.MANAGER, [building])
+    return stored(make_staff(Role.MANAGER, [building]))
 
 
 def test_settings_page_offers_the_download(client, login, jeanne):
@@ -65,8 +74,13 @@ def test_download_needs_a_login(client):
 
 
 def test_only_managers_open_the_erasure_page(client, login, building, jeanne, manager):
-    others = [make_resident(building), make_staff(Role.COORDINATOR, [building]),
-              make_staff(Role.CONCIERGE, [building])]  # fmt: skip
+    others = stored(
+        [
+            make_resident(building),
+            make_staff(Role.COORDINATOR, [building]),
+            make_staff(Role.CONCIERGE, [building]),
+        ]
+    )
     for person in others:
         login(person)
         assert client.get(f"/staff/people/{jeanne.id}/erase").status_code == 404
@@ -77,7 +91,7 @@ def test_only_managers_open_the_erasure_page(client, login, building, jeanne, ma
 
 
 def test_a_manager_of_another_organisation_cannot_erase_or_export(client, login, jeanne):
-    stranger = make_staff(Role.MANAGER, [make_building()])
+    stranger = stored(make_staff(Role.MANAGER, [make_building()]))
     login(stranger)
     token = csrf(client)
     assert client.get(f"/staff/people/{jeanne.id}/erase").status_code == 404
@@ -130,13 +144,14 @@ def test_a_manager_downloads_a_residents_data(client, login, jeanne, manager):
     assert json.loads(response.get_data(as_text=True))["profile"]["first_name"] == "Jeanne"
 
 
-def test_the_resident_page_links_to_erasure_for_managers_only(client, login, building, jeanne,
-                                                              manager):  # fmt: skip
+def test_the_resident_page_links_to_erasure_for_managers_only(
+    client, login, building, jeanne, manager
+):
     login(manager)
     assert f"/staff/people/{jeanne.id}/erase" in client.get(
         f"/staff/residents/{jeanne.id}"
     ).get_data(as_text=True)
-    login(make_staff(Role.COORDINATOR, [building]))
+    login(stored(make_staff(Role.COORDINATOR, [building])))
     assert f"/staff/people/{jeanne.id}/erase" not in client.get(
         f"/staff/residents/{jeanne.id}"
     ).get_data(as_text=True)

@@ -69,9 +69,15 @@ def build_world() -> World:
     manager = make_staff(Role.MANAGER, [building], locale="en")
 
     # Profile, card, preferences.
-    people.do_update_profile(jeanne, display_name="Jeannette", languages="français",
-                             interests="tricot", can_help_with="couture", in_directory=True,
-                             photo=jpeg_bytes())  # fmt: skip
+    people.do_update_profile(
+        jeanne,
+        display_name="Jeannette",
+        languages="français",
+        interests="tricot",
+        can_help_with="couture",
+        in_directory=True,
+        photo=jpeg_bytes(),
+    )
     auth.do_issue_card(jeanne, issued_by=coordinator)
     auth.do_issue_card(paul, issued_by=coordinator)
 
@@ -82,12 +88,20 @@ def build_world() -> World:
     activities.do_sign_up(jeanne, activity.occurrences[0].id)
     reminders.do_set_preference(jeanne.id, day_before=True, hour_before=False)
     ical.do_new_feed_token(jeanne)
-    proposal = proposals.do_propose(jeanne, title="Tricot", starts_at=local(5, 14),
-                                    ends_at=local(5, 16))  # fmt: skip
+    proposal = proposals.do_propose(
+        jeanne, title="Tricot", starts_at=local(5, 14), ends_at=local(5, 16)
+    )
     proposals.do_decline(coordinator, proposal.id, "Pas cette semaine")
-    room = rooms.do_create_room(coordinator, building.id, name="Salle", capacity=20,
-                                opens_at=time(9), closes_at=time(21), max_minutes=120,
-                                needs_approval=False)  # fmt: skip
+    room = rooms.do_create_room(
+        coordinator,
+        building.id,
+        name="Salle",
+        capacity=20,
+        opens_at=time(9),
+        closes_at=time(21),
+        max_minutes=120,
+        needs_approval=False,
+    )
     rooms.do_book(jeanne, room.id, local(3, 10), local(3, 11), "Anniversaire")
     past = activities.do_create_activity(
         coordinator, building.id, title="Loto", starts_at=local(1, 10), ends_at=local(1, 12)
@@ -116,15 +130,22 @@ def build_world() -> World:
     # Help between neighbours: she asks (a pharmacy run), helps, offers.
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     pharmacy = helping.do_create_request(
-        jeanne, kind="pharmacy", window_start=start, window_end=start + timedelta(hours=3),
-        details="Pharmacie du Centre", health_consent=True,
-    )  # fmt: skip
+        jeanne,
+        kind="pharmacy",
+        window_start=start,
+        window_end=start + timedelta(hours=3),
+        details="Pharmacie du Centre",
+        health_consent=True,
+    )
     helping.do_take(paul, pharmacy.id)
     helping.get_details(jeanne, pharmacy, "web")
     groceries = helping.do_create_request(
-        paul, kind="groceries", window_start=start, window_end=start + timedelta(hours=3),
+        paul,
+        kind="groceries",
+        window_start=start,
+        window_end=start + timedelta(hours=3),
         details="pain",
-    )  # fmt: skip
+    )
     helping.do_take(jeanne, groceries.id)
     helping.do_save_offer(jeanne, "groceries", "le mardi")
     helping.do_set_show_thanks(jeanne, True)
@@ -134,27 +155,51 @@ def build_world() -> World:
     helping.do_propose(concierge, walk.id, jeanne.id)
 
     # The desk: a ticket with a photo, replies and a note; a parcel she collected; a visit.
-    ticket = tickets.do_create_ticket(jeanne, category="heating", description="Radiateur froid",
-                                      photos=[jpeg_bytes("#aaaa33")])  # fmt: skip
+    ticket = tickets.do_create_ticket(
+        jeanne, category="heating", description="Radiateur froid", photos=[jpeg_bytes("#aaaa33")]
+    )
     tickets.do_add_reply(concierge, ticket.id, "Le chauffagiste passe lundi.")
     tickets.do_add_reply(concierge, ticket.id, "Locataire absente le matin", internal=True)
     tickets.do_assign(concierge, ticket.id, coordinator.id)
     parcel = parcels.do_log_parcel(concierge, jeanne.dwelling_id, carrier="La Poste")
     parcels.do_hand_over(concierge, parcel.id, collected_by_id=jeanne.id)
-    visits.do_add_visit(jeanne, jeanne.dwelling_id, kind="visitor", visitor="Ma fille",
-                        starts_at=local(1, 10), ends_at=local(1, 12))  # fmt: skip
-    logbook.do_add_entry(coordinator, jeanne.dwelling_id, kind="repair", title="Robinet",
-                         happened_on=datetime.now(PARIS).date())  # fmt: skip
+    visits.do_add_visit(
+        jeanne,
+        jeanne.dwelling_id,
+        kind="visitor",
+        visitor="Ma fille",
+        starts_at=local(1, 10),
+        ends_at=local(1, 12),
+    )
+    logbook.do_add_entry(
+        coordinator,
+        jeanne.dwelling_id,
+        kind="repair",
+        title="Robinet",
+        happened_on=datetime.now(PARIS).date(),
+    )
 
     # Wellbeing: the daily check-in, pressed once; an announcement she read.
     wellbeing.do_opt_in(jeanne, time(10, 30))
     wellbeing.do_check_in(jeanne)
-    notice = notices.do_publish(coordinator, building_id=building.id,
-                                title="Coupure d'eau", body="Mardi de 9 h à 12 h.")  # fmt: skip
+    notice = notices.do_publish(
+        coordinator, building_id=building.id, title="Coupure d'eau", body="Mardi de 9 h à 12 h."
+    )
     notices.do_mark_read(jeanne, notice.id)
 
     # The audit log: a staff action on her, and her own export.
     audit.do_record("card.issued", actor=coordinator, subject=jeanne)
     audit.do_record("data.exported", actor=jeanne, subject=jeanne)
-    return World(building, jeanne, paul, coordinator, concierge, manager, direct.id,
-                 ticket.id, jeanne_message_id, photo_message_id)  # fmt: skip
+    db.session.commit()  # the world is there for the pages too (their own sessions)
+    return World(
+        building,
+        jeanne,
+        paul,
+        coordinator,
+        concierge,
+        manager,
+        direct.id,
+        ticket.id,
+        jeanne_message_id,
+        photo_message_id,
+    )

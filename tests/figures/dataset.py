@@ -15,9 +15,8 @@ from concierge.desk.models import Ticket, TicketCategory
 from concierge.exchange.models import HelpKind, HelpRequest, HelpStatus
 from messaging.models import Conversation, ConversationKind, Message, MessageKind
 from portal.extensions import db
-from portal.figures.models import ActivityDay
 from portal.people import service as people
-from portal.people.models import Building, DwellingType, Organisation, Person, Role
+from portal.people.models import ActivityDay, Building, DwellingType, Organisation, Person, Role
 from tests.factories import make_organisation, make_staff
 
 _ids = itertools.count(1)

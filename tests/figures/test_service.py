@@ -3,6 +3,8 @@ weekly counts and medians, exactly."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 
 import pytest
@@ -16,9 +18,8 @@ from messaging import figures as messaging_figures
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.figures import service as figures
-from portal.figures.models import ActivityDay
 from portal.people import service as people
-from portal.people.models import DwellingType, Role
+from portal.people.models import ActivityDay, DwellingType, Role
 from tests.figures import dataset
 from tests.figures.dataset import World
 
@@ -222,3 +223,25 @@ def test_the_page_reads_every_figure_with_one_statement_each(world: World) -> No
     # The two "active" figures share theirs; no statement per week or per row.
     assert len(statements) == len(figures.figure_keys()) - 1
     assert listed == [figures.get_figure(k, scope, shown, NOW) for k in figures.figure_keys()]
+
+
+def test_the_app_alone_registers_every_figure_in_page_order(tmp_path) -> None:
+    """Each domain registers its figure when the factory imports it (no test import helps)."""
+    script = (
+        "from portal.factory import create_app\n"
+        "from portal.figures.service import figure_keys\n"
+        f"create_app({{'ENV_NAME': 'testing', 'PORTAL_UPLOAD_DIR': {str(tmp_path)!r}}})\n"
+        "print(','.join(figure_keys()))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip().split(",") == [
+        "active-ages",
+        "active-households",
+        "pyramid",
+        "messages",
+        "attendance",
+        "help",
+        "tickets",
+    ]

@@ -44,8 +44,7 @@ class World:
     manager: Person
 
     def everyone(self) -> list[Person]:
-        return [self.jeanne, self.paul, self.lucie, self.coordinator, self.concierge,
-                self.manager]  # fmt: skip
+        return [self.jeanne, self.paul, self.lucie, self.coordinator, self.concierge, self.manager]
 
 
 @contextmanager
@@ -78,16 +77,21 @@ def world(app) -> World:
     start = utcnow() + timedelta(minutes=20)
     for place in (building, other):
         made = activities.do_create_activity(
-            coordinator, place.id, title="Belote", starts_at=start,
+            coordinator,
+            place.id,
+            title="Belote",
+            starts_at=start,
             ends_at=start + timedelta(minutes=30),
-        )  # fmt: skip
+        )
     activities.do_sign_up(lucie, made.occurrences[0].id)
     # Help between neighbours: one open request, one Jeanne took.
     window = (utcnow() + timedelta(minutes=30), utcnow() + timedelta(hours=2))
-    helping.do_create_request(paul, kind="groceries", window_start=window[0],
-                              window_end=window[1], details="Du pain")  # fmt: skip
-    taken = helping.do_create_request(paul, kind="company", window_start=window[0],
-                                      window_end=window[1])  # fmt: skip
+    helping.do_create_request(
+        paul, kind="groceries", window_start=window[0], window_end=window[1], details="Du pain"
+    )
+    taken = helping.do_create_request(
+        paul, kind="company", window_start=window[0], window_end=window[1]
+    )
     helping.do_take(jeanne, taken.id)  # writes to Paul in their conversation
     direct = messaging.get_or_create_direct(paul, jeanne.id)
     messaging.do_send_message(paul, direct.id, client_id=str(uuid.uuid4()), body="Merci !")
@@ -95,8 +99,9 @@ def world(app) -> World:
     parcels.do_log_parcel(concierge, jeanne.dwelling_id, carrier="La Poste")
     tickets.do_create_ticket(jeanne, category="water", description="Fuite sous l'évier")
     # A pinned announcement, and the "To call" list: a help call and a missed check-in.
-    announcements.do_publish(coordinator, building_id=building.id, title="Canicule",
-                             body="Buvez de l'eau.", pinned=True)  # fmt: skip
+    announcements.do_publish(
+        coordinator, building_id=building.id, title="Canicule", body="Buvez de l'eau.", pinned=True
+    )
     wellbeing.do_send_help_call(paul)
     wellbeing.do_opt_in(jeanne, time(11, 0), now=datetime(2026, 11, 23, 7, tzinfo=UTC))
     wellbeing_jobs.run_missed_checkins(datetime(2026, 11, 23, 10, 5, tzinfo=UTC))

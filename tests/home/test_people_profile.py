@@ -34,9 +34,13 @@ def profile(person, **changes):
 def test_preferences_save_simplified_mode_and_read_aloud(app):
     resident = make_resident()
     people.do_update_preferences(
-        resident, locale="ar", text_size=150, high_contrast=False,
-        simplified_mode=True, read_aloud=True,
-    )  # fmt: skip
+        resident,
+        locale="ar",
+        text_size=150,
+        high_contrast=False,
+        simplified_mode=True,
+        read_aloud=True,
+    )
     assert (resident.simplified_mode, resident.read_aloud, resident.locale) == (True, True, "ar")
 
 
@@ -59,9 +63,13 @@ def test_preferences_refuse_an_unknown_language(app):
 def test_profile_is_saved_with_spaces_tidied(app):
     resident = make_resident(first_name="Jeanne")
     profile(
-        resident, display_name="  Jeannette ", languages="français,  arabe",
-        interests="tricot", can_help_with="lire le courrier", in_directory=True,
-    )  # fmt: skip
+        resident,
+        display_name="  Jeannette ",
+        languages="français,  arabe",
+        interests="tricot",
+        can_help_with="lire le courrier",
+        in_directory=True,
+    )
     assert resident.shown_name == "Jeannette"
     assert resident.languages == "français, arabe"
     assert (resident.interests, resident.can_help_with) == ("tricot", "lire le courrier")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 from PIL import Image
 
+from portal.extensions import db
 from portal.people.models import Building, Person, Role
 from tests.factories import make_building, make_organisation, make_resident, make_staff
 
@@ -27,7 +28,7 @@ class World:
 def world(app) -> World:
     org = make_organisation()
     building, other = make_building(org), make_building(org)
-    return World(
+    world = World(
         building=building,
         other_building=other,
         alice=make_resident(building, first_name="Alice"),
@@ -37,6 +38,8 @@ def world(app) -> World:
         concierge=make_staff(Role.CONCIERGE, [building], organisation=org),
         coordinator=make_staff(Role.COORDINATOR, [building], organisation=org),
     )
+    db.session.commit()  # the people exist for the requests, which use their own sessions
+    return world
 
 
 def cid() -> str:

@@ -98,9 +98,10 @@ def test_desk_staff_hear_the_desk_room(world, socket_client):
     concierge = socket_client(world.concierge)
     concierge.get_received()
     socket_client(world.alice).emit(
-        "send_message", {"conversation_id": desk.id, "client_id": cid(), "body": "Fuite"},
+        "send_message",
+        {"conversation_id": desk.id, "client_id": cid(), "body": "Fuite"},
         callback=True,
-    )  # fmt: skip
+    )
     bodies = [
         m["args"][0]["body"] for m in concierge.get_received() if m["name"] == service.EVENT_CREATED
     ]

@@ -18,6 +18,7 @@ def csrf_tokens(html: str) -> list[str]:
 
 def test_new_message_lists_each_person_with_floor_or_role(world: World, client, login):
     ground = make_resident(dwelling=make_dwelling(world.building, floor=0), first_name="Gil")
+    db.session.commit()
     login(world.alice)
     html = client.get("/messages/new").get_data(as_text=True)
     people = [world.bob, world.carol, ground, world.concierge, world.coordinator]

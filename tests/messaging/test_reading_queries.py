@@ -78,6 +78,7 @@ def test_search_titles_one_to_one_results_with_the_partner_name(world, client, l
 def test_conversation_offers_unblock_only_to_who_blocked(world, client, login):
     direct = service.get_or_create_direct(world.alice, world.bob.id)
     service.do_block(world.alice, world.bob.id)
+    db.session.commit()
 
     login(world.alice)
     mine = client.get(f"/messages/{direct.id}").get_data(as_text=True)

@@ -49,6 +49,7 @@ def test_a_send_while_the_database_is_away_fails_clearly_and_its_retry_lands_onc
     world, socket_client
 ):
     conversation_id = service.get_or_create_direct(world.alice, world.bob.id).id
+    db.session.commit()  # database_away() starts a new session: the conversation must be kept
     alice = socket_client(world.alice)
     payload = {"conversation_id": conversation_id, "client_id": cid(), "body": "Tu es là ?"}
     with database_away():
@@ -81,11 +82,11 @@ class PrivateRedis:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--save", "", "--appendonly", "no", "--dir", str(self.folder)]
         self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         _wait_for_port(self.port)
 
     def stop(self) -> None:
@@ -113,6 +114,7 @@ def _seed_two_residents(uri: str) -> tuple[int, list[str]]:
         alice, bob = make_resident(building), make_resident(building)
         conversation_id = service.get_or_create_direct(alice, bob.id).id
         cards = [do_issue_card(p, issued_by=None) for p in (alice, bob)]
+        db.session.commit()  # the servers read it from their own processes
         db.session.remove()
         db.engine.dispose()
     return conversation_id, cards

@@ -4,8 +4,11 @@ import io
 import re
 
 import pytest
+from sqlalchemy import func, select
 
 from messaging import service
+from messaging.models import Conversation, ConversationKind, Membership, Message, Report
+from portal import realtime
 from tests.messaging.conftest import cid, jpeg_bytes
 
 
@@ -42,15 +45,17 @@ def test_conversation_page_escapes_user_text(world, client, login):
         "/api/messaging/conversations/{conv}/messages",
     ],
 )
-def test_outsiders_get_404_on_someone_elses_conversation(world, client, login, path):
+def test_outsiders_get_404_on_someone_elses_conversation(world, db, client, login, path):
     conv = service.get_or_create_direct(world.alice, world.bob.id)
+    db.session.commit()
     for outsider in (world.carol, world.stranger):
         login(outsider)
         assert client.get(path.format(conv=conv.id)).status_code == 404
 
 
-def test_outsiders_cannot_post_into_a_conversation(world, client, login):
+def test_outsiders_cannot_post_into_a_conversation(world, db, client, login):
     conv = service.get_or_create_direct(world.alice, world.bob.id)
+    db.session.commit()
     login(world.carol)
     csrf = token(client)
     response = client.post(
@@ -67,29 +72,32 @@ def test_outsiders_cannot_post_into_a_conversation(world, client, login):
     assert service.list_messages(world.alice, conv) == []
 
 
-def test_json_send_is_idempotent(world, client, login):
+def test_json_send_is_idempotent(world, db, client, login):
     conv = service.get_or_create_direct(world.alice, world.bob.id)
+    db.session.commit()
     login(world.alice)
     csrf = token(client)
     body = {"client_id": cid(), "body": "Par HTTP"}
-    first = client.post(f"/api/messaging/conversations/{conv.id}/messages", json=body,
-                        headers={"X-CSRFToken": csrf})  # fmt: skip
-    again = client.post(f"/api/messaging/conversations/{conv.id}/messages", json=body,
-                        headers={"X-CSRFToken": csrf})  # fmt: skip
+    url = f"/api/messaging/conversations/{conv.id}/messages"
+    first = client.post(url, json=body, headers={"X-CSRFToken": csrf})
+    again = client.post(url, json=body, headers={"X-CSRFToken": csrf})
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.get_json()["duplicate"] is True
 
 
-def test_json_post_without_csrf_is_refused(world, client, login):
+def test_json_post_without_csrf_is_refused(world, db, client, login):
     conv = service.get_or_create_direct(world.alice, world.bob.id)
+    db.session.commit()
     login(world.alice)
-    response = client.post(f"/api/messaging/conversations/{conv.id}/messages",
-                           json={"client_id": cid(), "body": "x"})  # fmt: skip
+    response = client.post(
+        f"/api/messaging/conversations/{conv.id}/messages", json={"client_id": cid(), "body": "x"}
+    )
     assert response.status_code == 400
 
 
-def test_form_send_works_without_javascript(world, client, login):
+def test_form_send_works_without_javascript(world, db, client, login):
     conv = service.get_or_create_direct(world.alice, world.bob.id)
+    db.session.commit()
     login(world.alice)
     html = client.get(f"/messages/{conv.id}").get_data(as_text=True)
     client_id = re.search(r'id="client-id" name="client_id" type="hidden" value="([^"]+)"', html)
@@ -103,8 +111,10 @@ def test_form_send_works_without_javascript(world, client, login):
 def test_history_api_pages_backwards(world, client, login, app):
     app.config["MESSAGING_SEND_LIMIT"] = "1000/second"
     conv = service.get_or_create_direct(world.alice, world.bob.id)
-    ids = [service.do_send_message(world.alice, conv.id, client_id=cid(), body=str(n)).message.id
-           for n in range(55)]  # fmt: skip
+    ids = [
+        service.do_send_message(world.alice, conv.id, client_id=cid(), body=str(n)).message.id
+        for n in range(55)
+    ]
     login(world.bob)
     latest = client.get(f"/api/messaging/conversations/{conv.id}/messages").get_json()
     assert len(latest["messages"]) == 50 and latest["has_more"] is True
@@ -117,8 +127,9 @@ def test_history_api_pages_backwards(world, client, login, app):
     )
 
 
-def test_upload_then_send_a_photo_and_fetch_it(world, client, login):
+def test_upload_then_send_a_photo_and_fetch_it(world, db, client, login):
     conv = service.get_or_create_direct(world.alice, world.bob.id)
+    db.session.commit()
     login(world.alice)
     csrf = token(client)
     response = client.post(
@@ -130,8 +141,9 @@ def test_upload_then_send_a_photo_and_fetch_it(world, client, login):
     assert response.status_code == 201
     attachment = response.get_json()["attachment"]
     assert "IMG_0001" not in attachment["url"]
-    sent = service.do_send_message(world.alice, conv.id, client_id=cid(), kind="photo",
-                                   attachment_id=attachment["id"])  # fmt: skip
+    sent = service.do_send_message(
+        world.alice, conv.id, client_id=cid(), kind="photo", attachment_id=attachment["id"]
+    )
     assert sent.created
     login(world.bob)
     with client.get(attachment["url"]) as image:
@@ -160,8 +172,10 @@ def test_start_direct_conversation_from_the_directory(world, client, login):
     assert world.bob.last_name in html and world.stranger.last_name not in html
     response = client.post(f"/messages/with/{world.bob.id}", data={"csrf_token": token(client)})
     assert response.status_code == 302
-    assert client.post(f"/messages/with/{world.stranger.id}",
-                       data={"csrf_token": token(client)}).status_code == 404  # fmt: skip
+    unreachable = client.post(
+        f"/messages/with/{world.stranger.id}", data={"csrf_token": token(client)}
+    )
+    assert unreachable.status_code == 404
 
 
 def test_reports_page_is_for_the_coordinator(world, client, login):
@@ -194,3 +208,75 @@ def test_home_tile_shows_unread_badge(world, client, login):
     html = client.get("/").get_data(as_text=True)
     assert 'href="/messages"' in html and "1 new" in html
     assert client.get("/api/messaging/unread").get_json()["count"] == 1
+
+
+# All or nothing: a step failing half-way leaves nothing of the steps before it --------------
+
+
+class Boom(RuntimeError):
+    """The failure injected into a later step."""
+
+
+def fail_on_call(number: int, calls: list[object], real):
+    """A stand-in that behaves like `real`, then raises Boom on its `number`-th call."""
+
+    def stand_in(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == number:
+            raise Boom("injected")
+        return real(*args, **kwargs)
+
+    return stand_in
+
+
+def count(db, stmt) -> int:
+    return int(db.session.scalar(stmt) or 0)
+
+
+def test_a_group_whose_creation_fails_half_way_leaves_no_group_and_no_members(
+    world, db, client, login, events, monkeypatch
+):
+    login(world.alice)
+    csrf = token(client, "/messages/groups/new")
+    calls: list[object] = []
+    # The group and its three members are written; telling the third member fails.
+    monkeypatch.setattr(realtime, "publish", fail_on_call(3, calls, realtime.publish))
+    members = [str(world.bob.id), str(world.carol.id)]
+    data = {"csrf_token": csrf, "title": "Tricot", "members": members}
+
+    response = client.post("/messages/groups/new", data=data)
+
+    assert response.status_code == 500
+    assert len(calls) == 3  # the failure came after the group and its members were flushed
+    groups = select(func.count(Conversation.id)).where(Conversation.kind == ConversationKind.GROUP)
+    assert count(db, groups) == 0
+    assert count(db, select(func.count()).select_from(Membership)) == 0
+    assert events.named(service.EVENT_CONVERSATION) == []
+    # The same form, sent again without the failure, creates the group once.
+    monkeypatch.undo()
+    assert client.post("/messages/groups/new", data=data).status_code == 302
+    assert count(db, groups) == 1
+    assert count(db, select(func.count()).select_from(Membership)) == 3
+
+
+def test_hiding_that_fails_half_way_keeps_the_message_shown_and_its_report_open(
+    world, db, client, login, events, monkeypatch
+):
+    conv = service.get_or_create_direct(world.alice, world.bob.id)
+    message = service.do_send_message(world.alice, conv.id, client_id=cid(), body="vilain").message
+    service.do_report(world.bob, message.id, "insulte")
+    db.session.commit()
+    login(world.coordinator)
+    csrf = token(client)
+    # The message is hidden and its event queued; closing its reports then fails.
+    monkeypatch.setattr(service, "_resolve_reports", fail_on_call(1, [], service._resolve_reports))
+
+    response = client.post(f"/messages/reports/{message.id}/hide", data={"csrf_token": csrf})
+
+    assert response.status_code == 500
+    hidden = select(func.count(Message.id)).where(Message.hidden_at.is_not(None))
+    assert count(db, hidden) == 0
+    still_open = select(func.count(Report.id)).where(Report.resolved_at.is_(None))
+    assert count(db, still_open) == 1
+    assert events.named(service.EVENT_HIDDEN) == []
+    assert [m.body for m in service.list_messages(world.bob, conv)] == ["vilain"]

@@ -5,18 +5,13 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
+from sqlalchemy import insert
 
 from messaging import service
-from messaging.models import ConversationKind, Message
-from portal.errors import DomainError
+from messaging.models import Block, Conversation, ConversationKind, Message
 from portal.people import service as people
+from tests.conftest import code
 from tests.messaging.conftest import cid, jpeg_bytes
-
-
-def codes(call, *args, **kwargs) -> str:
-    with pytest.raises(DomainError) as error:
-        call(*args, **kwargs)
-    return error.value.code
 
 
 def test_direct_conversation_is_unique_per_pair(world):
@@ -26,8 +21,38 @@ def test_direct_conversation_is_unique_per_pair(world):
     assert first.kind == ConversationKind.DIRECT
 
 
+def test_losing_the_race_for_a_direct_conversation_answers_the_winner_and_keeps_the_rest(
+    world, db, monkeypatch
+):
+    """Another request inserts the same pair's conversation between the lookup and the insert:
+    the loser answers with the winner's row, and its own earlier steps are not undone."""
+    service.do_block(world.carol, world.stranger.id)  # an earlier step of the same transaction
+    real_begin_nested = db.session.begin_nested
+    winner: list[int] = []
+
+    def concurrent_insert_first():
+        low, high = sorted((world.alice.id, world.bob.id))
+        row = {
+            "building_id": world.building.id,
+            "kind": ConversationKind.DIRECT,
+            "direct_key": f"{low}:{high}",
+            "title": "",
+        }
+        winner.append(db.session.execute(insert(Conversation).values(row)).inserted_primary_key[0])
+        return real_begin_nested()
+
+    monkeypatch.setattr(db.session, "begin_nested", concurrent_insert_first)
+
+    found = service.get_or_create_direct(world.alice, world.bob.id)
+
+    assert winner and found.id == winner[0]
+    db.session.commit()
+    assert db.session.get(Block, (world.carol.id, world.stranger.id)) is not None
+    assert db.session.query(Conversation).filter_by(kind=ConversationKind.DIRECT).count() == 1
+
+
 def test_no_direct_conversation_across_buildings(world):
-    assert codes(service.get_or_create_direct, world.alice, world.stranger.id) == "not_found"
+    assert code(service.get_or_create_direct, world.alice, world.stranger.id) == "not_found"
 
 
 def test_send_is_committed_then_published_to_members_only(world, events):
@@ -62,18 +87,20 @@ def test_message_ids_increase(world):
 
 
 @pytest.mark.parametrize(
-    ("body", "code"), [("", "empty"), ("   ", "empty"), ("x" * 2001, "too_long"), (42, "bad_body")]
+    ("body", "expected"),
+    [("", "empty"), ("   ", "empty"), ("x" * 2001, "too_long"), (42, "bad_body")],
 )
-def test_bad_bodies_are_refused_and_nothing_is_stored(world, db, body, code):
+def test_bad_bodies_are_refused_and_nothing_is_stored(world, db, body, expected):
     conv = service.get_or_create_direct(world.alice, world.bob.id)
-    assert codes(service.do_send_message, world.alice, conv.id, client_id=cid(), body=body) == code
+    refused = code(service.do_send_message, world.alice, conv.id, client_id=cid(), body=body)
+    assert refused == expected
     assert db.session.query(Message).count() == 0
 
 
 @pytest.mark.parametrize("client_id", [None, "", "short", "x" * 65, "has space!!"])
 def test_bad_client_ids_are_refused(world, client_id):
     conv = service.get_or_create_direct(world.alice, world.bob.id)
-    assert codes(service.do_send_message, world.alice, conv.id, client_id=client_id, body="x") == (
+    assert code(service.do_send_message, world.alice, conv.id, client_id=client_id, body="x") == (
         "bad_id"
     )
 
@@ -81,19 +108,19 @@ def test_bad_client_ids_are_refused(world, client_id):
 def test_non_members_cannot_read_or_post(world):
     conv = service.get_or_create_direct(world.alice, world.bob.id)
     assert not service.may_read(world.carol, conv)
-    assert codes(service.do_send_message, world.carol, conv.id, client_id=cid(), body="x") == (
+    assert code(service.do_send_message, world.carol, conv.id, client_id=cid(), body="x") == (
         "not_found"
     )
-    assert codes(service.access_conversation, world.stranger, conv.id) == "not_found"
+    assert code(service.access_conversation, world.stranger, conv.id) == "not_found"
 
 
 def test_blocking_stops_direct_messages_both_ways(world):
     conv = service.get_or_create_direct(world.alice, world.bob.id)
     service.do_block(world.alice, world.bob.id)
-    assert codes(service.do_send_message, world.bob, conv.id, client_id=cid(), body="x") == (
+    assert code(service.do_send_message, world.bob, conv.id, client_id=cid(), body="x") == (
         "blocked"
     )
-    assert codes(service.do_send_message, world.alice, conv.id, client_id=cid(), body="x") == (
+    assert code(service.do_send_message, world.alice, conv.id, client_id=cid(), body="x") == (
         "blocked"
     )
     service.do_unblock(world.alice, world.bob.id)
@@ -101,7 +128,7 @@ def test_blocking_stops_direct_messages_both_ways(world):
 
 
 def test_staff_cannot_be_blocked(world):
-    assert codes(service.do_block, world.alice, world.concierge.id) == "staff"
+    assert code(service.do_block, world.alice, world.concierge.id) == "staff"
 
 
 def test_groups_and_leaving(world, events):
@@ -116,13 +143,13 @@ def test_groups_and_leaving(world, events):
 
 
 def test_group_members_must_live_in_the_building(world):
-    assert codes(service.do_create_group, world.alice, "Mix", [world.stranger.id]) == "bad_member"
-    assert codes(service.do_create_group, world.alice, " ", [world.bob.id]) == "bad_title"
+    assert code(service.do_create_group, world.alice, "Mix", [world.stranger.id]) == "bad_member"
+    assert code(service.do_create_group, world.alice, " ", [world.bob.id]) == "bad_title"
 
 
 def test_announcements_staff_write_residents_read(world, events):
     channel = service.get_or_create_announcements(world.building.id)
-    assert codes(service.do_send_message, world.alice, channel.id, client_id=cid(), body="x") == (
+    assert code(service.do_send_message, world.alice, channel.id, client_id=cid(), body="x") == (
         "read_only"
     )
     message = service.do_send_message(
@@ -134,7 +161,7 @@ def test_announcements_staff_write_residents_read(world, events):
     reactions = service.do_toggle_reaction(world.alice, message.id, "👍")
     assert reactions == [{"emoji": "👍", "count": 1}]
     assert service.do_toggle_reaction(world.alice, message.id, "👍") == []
-    assert codes(service.do_toggle_reaction, world.alice, message.id, "💩") == "bad_reaction"
+    assert code(service.do_toggle_reaction, world.alice, message.id, "💩") == "bad_reaction"
 
 
 def test_desk_conversation_is_answered_as_the_desk(world, events):
@@ -165,10 +192,11 @@ def test_unread_counts_follow_the_read_pointer(world):
     assert service.total_unread(world.bob) == 1
 
 
-def test_read_receipt_is_published_to_the_conversation(world, events):
+def test_read_receipt_is_published_to_the_conversation(world, db, events):
     conv = service.get_or_create_direct(world.alice, world.bob.id)
     message = service.do_send_message(world.alice, conv.id, client_id=cid(), body="Lu ?").message
     service.do_mark_read(world.bob, conv.id, message.id)
+    db.session.commit()  # as the socket event would: the receipt leaves once committed
     read = events.named(service.EVENT_READ)
     assert {e.to for e in read} == {f"user:{world.alice.id}", f"user:{world.bob.id}"}
     assert read[0].payload["last_read_message_id"] == message.id
@@ -227,20 +255,21 @@ def test_rate_limit_twenty_messages_per_ten_seconds(world, app):
     conv = service.get_or_create_direct(world.alice, world.bob.id)
     for n in range(20):
         service.do_send_message(world.alice, conv.id, client_id=cid(), body=str(n))
-    assert codes(service.do_send_message, world.alice, conv.id, client_id=cid(), body="21") == (
+    assert code(service.do_send_message, world.alice, conv.id, client_id=cid(), body="21") == (
         "rate_limited"
     )
 
 
-def test_report_and_hide(world, events):
+def test_report_and_hide(world, db, events):
     conv = service.get_or_create_direct(world.alice, world.bob.id)
     message = service.do_send_message(world.alice, conv.id, client_id=cid(), body="Méchant").message
-    assert codes(service.do_report, world.alice, message.id) == "own_message"
-    assert codes(service.do_report, world.carol, message.id) == "not_found"
+    assert code(service.do_report, world.alice, message.id) == "own_message"
+    assert code(service.do_report, world.carol, message.id) == "not_found"
     service.do_report(world.bob, message.id, "insulte")
     assert [r.message_id for r in service.list_open_reports(world.coordinator)] == [message.id]
-    assert codes(service.do_hide_message, world.concierge, message.id) == "forbidden"
+    assert code(service.do_hide_message, world.concierge, message.id) == "forbidden"
     service.do_hide_message(world.coordinator, message.id)
+    db.session.commit()  # as the request would: the hiding leaves once committed
     assert service.list_messages(world.bob, conv) == []
     assert service.list_open_reports(world.coordinator) == []
     hidden = events.named(service.EVENT_HIDDEN)
@@ -269,39 +298,44 @@ def test_photo_upload_is_reencoded_without_metadata(world):
 
 
 def test_fake_photo_and_oversized_files_are_refused(world, app):
-    assert codes(service.do_save_upload, world.alice, "photo", b"GIF89a not really") == "bad_type"
-    assert codes(service.do_save_upload, world.alice, "photo", b"<?php evil ?>") == "bad_type"
+    assert code(service.do_save_upload, world.alice, "photo", b"GIF89a not really") == "bad_type"
+    assert code(service.do_save_upload, world.alice, "photo", b"<?php evil ?>") == "bad_type"
     app.config["MESSAGING_MAX_PHOTO_BYTES"] = 100
-    assert codes(service.do_save_upload, world.alice, "photo", jpeg_bytes()) == "too_large"
-    assert codes(service.do_save_upload, world.alice, "voice", b"RIFF....WAVE") == "bad_type"
-    assert codes(service.do_save_upload, world.alice, "exe", b"MZ") == "bad_type"
+    assert code(service.do_save_upload, world.alice, "photo", jpeg_bytes()) == "too_large"
+    assert code(service.do_save_upload, world.alice, "voice", b"RIFF....WAVE") == "bad_type"
+    assert code(service.do_save_upload, world.alice, "exe", b"MZ") == "bad_type"
 
 
 def test_voice_message_checks_container_and_duration(world):
     webm = b"\x1a\x45\xdf\xa3" + b"\x00" * 100
     attachment = service.do_save_upload(world.alice, "voice", webm, "30500")
     assert (attachment.mime_type, attachment.duration_ms) == ("audio/webm", 30500)
-    assert codes(service.do_save_upload, world.alice, "voice", webm, "200000") == "too_long"
+    assert code(service.do_save_upload, world.alice, "voice", webm, "200000") == "too_long"
 
 
 def test_attachments_are_visible_to_conversation_readers_only(world):
     conv = service.get_or_create_direct(world.alice, world.bob.id)
     photo = service.do_save_upload(world.alice, "photo", jpeg_bytes())
-    assert codes(service.access_attachment, world.bob, photo.id) == "not_found"  # not sent yet
+    assert code(service.access_attachment, world.bob, photo.id) == "not_found"  # not sent yet
     service.do_send_message(
         world.alice, conv.id, client_id=cid(), kind="photo", attachment_id=photo.id
     )
     assert service.access_attachment(world.bob, photo.id).id == photo.id
-    assert codes(service.access_attachment, world.carol, photo.id) == "not_found"
+    assert code(service.access_attachment, world.carol, photo.id) == "not_found"
 
 
 def test_someone_elses_attachment_cannot_be_sent(world):
     conv = service.get_or_create_direct(world.alice, world.bob.id)
     photo = service.do_save_upload(world.carol, "photo", jpeg_bytes())
-    assert codes(
-        service.do_send_message, world.alice, conv.id, client_id=cid(), kind="photo",
+    refused = code(
+        service.do_send_message,
+        world.alice,
+        conv.id,
+        client_id=cid(),
+        kind="photo",
         attachment_id=photo.id,
-    ) == "bad_file"  # fmt: skip
+    )
+    assert refused == "bad_file"
 
 
 def test_presence_can_be_hidden(world):
@@ -316,3 +350,19 @@ def test_png_is_accepted_and_converted(world):
     Image.new("RGBA", (30, 30), (255, 0, 0, 128)).save(buffer, "PNG")
     attachment = service.do_save_upload(world.alice, "photo", buffer.getvalue())
     assert attachment.mime_type == "image/jpeg"
+
+
+def test_add_message_stands_or_falls_with_the_callers_transaction(world, db, events):
+    conversation = service.get_or_create_direct(world.alice, world.bob.id)
+    db.session.commit()
+    message = service.add_message(world.alice, conversation.id, client_id=cid(), body="Bonjour")
+    assert message.id is not None and events == []  # nothing leaves before the commit
+    db.session.rollback()
+    assert db.session.query(Message).count() == 0 and events == []
+    kept = service.add_message(world.alice, conversation.id, client_id=cid(), body="Bonjour")
+    db.session.commit()
+    assert [e.payload["id"] for e in events.named(service.EVENT_CREATED)] == [kept.id] * len(
+        events.named(service.EVENT_CREATED)
+    )
+    assert events.named(service.EVENT_CREATED)
+    assert db.session.get(Conversation, conversation.id).last_message_id == kept.id

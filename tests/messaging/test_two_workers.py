@@ -25,6 +25,7 @@ def test_message_sent_through_one_worker_reaches_a_client_of_the_other(tmp_path,
         alice, bob = make_resident(building), make_resident(building)
         conversation_id = service.get_or_create_direct(alice, bob.id).id
         cards = [do_issue_card(p, issued_by=None) for p in (alice, bob)]
+        db.session.commit()  # the servers read it from their own processes
         db.session.remove()
         db.engine.dispose()
 

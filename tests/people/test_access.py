@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from portal.errors import NotFound
 from portal.people import service as people
 from portal.people.models import Role
 from tests.factories import make_building, make_organisation, make_resident, make_staff
@@ -84,9 +85,9 @@ def test_a_resident_sees_nobody_of_another_building(two_buildings, client, login
     assert client.get(f"/people/{w['neighbour_a'].id}/avatar.svg").status_code == 200
     assert client.get(f"/people/{w['resident_b'].id}/avatar.svg").status_code == 404
     assert client.get(f"/people/{w['concierge_b'].id}/avatar.svg").status_code == 404
-    with pytest.raises(Exception) as error:
+    with pytest.raises(NotFound) as error:
         people.access_person(w["resident_a"], w["resident_b"].id)
-    assert getattr(error.value, "code", None) == 404
+    assert error.value.status == 404
 
 
 def test_staff_home_lists_only_covered_buildings(two_buildings, client, login):

@@ -62,5 +62,15 @@ def cast(app) -> Cast:
     other_concierge = make_staff(Role.CONCIERGE, [other], locale="en")
     outsider = make_resident(other, first_name="Odette", locale="en")
     db.session.commit()
-    return Cast(building, other, jeanne, paul, coordinator, concierge, manager,
-                other_coordinator, other_concierge, outsider)  # fmt: skip
+    return Cast(
+        building,
+        other,
+        jeanne,
+        paul,
+        coordinator,
+        concierge,
+        manager,
+        other_coordinator,
+        other_concierge,
+        outsider,
+    )

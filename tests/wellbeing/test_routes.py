@@ -9,9 +9,18 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.home.tiles import panels_for
+from portal.notifications.models import Notification
+from portal.notifications.service import EVENT_CREATED as EVENT_NOTIFICATION
 from portal.wellbeing import jobs, service
-from portal.wellbeing.models import AlertStatus, CallStatus, Checkin, HelpCall, MissedCheckin
-from tests.wellbeing.conftest import Cast, at
+from portal.wellbeing.models import (
+    AlertStatus,
+    CallStatus,
+    Checkin,
+    CheckinEnrolment,
+    HelpCall,
+    MissedCheckin,
+)
+from tests.wellbeing.conftest import Cast, at, audit_actions
 
 
 def token(client) -> str:
@@ -33,6 +42,7 @@ def count(model) -> int:
 def missed_for(cast: Cast) -> MissedCheckin:
     service.do_opt_in(cast.jeanne, time(11, 0), now=at(7))
     jobs.run_missed_checkins(at(10, 5))
+    db.session.commit()  # the pages read it from their own sessions
     return db.session.scalars(select(MissedCheckin)).one()
 
 
@@ -78,6 +88,7 @@ def test_check_in_without_enrolment_is_refused_kindly(client, login, cast: Cast)
 
 def test_check_in_never_redirects_elsewhere(client, login, cast: Cast):
     service.do_opt_in(cast.jeanne)
+    db.session.commit()
     login(cast.jeanne)
     response = post(client, "/wellbeing/check-in", {"next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
@@ -85,6 +96,7 @@ def test_check_in_never_redirects_elsewhere(client, login, cast: Cast):
 
 def test_resident_stops_the_daily_check_in(client, login, cast: Cast):
     service.do_opt_in(cast.jeanne)
+    db.session.commit()
     login(cast.jeanne)
     assert post(client, "/wellbeing/stop").status_code == 302
     assert service.get_enrolment(cast.jeanne) is None
@@ -109,6 +121,7 @@ def test_help_screen_says_it_is_not_an_emergency_service_and_sends_one_call(
 
 def test_staff_see_the_call_and_say_they_are_coming(client, login, cast: Cast):
     call, _ = service.do_send_help_call(cast.jeanne)
+    db.session.commit()
     login(cast.other_concierge)
     assert post(client, f"/wellbeing/help-calls/{call.id}/seen").status_code == 404
     assert db.session.get(HelpCall, call.id).status == CallStatus.OPEN
@@ -127,6 +140,7 @@ def test_staff_see_the_call_and_say_they_are_coming(client, login, cast: Cast):
 
 def test_help_call_shows_on_the_desk_queue(client, login, cast: Cast):
     service.do_send_help_call(cast.jeanne)
+    db.session.commit()
     login(cast.concierge)
     queue = client.get(f"/desk/queue?building={cast.building.id}").get_data(as_text=True)
     assert f"Call for help: {cast.jeanne.full_name}" in queue
@@ -185,8 +199,9 @@ def test_coordinator_enrols_only_with_the_residents_agreement(client, login, cas
     assert refused.status_code == 422
     assert "Tick the box to confirm that the resident agreed." in refused.get_data(as_text=True)
     assert service.get_enrolment(cast.jeanne) is None
-    outsider = post(client, "/wellbeing/enrolments", {**form, "resident": str(cast.outsider.id),
-                                                      "consent": "y"})  # fmt: skip
+    outsider = post(
+        client, "/wellbeing/enrolments", {**form, "resident": str(cast.outsider.id), "consent": "y"}
+    )
     assert outsider.status_code == 422 and service.get_enrolment(cast.outsider) is None
     assert post(client, "/wellbeing/enrolments", {**form, "consent": "y"}).status_code == 302
     enrolment = service.get_enrolment(cast.jeanne)
@@ -212,3 +227,69 @@ def test_staff_opening_the_residents_page_land_on_their_list(client, login, cast
     login(cast.coordinator)
     response = client.get("/wellbeing")
     assert response.status_code == 302 and response.headers["Location"] == "/wellbeing/to-call"
+
+
+def test_answering_a_call_already_answered_says_so_on_the_list(client, login, cast: Cast):
+    call, _ = service.do_send_help_call(cast.jeanne)
+    service.do_acknowledge(cast.coordinator, call.id)
+    db.session.commit()
+    login(cast.concierge)
+    response = post(client, f"/wellbeing/help-calls/{call.id}/seen")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/wellbeing/to-call?building={cast.building.id}"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Someone has already answered this call." in page
+    assert db.session.get(HelpCall, call.id).seen_by_id == cast.coordinator.id
+
+
+# All or nothing: a failure half-way leaves none of the first steps ----------------------
+
+
+def test_a_help_call_whose_alerts_fail_half_way_leaves_no_call(
+    client, login, cast: Cast, monkeypatch, events
+):
+    real_notify = service.notify
+    alerted: list[int] = []
+
+    def first_alert_then_failure(person, *args, **kwargs):
+        if alerted:
+            raise RuntimeError("the second alert could not be written")
+        alerted.append(count(HelpCall))  # the call is already flushed at this point
+        return real_notify(person, *args, **kwargs)
+
+    monkeypatch.setattr(service, "notify", first_alert_then_failure)
+    login(cast.jeanne)
+    response = post(client, "/help-me")
+    assert response.status_code == 500
+    assert alerted == [1]
+    assert count(HelpCall) == 0
+    assert count(Notification) == 0
+    assert events.named(service.EVENT_CHANGED) == []
+    assert events.named(service.EVENT_HELP_CALL) == []
+    assert events.named(EVENT_NOTIFICATION) == []
+    # Pressing again once the alerts work sends one call, alerts and all.
+    monkeypatch.setattr(service, "notify", real_notify)
+    assert post(client, "/help-me").status_code == 302
+    assert count(HelpCall) == 1
+    assert count(Notification) == 2
+
+
+def test_an_enrolment_whose_audit_entry_fails_is_not_kept(
+    client, login, cast: Cast, monkeypatch, events
+):
+    enrolled_before_audit: list[int] = []
+
+    def failing_audit(*args, **kwargs):
+        enrolled_before_audit.append(count(CheckinEnrolment))
+        raise RuntimeError("the audit log could not be written")
+
+    monkeypatch.setattr(service.audit, "record", failing_audit)
+    login(cast.coordinator)
+    form = {"resident": str(cast.jeanne.id), "check_time": "10:00", "consent": "y"}
+    response = post(client, "/wellbeing/enrolments", form)
+    assert response.status_code == 500
+    assert enrolled_before_audit == [1]
+    assert count(CheckinEnrolment) == 0
+    assert service.get_enrolment(cast.jeanne) is None
+    assert audit_actions(cast.jeanne) == []
+    assert events.named(service.EVENT_CHANGED) == []

@@ -69,6 +69,7 @@ def test_resident_opts_in_at_eleven_by_default_and_stops_without_an_audit(cast: 
     assert enrolment.enrolled_by_id is None
     assert enrolment.consent_recorded_by_id == cast.jeanne.id
     service.do_stop(cast.jeanne, cast.jeanne.id)
+    db.session.commit()
     assert service.get_enrolment(cast.jeanne) is None
     with pytest.raises(DomainError):
         service.do_stop(cast.jeanne, cast.jeanne.id)
@@ -81,6 +82,7 @@ def test_resident_opts_in_at_eleven_by_default_and_stops_without_an_audit(cast: 
 
 def test_coordinator_stops_a_resident_and_it_is_audited(cast: Cast):
     service.do_opt_in(cast.jeanne)
+    db.session.commit()
     with pytest.raises(DomainError):
         service.do_stop(cast.other_coordinator, cast.jeanne.id)
     db.session.rollback()
@@ -131,6 +133,7 @@ def test_job_alerts_once_after_the_residents_time_and_not_before(cast: Cast, eve
     assert jobs.run_missed_checkins(at(9, 59)) == 0  # 10:59 in Paris
     assert missed_of(cast.jeanne) == []
     assert jobs.run_missed_checkins(at(10, 1)) == 1
+    db.session.commit()  # as the scheduler's job wrapper does: the events leave now
     assert jobs.run_missed_checkins(at(10, 6)) == 0
     assert jobs.run_missed_checkins(at(15, 0)) == 0
     [missed] = missed_of(cast.jeanne)
@@ -164,11 +167,13 @@ def test_job_leaves_alone_who_checked_in_stopped_or_enrolled_after_their_time(ca
 def test_late_check_in_takes_the_resident_off_the_list(cast: Cast, events):
     service.do_opt_in(cast.jeanne, now=MORNING)
     jobs.run_missed_checkins(at(10, 5))
+    db.session.commit()
     assert [i.person.id for i in service.list_missed(cast.coordinator, cast.building.id)] == [
         cast.jeanne.id
     ]
     events.clear()
     service.do_check_in(cast.jeanne, now=at(11))
+    db.session.commit()
     [missed] = missed_of(cast.jeanne)
     assert missed.status == AlertStatus.CHECKED_IN and missed.closed_at == at(11)
     assert service.list_missed(cast.coordinator, cast.building.id) == []
@@ -179,6 +184,7 @@ def test_late_check_in_takes_the_resident_off_the_list(cast: Cast, events):
 def test_reached_removes_the_resident_keeps_the_note_and_is_audited(cast: Cast):
     service.do_opt_in(cast.jeanne, now=MORNING)
     jobs.run_missed_checkins(at(10, 5))
+    db.session.commit()
     [missed] = missed_of(cast.jeanne)
     with pytest.raises(DomainError) as too_long:
         service.do_record_reached(cast.coordinator, missed.id, "x" * 301)
@@ -189,6 +195,7 @@ def test_reached_removes_the_resident_keeps_the_note_and_is_audited(cast: Cast):
         service.do_record_reached(cast.other_coordinator, missed.id, "")
     db.session.rollback()
     service.do_record_reached(cast.coordinator, missed.id, "  Elle   dormait, tout va bien ")
+    db.session.commit()
     missed = missed_of(cast.jeanne)[0]
     assert missed.status == AlertStatus.REACHED and missed.reached_by_id == cast.coordinator.id
     assert missed.note == "Elle dormait, tout va bien"
@@ -230,6 +237,7 @@ def test_help_call_reaches_concierge_and_coordinator_and_a_second_press_sends_no
     cast: Cast, events
 ):
     call, created = service.do_send_help_call(cast.jeanne)
+    db.session.commit()
     assert created and call.status == CallStatus.OPEN and call.active
     assert len(notifications_of(cast.concierge)) == 1
     assert len(notifications_of(cast.coordinator)) == 1
@@ -246,12 +254,14 @@ def test_help_call_reaches_concierge_and_coordinator_and_a_second_press_sends_no
 
 def test_seen_then_resolved_tells_the_resident_live(cast: Cast, events):
     call, _ = service.do_send_help_call(cast.jeanne)
+    db.session.commit()
     with pytest.raises(DomainError) as hidden:
         service.do_acknowledge(cast.other_concierge, call.id)
     assert hidden.value.code == "not_found"
     db.session.rollback()
     events.clear()
     service.do_acknowledge(cast.concierge, call.id, now=at(9))
+    db.session.commit()
     assert call.status == CallStatus.SEEN and call.seen_by_id == cast.concierge.id
     [seen] = events.named(service.EVENT_HELP_CALL)
     assert seen.to == f"user:{cast.jeanne.id}" and seen.payload["status"] == "seen"
@@ -298,14 +308,22 @@ def test_access_matrix_across_two_buildings(cast: Cast):
     call, _ = service.do_send_help_call(cast.jeanne)
     [missed] = missed_of(cast.jeanne)
     here = cast.building.id
+    names = (
+        "coordinator",
+        "concierge",
+        "manager",
+        "other_coordinator",
+        "other_concierge",
+        "jeanne",
+        "paul",
+    )
     sees = {
         name: (
             [i.id for i in service.list_help_calls(getattr(cast, name), here)],
             [i.id for i in service.list_missed(getattr(cast, name), here)],
         )
-        for name in ("coordinator", "concierge", "manager", "other_coordinator",
-                     "other_concierge", "jeanne", "paul")
-    }  # fmt: skip
+        for name in names
+    }
     assert sees == {
         "coordinator": ([call.id], [missed.id]),
         "concierge": ([call.id], []),  # missed check-ins only if the building chooses so
@@ -354,3 +372,36 @@ def test_erasing_a_resident_removes_their_rows_and_unsets_staff(cast: Cast):
     assert paul.person_id == cast.paul.id
     assert paul.enrolled_by_id is None and paul.consent_recorded_by_id is None
     assert paul.consent_recorded_at is not None and paul.active
+
+
+def test_a_second_press_racing_the_first_gives_back_the_first_call(cast: Cast, monkeypatch):
+    call, _ = service.do_send_help_call(cast.jeanne)
+    db.session.commit()
+    # The second press did not see the first (both ran at once): the unique index keeps one.
+    real_get_active_call = service.get_active_call
+    looks: list[int] = []
+
+    def blind_the_first_time(person: Person) -> HelpCall | None:
+        looks.append(person.id)
+        return None if len(looks) == 1 else real_get_active_call(person)
+
+    monkeypatch.setattr(service, "get_active_call", blind_the_first_time)
+    again, created = service.do_send_help_call(cast.jeanne)
+    assert not created and again.id == call.id
+    db.session.commit()
+    assert db.session.scalars(select(HelpCall)).all() == [call]
+    assert len(notifications_of(cast.concierge)) == 1
+
+
+def test_a_tap_racing_the_first_keeps_one_check_in_and_the_rest_of_the_work(
+    cast: Cast, monkeypatch
+):
+    service.do_opt_in(cast.jeanne, now=MORNING)
+    db.session.commit()
+    assert service.do_check_in(cast.jeanne, now=at(8)) is True
+    monkeypatch.setattr(service, "has_checked_in", lambda person, now=None: False)
+    service.do_opt_in(cast.paul, now=MORNING)  # an earlier step of the same transaction
+    assert service.do_check_in(cast.jeanne, now=at(9)) is False
+    db.session.commit()
+    assert len(db.session.scalars(select(Checkin)).all()) == 1
+    assert service.get_enrolment(cast.paul) is not None

@@ -30,7 +30,7 @@
 
   socket.on("portal.session_ended", endSession);
   // The server lost events for a while (its Redis restarted): every feature asks for what
-  // it missed, exactly as after a reconnect.
+  // it missed, exactly as after a reconnect (live.js reads its regions and badges again).
   socket.on("portal.resync", () => {
     socket.listeners("connect").forEach((listener) => listener());
   });
@@ -52,23 +52,6 @@
       }
     }, 3000);
   });
-  // Live badges: each names the events that change it and where to read its count.
-  function refreshBadge(badge) {
-    fetch(badge.dataset.badgeUrl, { credentials: "same-origin" })
-      .then((response) => response.json())
-      .then((data) => {
-        badge.hidden = !data.count;
-        badge.textContent = badge.dataset.template.replace("{n}", String(data.count));
-      })
-      .catch(() => {});
-  }
-  document.querySelectorAll("[data-badge-url]").forEach((badge) => {
-    (badge.dataset.badgeEvents || "").split(" ").filter(Boolean).forEach((name) => {
-      socket.on(name, () => refreshBadge(badge));
-    });
-    socket.on("connect", () => refreshBadge(badge));
-  });
-
   // Notifications (reminders, promotions, changes) appear on screen as they arrive.
   const toasts = document.getElementById("toasts");
   socket.on("portal.notification_created", (data) => {
@@ -112,6 +95,5 @@
       status.hidden = true;
     }
     document.documentElement.dataset.realtime = "connected";
-    document.dispatchEvent(new CustomEvent("bv:connected", { detail: { socket } }));
   });
 })();

@@ -95,9 +95,13 @@ def test_queue_dates_read_as_flask_babel_writes_them(app, concierge, resident, b
         tickets.do_create_ticket(resident, category="heating", description="Froid")
         parcels.do_log_parcel(concierge, resident.dwelling_id, carrier="UPS")
         visits.do_add_visit(
-            resident, resident.dwelling_id, kind="visitor", visitor="Paul",
-            starts_at=morning + timedelta(hours=5), ends_at=morning + timedelta(hours=6),
-        )  # fmt: skip
+            resident,
+            resident.dwelling_id,
+            kind="visitor",
+            visitor="Paul",
+            starts_at=morning + timedelta(hours=5),
+            ends_at=morning + timedelta(hours=6),
+        )
     with app.test_request_context(headers={"Accept-Language": language}):
         queue = desk_queue.list_queue(concierge, building, morning + timedelta(hours=1))
         expected = [
@@ -206,6 +210,7 @@ def test_bad_ticket_input_is_shown_and_changes_nothing(client, login, resident):
 
 def test_staff_triage_through_the_ticket_page(client, login, concierge, resident):
     ticket = tickets.do_create_ticket(resident, category="water", description="Fuite")
+    db.session.commit()  # the requests read it through their own connections
     login(concierge)
     path = f"/tickets/{ticket.id}"
     csrf = token(client, path)
@@ -251,6 +256,7 @@ def test_staff_triage_through_the_ticket_page(client, login, concierge, resident
 def test_resident_rates_through_the_page(client, login, concierge, resident):
     ticket = tickets.do_create_ticket(resident, category="water", description="Fuite")
     tickets.do_change_status(concierge, ticket.id, "resolved", "Réparé")
+    db.session.commit()  # the requests read it through their own connections
     login(resident)
     path = f"/tickets/{ticket.id}"
     csrf = token(client, path)
@@ -375,6 +381,7 @@ def test_resident_tells_the_desk_about_a_visit_and_cancels_it(client, login, res
 def test_desk_page_partial_and_badges(client, login, concierge, resident, building):
     tickets.do_create_ticket(resident, category="heating", description="Froid")
     parcels.do_log_parcel(concierge, resident.dwelling_id, carrier="UPS")
+    db.session.commit()  # the requests read it through their own connections
     login(concierge)
     page = client.get("/desk").get_data(as_text=True)
     assert "Heating" in page and "UPS" in page and 'id="desk-queue"' in page
@@ -426,6 +433,7 @@ def test_urgent_help_request_is_on_the_desk_with_its_link(client, login, concier
     help_items = [i for i in queue if i.kind == "help"]
     assert len(help_items) == 1 and help_items[0].rank == desk_queue.RANK_URGENT
     assert help_items[0].url.endswith(f"/{request.id}")
-    assert help_items[0].title == str(helping.kind_label(request.kind))
+    assert help_items[0].title == request.kind.label
+    db.session.commit()  # the request reads it through its own connection
     login(concierge)
     assert help_items[0].url in client.get("/desk").get_data(as_text=True)

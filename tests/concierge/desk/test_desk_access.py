@@ -73,6 +73,7 @@ def world(app) -> World:
         happened_on=date(2026, 1, 5),
         documents=[("a.pdf", PDF)],
     )
+    db.session.commit()  # the requests read it through their own connections
     return World(
         alice,
         bob,
@@ -209,6 +210,7 @@ def test_live_events_reach_only_those_entitled(world, socket_client, client, log
         sock.get_received()
     tickets.do_change_status(world.concierge_a, world.ticket_id, "acknowledged")
     parcels.do_log_parcel(world.concierge_a, world.dwelling_id, carrier="DHL")
+    db.session.commit()  # as the request would: the events leave after the commit
     received = {
         name: {e["name"] for e in sock.get_received() if e["name"].startswith("concierge.")}
         for name, sock in sockets.items()

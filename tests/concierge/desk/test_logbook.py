@@ -10,9 +10,9 @@ from PIL import Image
 
 from concierge.desk import logbook, tickets
 from concierge.desk.models import LogbookKind
-from portal.errors import DomainError
 from portal.people.models import Role
 from portal.uploads import path_of
+from tests.conftest import code
 from tests.factories import make_building, make_resident, make_staff
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -25,12 +25,6 @@ def jpeg_with_exif() -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", exif=exif)
     return buffer.getvalue()
-
-
-def code(call, *args, **kwargs) -> str:
-    with pytest.raises(DomainError) as error:
-        call(*args, **kwargs)
-    return error.value.code
 
 
 @pytest.fixture

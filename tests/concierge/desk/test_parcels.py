@@ -12,18 +12,13 @@ from concierge.desk import parcels
 from concierge.desk.models import ParcelSize
 from messaging.service import desk_room
 from portal import realtime
-from portal.errors import DomainError
+from portal.extensions import db
 from portal.notifications.service import EVENT_CREATED, list_notifications
 from portal.people.models import Role
+from tests.conftest import code
 from tests.factories import make_building, make_resident, make_staff
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def code(call, *args, **kwargs) -> str:
-    with pytest.raises(DomainError) as error:
-        call(*args, **kwargs)
-    return error.value.code
 
 
 @pytest.fixture
@@ -50,6 +45,7 @@ def test_logging_a_parcel_tells_every_resident_of_the_dwelling(concierge, househ
     parcel = parcels.do_log_parcel(
         concierge, first.dwelling_id, carrier="Colissimo", size="medium", note="Fragile"
     )
+    db.session.commit()  # as the request would: the events leave after the commit
     assert parcel.size == ParcelSize.MEDIUM and parcel.logged_by_id == concierge.id
     for person in (first, second):
         assert list_notifications(person.id)[0].title == (
@@ -89,6 +85,7 @@ def test_hand_over_to_a_resident_or_a_named_person(concierge, household, events)
     assert parcel.collected_by_id == second.id and parcel.handed_over_by_id == concierge.id
     assert parcel.collected_at is not None
     assert code(parcels.do_hand_over, concierge, parcel.id, collected_by_name="X") == "collected"
+    db.session.commit()  # as the request would: the events leave after the commit
     assert realtime.user_room(first.id) in {e.to for e in events.named(parcels.EVENT_COLLECTED)}
     other = parcels.do_log_parcel(concierge, first.dwelling_id)
     parcels.do_hand_over(concierge, other.id, collected_by_name="  Sa fille, Claire  ")
@@ -106,9 +103,11 @@ def test_reminder_after_three_days_is_sent_once(concierge, household, events):
         parcels.do_hand_over(concierge, collected.id, collected_by_id=first.id)
     with time_machine.travel(logged_at + timedelta(days=1), tick=False):
         fresh = parcels.do_log_parcel(concierge, first.dwelling_id)
+    db.session.commit()
     events.clear()
     assert parcels.send_due_reminders(logged_at + timedelta(days=2, hours=23)) == 0
     assert parcels.send_due_reminders(logged_at + timedelta(days=3)) == 1
+    db.session.commit()  # as the job would: the events leave after the commit
     assert waiting.reminded_at is not None and fresh.reminded_at is None
     assert collected.reminded_at is None
     titles = [n.title for n in list_notifications(second.id)]

@@ -15,10 +15,10 @@ from concierge.desk import tickets
 from concierge.desk.models import LogbookEntry, LogbookKind, Priority, TicketStatus
 from messaging.service import desk_room
 from portal import realtime
-from portal.errors import DomainError
 from portal.extensions import db
 from portal.notifications.service import EVENT_CREATED, list_notifications
 from portal.people.models import Role
+from tests.conftest import code
 from tests.factories import make_building, make_resident, make_staff
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -28,12 +28,6 @@ def jpeg(colour: str = "#3366aa") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (80, 60), colour).save(buffer, "JPEG")
     return buffer.getvalue()
-
-
-def code(call, *args, **kwargs) -> str:
-    with pytest.raises(DomainError) as error:
-        call(*args, **kwargs)
-    return error.value.code
 
 
 @pytest.fixture
@@ -126,6 +120,7 @@ def test_working_hours_refuse_a_desk_that_never_opens():
 
 def test_resident_reports_a_problem_with_photos(resident, building, events):
     ticket = report(resident, photos=[jpeg(), jpeg("#aa3322")])
+    db.session.commit()  # as the request would: the events leave after the commit
     assert ticket.status == TicketStatus.NEW and ticket.priority == Priority.NORMAL
     assert ticket.dwelling_id == resident.dwelling_id and ticket.reporter_id == resident.id
     assert len(ticket.photos) == 2 and all(p.file_name.endswith(".jpg") for p in ticket.photos)
@@ -144,7 +139,7 @@ def test_bad_reports_change_nothing(resident, app):
     assert code(report, resident, description="x" * 2001) == "too_long"
     assert code(report, resident, photos=[jpeg()] * 4) == "too_many_photos"
     assert code(report, resident, photos=[b"not an image at all"]) == "bad_type"
-    app.config["MESSAGING_MAX_PHOTO_BYTES"] = 100
+    app.config["CONCIERGE_MAX_PHOTO_BYTES"] = 100
     assert code(report, resident, photos=[jpeg()]) == "too_large"
     assert tickets.list_mine(resident) == []
 
@@ -176,6 +171,7 @@ def test_staff_report_for_a_resident_of_their_building_only(concierge, resident)
 def test_status_workflow_tells_the_resident_in_their_language(concierge, resident, events):
     ticket = report(resident)
     tickets.do_change_status(concierge, ticket.id, "acknowledged")
+    db.session.commit()  # as the request would: the events leave after the commit
     assert ticket.acknowledged_at is not None
     notes = list_notifications(resident.id)
     assert notes[0].title == "Your report “Water, leak”: Seen by the desk"

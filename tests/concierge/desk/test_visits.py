@@ -12,18 +12,13 @@ from concierge.desk import queue as desk_queue
 from concierge.desk import visits
 from concierge.desk.models import VisitKind
 from messaging.service import desk_room
-from portal.errors import DomainError
+from portal.extensions import db
 from portal.people.models import Role
+from tests.conftest import code
 from tests.factories import make_building, make_resident, make_staff
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=PARIS)
-
-
-def code(call, *args, **kwargs) -> str:
-    with pytest.raises(DomainError) as error:
-        call(*args, **kwargs)
-    return error.value.code
 
 
 @pytest.fixture
@@ -60,6 +55,7 @@ def test_visits_of_the_day_are_on_the_desks_list(resident, building, events):
     other = make_resident(make_building())
     with time_machine.travel(NOW, tick=False):
         add(other, other.dwelling_id, NOW.replace(hour=15))
+    db.session.commit()  # as the request would: the events leave after the commit
     day = visits.list_for_day(building.id, NOW, PARIS)
     assert day == [plumber, today]
     assert plumber.kind == VisitKind.ENTRY_PERMISSION

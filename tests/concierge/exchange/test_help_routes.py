@@ -24,7 +24,7 @@ def world(app):
     """Two dwellings of one building, and a resident and concierge of a second building."""
     building = make_building()
     other = make_building()
-    return {
+    people = {
         "jeanne": make_resident(building, dwelling=make_dwelling(building), first_name="Jeanne"),
         "paul": make_resident(building, dwelling=make_dwelling(building), first_name="Paul"),
         "lucie": make_resident(building, first_name="Lucie"),
@@ -33,12 +33,25 @@ def world(app):
         "stranger": make_resident(other, first_name="Omar"),
         "other_concierge": make_staff(Role.CONCIERGE, [other]),
     }
+    committed()
+    return people
+
+
+def committed() -> None:
+    """Commit what the test built: the pages read it through their own connections."""
+    db.session.commit()
 
 
 def ask_form(kind="groceries", **fields) -> dict[str, str]:
     day = datetime.now(PARIS).date() + timedelta(days=1)
-    return {"kind": kind, "day": day.isoformat(), "start": "14:00", "end": "17:00",
-            "urgency": "soon", **fields}  # fmt: skip
+    return {
+        "kind": kind,
+        "day": day.isoformat(),
+        "start": "14:00",
+        "end": "17:00",
+        "urgency": "soon",
+        **fields,
+    }
 
 
 def post(client, url: str, data: dict[str, str] | None = None):
@@ -64,17 +77,19 @@ def test_resident_asks_through_the_form_and_lands_on_the_request(client, login, 
     assert "pain, lait" in page
 
 
+MEDICINES = {"kind": "pharmacy", "consent": "y", "pharmacy": "X", "details": "Doliprane"}
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
         ({"end": "13:00"}, "The end must come after the start."),
         ({"kind": "rocket"}, "Not a valid choice"),
         ({"kind": "pharmacy", "pharmacy": "Pharmacie du Centre"}, "Tick the box"),
-        ({"kind": "pharmacy", "consent": "y", "pharmacy": "X", "details": "Doliprane"},
-         "no medicines"),
+        (MEDICINES, "no medicines"),
         ({"day": "not-a-day"}, "Choose a day."),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_explained_and_nothing_is_stored(client, login, world, fields, message):
     login(world["jeanne"])
     response = post(client, "/neighbours/ask", ask_form(**fields))
@@ -96,6 +111,7 @@ def test_staff_choose_the_resident_they_ask_for(client, login, world):
 def test_board_shows_the_building_and_hides_pharmacy_details(client, login, world):
     ask(world["jeanne"], details="pain de campagne")
     ask(world["jeanne"], kind="pharmacy", details="Pharmacie des Tilleuls", health_consent=True)
+    committed()
     login(world["lucie"])
     board = client.get("/neighbours").get_data(as_text=True)
     assert "Groceries" in board and "Pharmacy run" in board
@@ -108,9 +124,11 @@ def test_board_shows_the_building_and_hides_pharmacy_details(client, login, worl
 def test_pharmacy_details_refused_to_a_third_neighbour_over_http_and_socket(
     client, login, socket_client, world
 ):
-    run = ask(world["jeanne"], kind="pharmacy", details="Pharmacie des Tilleuls",
-              health_consent=True)  # fmt: skip
+    run = ask(
+        world["jeanne"], kind="pharmacy", details="Pharmacie des Tilleuls", health_consent=True
+    )
     helping.do_take(world["paul"], run.id)
+    committed()
     login(world["lucie"])
     for url in (f"/neighbours/requests/{run.id}", f"/neighbours/requests/{run.id}/status"):
         page = client.get(url)
@@ -133,6 +151,8 @@ def test_pharmacy_details_refused_to_a_third_neighbour_over_http_and_socket(
 def test_other_building_gets_404_on_every_page_and_write(client, login, world):
     request = ask(world["jeanne"])
     offer = helping.do_save_offer(world["paul"], "groceries")
+    committed()
+    actions = ("take", "release", "give-back", "cancel", "done", "thank", "propose")
     for person in (world["stranger"], world["other_concierge"]):
         login(person)
         for url in (
@@ -140,8 +160,7 @@ def test_other_building_gets_404_on_every_page_and_write(client, login, world):
             f"/neighbours/requests/{request.id}/status",
         ):
             assert client.get(url).status_code == 404
-        for action in ("take", "release", "give-back", "cancel", "done", "thank", "propose",
-                       "accept", "decline"):  # fmt: skip
+        for action in (*actions, "accept", "decline"):
             assert post(client, f"/neighbours/requests/{request.id}/{action}").status_code == 404
         assert post(client, f"/neighbours/offers/{offer.id}/withdraw").status_code == 404
     assert request.status == HelpStatus.OPEN and offer.active
@@ -149,6 +168,7 @@ def test_other_building_gets_404_on_every_page_and_write(client, login, world):
 
 def test_socket_take_by_a_stranger_is_refused(socket_client, world):
     request = ask(world["jeanne"])
+    committed()
     sock = socket_client(world["stranger"])
     answer = sock.emit("take_help_request", {"request_id": request.id}, callback=True)
     assert answer["ok"] is False and answer["error"] == "not_found"
@@ -158,6 +178,7 @@ def test_socket_take_by_a_stranger_is_refused(socket_client, world):
 
 def test_taking_by_socket_tells_the_requester_live(socket_client, world):
     request = ask(world["jeanne"])
+    committed()
     requester = socket_client(world["jeanne"])
     requester.get_received()
     helper = socket_client(world["paul"])
@@ -169,6 +190,7 @@ def test_taking_by_socket_tells_the_requester_live(socket_client, world):
 
 def test_a_neighbour_takes_then_the_two_finish_and_thank(client, login, world):
     request = ask(world["jeanne"])
+    committed()
     login(world["paul"])
     post(client, f"/neighbours/requests/{request.id}/take")
     assert request.status == HelpStatus.TAKEN
@@ -208,6 +230,7 @@ def test_offer_page_saves_withdraws_and_sets_consent(client, login, world):
 def test_the_desk_sees_requests_a_neighbour_took_and_residents_do_not(client, login, world):
     request = ask(world["jeanne"], kind="paperwork")
     helping.do_take(world["paul"], request.id)
+    committed()
     login(world["concierge"])
     board = client.get("/neighbours").get_data(as_text=True)
     assert "Taken by a neighbour" in board and "Helper: Paul" in board
@@ -217,6 +240,7 @@ def test_the_desk_sees_requests_a_neighbour_took_and_residents_do_not(client, lo
 
 def test_figures_are_for_staff_of_the_building(client, login, world):
     ask(world["jeanne"])
+    committed()
     login(world["jeanne"])
     assert client.get("/neighbours/figures").status_code == 404
     login(world["coordinator"])
@@ -228,6 +252,7 @@ def test_figures_are_for_staff_of_the_building(client, login, world):
 
 def test_badge_counts_requests_others_could_take(client, login, world):
     ask(world["jeanne"])
+    committed()
     login(world["paul"])
     assert client.get("/api/neighbours/badge").get_json() == {"count": 1}
     login(world["jeanne"])

@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.factory import create_app
 from portal.notifications.models import Notification
 from portal.people.models import Role
+from tests.conftest import code
 from tests.factories import make_building, make_resident, make_staff
 from tests.live import postgres_schema
 
@@ -24,18 +25,12 @@ def soon(hours: float = 1) -> datetime:
     return datetime.now(UTC).replace(microsecond=0) + timedelta(hours=hours)
 
 
-def code(call, *args, **kwargs) -> str:
-    with pytest.raises(DomainError) as error:
-        call(*args, **kwargs)
-    return error.value.code
-
-
 def ask(person, kind="groceries", **kwargs) -> HelpRequest:
     start = kwargs.pop("window_start", soon())
+    end = kwargs.pop("window_end", start + timedelta(hours=3))
     return helping.do_create_request(
-        person, kind=kind, window_start=start,
-        window_end=kwargs.pop("window_end", start + timedelta(hours=3)), **kwargs,
-    )  # fmt: skip
+        person, kind=kind, window_start=start, window_end=end, **kwargs
+    )
 
 
 def notifications_of(person) -> list[str]:
@@ -77,12 +72,13 @@ def test_neighbours_offering_that_help_are_told_live(jeanne, paul, lucie, events
     helping.do_save_offer(paul, "groceries", "le mardi")
     helping.do_save_offer(lucie, "tablet")
     request = ask(jeanne, details="pain, lait, pommes")
+    db.session.commit()  # as the request that asked does: its events leave with the commit
     assert request.status == HelpStatus.OPEN
     told = [e.to for e in events.named("portal.notification_created")]
     assert told == [f"user:{paul.id}"]
     assert "Jeanne" in notifications_of(paul)[0]
-    assert events.named(helping.EVENT_CHANGED)[-1].payload == {
-        "request_id": request.id, "status": "open", "kind": "groceries"}  # fmt: skip
+    expected = {"request_id": request.id, "status": "open", "kind": "groceries"}
+    assert events.named(helping.EVENT_CHANGED)[-1].payload == expected
 
 
 def test_the_board_shows_urgent_first_then_newest(jeanne, paul, lucie):
@@ -110,6 +106,7 @@ def test_bad_input_is_refused_and_nothing_is_stored(jeanne, db):
 def test_taking_opens_a_conversation_and_tells_the_requester(jeanne, paul, events):
     request = ask(jeanne)
     helping.do_take(paul, request.id)
+    db.session.commit()  # as the request that took it does: its events leave with the commit
     assert request.status == HelpStatus.TAKEN and request.helper_id == paul.id
     conversation = messaging.access_conversation(jeanne, request.conversation_id)
     assert messaging.may_read(paul, conversation)
@@ -183,8 +180,8 @@ def test_pharmacy_details_are_for_requester_helper_and_concierge_only(
         assert code(helping.get_details, other, request, "page") == "forbidden"
     assert "details" not in helping.request_payload(jeanne, request)
     logs = db.session.scalars(select(HealthAccessLog)).all()
-    assert [(log.viewer_id, log.channel) for log in logs] == [
-        (jeanne.id, "page"), (paul.id, "page"), (concierge.id, "page")]  # fmt: skip
+    expected = [(jeanne.id, "page"), (paul.id, "page"), (concierge.id, "page")]
+    assert [(log.viewer_id, log.channel) for log in logs] == expected
     assert all("Pharmacie" not in repr(vars(log)) for log in logs)
 
 
@@ -234,8 +231,8 @@ def test_the_concierge_can_take_a_request_on(jeanne, concierge):
 def test_offers_are_one_per_kind_and_can_be_withdrawn(paul, lucie, concierge):
     helping.do_save_offer(paul, "tablet", "après l'école")
     helping.do_save_offer(paul, "tablet", "le mercredi")
-    assert [(o.kind.value, o.availability) for o in helping.list_my_offers(paul)] == [
-        ("tablet", "le mercredi")]  # fmt: skip
+    offers = helping.list_my_offers(paul)
+    assert [(o.kind.value, o.availability) for o in offers] == [("tablet", "le mercredi")]
     assert code(helping.do_save_offer, concierge, "tablet") == "forbidden"
     offer = helping.list_my_offers(paul)[0]
     assert code(helping.do_withdraw_offer, lucie, offer.id) == "not_found"
@@ -259,8 +256,8 @@ def test_figures_count_requests_help_and_hours(jeanne, paul, lucie, coordinator)
     helping.do_cancel(jeanne, cancelled.id)
     figures = helping.get_figures(coordinator, jeanne.building_id, soon(-24))
     by_kind = {k.kind.value: k for k in figures.kinds}
-    assert (figures.asked, figures.helped, figures.hours, figures.helpers, figures.thanks) == (
-        3, 1, 1.0, 1, 1)  # fmt: skip
+    counted = (figures.asked, figures.helped, figures.hours, figures.helpers, figures.thanks)
+    assert counted == (3, 1, 1.0, 1, 1)
     assert (by_kind["company"].asked, by_kind["company"].cancelled) == (2, 1)
     assert code(helping.get_figures, jeanne, jeanne.building_id, soon(-24)) == "forbidden"
 
@@ -274,6 +271,7 @@ def race_to_take(uri: str, runners: int = 6) -> list[str]:
         requester = make_resident(building, pin=None)
         request_id = ask(requester).id
         ids = [make_resident(building, pin=None).id for _ in range(runners)]
+        db.session.commit()  # the runners read it through their own connections
         db.session.remove()
     barrier = threading.Barrier(runners)
     outcomes: list[str] = []
@@ -286,6 +284,7 @@ def race_to_take(uri: str, runners: int = 6) -> list[str]:
             barrier.wait()
             try:
                 helping.do_take(person, request_id)
+                db.session.commit()  # as the request or socket event that takes it does
                 outcomes.append("won")
             except DomainError as error:
                 outcomes.append(error.code)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from messaging.announcements import service
 from messaging.announcements.models import Announcement, AnnouncementRead
+from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.home.tiles import panels_for, tiles_for
 from portal.notifications.models import Notification
@@ -23,7 +24,9 @@ PARIS = ZoneInfo("Europe/Paris")
 
 @pytest.fixture
 def world(app) -> World:
-    return World()
+    built = World()
+    db.session.commit()  # the people exist for the requests, which use their own sessions
+    return built
 
 
 def csrf(client) -> str:
@@ -51,8 +54,13 @@ def test_staff_publish_through_the_form_with_a_photo(client, login, world):
     page = client.get("/announcements/new")
     assert page.status_code == 200 and 'name="building"' in page.get_data(as_text=True)
     day = (datetime.now(PARIS) + timedelta(days=3)).date().isoformat()
-    data = form(building=str(world.building.id), pinned="y", until_day=day, until_time="18:30",
-                photo=(io.BytesIO(jpeg()), "chaleur.jpg"))  # fmt: skip
+    data = form(
+        building=str(world.building.id),
+        pinned="y",
+        until_day=day,
+        until_time="18:30",
+        photo=(io.BytesIO(jpeg()), "chaleur.jpg"),
+    )
     response = post(client, "/announcements/new", data, content_type="multipart/form-data")
     assert response.status_code == 302
     item = db.session.scalars(select(Announcement)).one()
@@ -78,8 +86,9 @@ def test_staff_publish_through_the_form_with_a_photo(client, login, world):
         ({"photo": (io.BytesIO(b"GIF89a-but-not-really"), "x.gif")}, "not a photo we can show"),
     ],
 )
-def test_bad_input_is_explained_with_422_and_nothing_is_saved(client, login, world, fields,
-                                                              message):  # fmt: skip
+def test_bad_input_is_explained_with_422_and_nothing_is_saved(
+    client, login, world, fields, message
+):
     login(world.coordinator)
     data = {"building": str(world.building.id), **form(**fields)}
     response = post(client, "/announcements/new", data, content_type="multipart/form-data")
@@ -170,8 +179,11 @@ def test_staff_edit_and_unpin(client, login, world):
     item = publish(world.coordinator, world.building, pinned=True)
     login(world.concierge)
     assert client.get(f"/announcements/{item.id}/edit").status_code == 200
-    response = post(client, f"/announcements/{item.id}/edit",
-                    form(title="Canicule : salle rafraîchie", pinned="y"))  # fmt: skip
+    response = post(
+        client,
+        f"/announcements/{item.id}/edit",
+        form(title="Canicule : salle rafraîchie", pinned="y"),
+    )
     assert response.status_code == 302 and item.title == "Canicule : salle rafraîchie"
     bad = post(client, f"/announcements/{item.id}/edit", form(until_day="2020-05-01"))
     assert bad.status_code == 422 and item.visible_until is None
@@ -184,6 +196,7 @@ def test_read_list_shows_readers_and_the_printable_list_to_call(client, login, w
     db.session.commit()
     item = publish(world.coordinator, world.building)
     service.do_mark_read(world.jeanne, item.id)
+    db.session.commit()
     login(world.coordinator)
     page = client.get(f"/announcements/{item.id}/reads").get_data(as_text=True)
     read_part = page[page.index('id="read-table"') :]
@@ -210,3 +223,29 @@ def test_tiles_and_the_pinned_panel(app, world):
         html = render_template("announcements/_home_panel.html", context=panels["announcement"])
         assert "Alerte canicule" in html and f"/announcements/{item.id}" in html
         assert "announcement" not in {p["panel"].key for p in panels_for(world.omar)}
+
+
+def test_a_publication_that_fails_half_way_leaves_no_announcement_and_no_notification(
+    client, login, world, events, monkeypatch
+):
+    login(world.coordinator)
+    calls: list[object] = []
+
+    def audit_fails(*args, **kwargs) -> None:
+        calls.append(args)
+        raise RuntimeError("injected: the audit log is away")
+
+    # The announcement (with its photo) and the residents' notifications are written; the
+    # audit entry then fails.
+    monkeypatch.setattr(service.audit, "record", audit_fails)
+    data = form(building=str(world.building.id), photo=(io.BytesIO(jpeg()), "chaleur.jpg"))
+
+    response = post(client, "/announcements/new", data, content_type="multipart/form-data")
+
+    assert response.status_code == 500
+    assert calls, "the failure came after the announcement and the notifications"
+    assert count(Announcement) == 0 and count(Notification) == 0
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == 0
+    assert events.named(service.EVENT_PUBLISHED) == []
+    login(world.jeanne)
+    assert client.get("/api/announcements/unread").get_json()["count"] == 0

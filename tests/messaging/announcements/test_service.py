@@ -14,10 +14,10 @@ from sqlalchemy import event, func, select
 from messaging.announcements import service
 from messaging.announcements.models import Announcement, AnnouncementRead
 from portal.audit.models import AuditEntry
-from portal.errors import DomainError
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.people.models import Role
+from tests.conftest import code
 from tests.factories import (
     make_building,
     make_dwelling,
@@ -36,17 +36,23 @@ class World:
         self.other = make_building(org)
         self.foreign = make_building()
         self.jeanne = make_resident(
-            self.building, dwelling=make_dwelling(self.building, "101"), first_name="Jeanne",
+            self.building,
+            dwelling=make_dwelling(self.building, "101"),
+            first_name="Jeanne",
             locale="en",
-        )  # fmt: skip
+        )
         self.paul = make_resident(
-            self.building, dwelling=make_dwelling(self.building, "102"), first_name="Paul",
+            self.building,
+            dwelling=make_dwelling(self.building, "102"),
+            first_name="Paul",
             locale="fr",
-        )  # fmt: skip
+        )
         self.lucie = make_resident(
-            self.building, dwelling=make_dwelling(self.building, "003", floor=0),
-            first_name="Lucie", locale="en",
-        )  # fmt: skip
+            self.building,
+            dwelling=make_dwelling(self.building, "003", floor=0),
+            first_name="Lucie",
+            locale="en",
+        )
         self.omar = make_resident(self.other, first_name="Omar")
         self.coordinator = make_staff(Role.COORDINATOR, [self.building])
         self.concierge = make_staff(Role.CONCIERGE, [self.building])
@@ -57,18 +63,17 @@ class World:
 
 @pytest.fixture
 def world(app) -> World:
-    return World()
+    built = World()
+    db.session.commit()  # the people exist for the requests, which use their own sessions
+    return built
 
 
 def publish(author, building, **fields: Any) -> Announcement:
+    """Publish as a request does: the service writes, then the request commits."""
     values: dict[str, Any] = {"title": "Canicule", "body": "Buvez de l'eau.", **fields}
-    return service.do_publish(author, building_id=building.id, **values)
-
-
-def code(call, *args, **kwargs) -> str:
-    with pytest.raises(DomainError) as error:
-        call(*args, **kwargs)
-    return error.value.code
+    announcement = service.do_publish(author, building_id=building.id, **values)
+    db.session.commit()
+    return announcement
 
 
 def count(model) -> int:
@@ -99,8 +104,11 @@ def test_publish_notifies_each_resident_in_their_language_and_publishes_after_co
     assert published[0].payload == {"announcement_id": item.id, "building_id": world.building.id}
     audit = db.session.scalars(select(AuditEntry)).one()
     assert (audit.action, audit.object_type, audit.object_id, audit.building_id) == (
-        "announcement.published", "announcement", item.id, world.building.id,
-    )  # fmt: skip
+        "announcement.published",
+        "announcement",
+        item.id,
+        world.building.id,
+    )
     assert audit.actor_id == world.coordinator.id
 
 
@@ -123,6 +131,7 @@ def test_publish_reads_the_residents_in_one_query_whatever_their_number(app, wor
     few = people_selects(world.other)  # one resident
     for number in range(6):
         make_resident(world.building, first_name=f"Voisin{number}")
+    db.session.commit()  # both publications start alike: nothing written before them
     many = people_selects(world.building)  # nine residents
     assert many == few >= 1
 
@@ -133,6 +142,7 @@ def test_mark_read_is_idempotent_and_lowers_the_badge(world, events):
     assert service.count_unread(world.jeanne) == 2
     read = service.do_mark_read(world.jeanne, first.id)
     again = service.do_mark_read(world.jeanne, first.id)
+    db.session.commit()  # as the request would: the read leaves once committed
     assert again.id == read.id and again.read_at == read.read_at
     assert count(AnnouncementRead) == 1
     assert service.count_unread(world.jeanne) == 1
@@ -162,8 +172,10 @@ def test_residents_see_current_ones_pinned_first_then_newest(world):
     plain = publish(world.coordinator, world.building, title="B")
     newer = publish(world.coordinator, world.building, title="C")
     assert [a.id for a in service.list_current(world.jeanne)] == [
-        older_pinned.id, newer.id, plain.id,
-    ]  # fmt: skip
+        older_pinned.id,
+        newer.id,
+        plain.id,
+    ]
     assert service.get_pinned(world.jeanne).id == older_pinned.id
     service.do_unpin(world.concierge, older_pinned.id)
     assert service.get_pinned(world.jeanne) is None
@@ -203,8 +215,16 @@ def test_withdrawn_or_expired_is_gone_for_residents_but_kept_for_staff(world, mo
     service.do_withdraw(world.concierge, withdrawn.id)
     assert code(service.access_announcement, world.jeanne, withdrawn.id) == "not_found"
     assert code(service.do_mark_read, world.jeanne, withdrawn.id) == "not_found"
-    assert code(service.do_edit, world.coordinator, withdrawn.id, title="x", body="y",
-                pinned=False, visible_until=None) == "withdrawn"  # fmt: skip
+    edit = code(
+        service.do_edit,
+        world.coordinator,
+        withdrawn.id,
+        title="x",
+        body="y",
+        pinned=False,
+        visible_until=None,
+    )
+    assert edit == "withdrawn"
     assert service.count_unread(world.jeanne) == 1
     later = datetime.now(UTC) + timedelta(hours=2)
     monkeypatch.setattr(service, "utcnow", lambda: later)
@@ -237,8 +257,15 @@ def test_bad_input_is_refused_and_nothing_is_saved(world, fields, error):
 def test_photo_is_re_encoded_and_edit_replaces_and_removes_it(world, app):
     item = publish(world.coordinator, world.building, photo=jpeg())
     assert item.photo_name and item.photo_name.endswith(".jpg") and item.thumb_name
-    service.do_edit(world.concierge, item.id, title="Nouveau", body="Texte", pinned=True,
-                    visible_until=None, remove_photo=True)  # fmt: skip
+    service.do_edit(
+        world.concierge,
+        item.id,
+        title="Nouveau",
+        body="Texte",
+        pinned=True,
+        visible_until=None,
+        remove_photo=True,
+    )
     assert (item.title, item.pinned, item.photo_name) == ("Nouveau", True, None)
 
 

@@ -7,9 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Insert, exists, insert, select
 
 from portal.extensions import db
-from portal.figures.models import ActivityDay
 from portal.i18n import zone_of
-from portal.people.models import Person
+from portal.people.models import ActivityDay, Person
 
 
 def add_activity_day(person: Person, now: datetime) -> None:
