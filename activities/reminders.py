@@ -107,8 +107,10 @@ def _claim(due: Due, now: datetime) -> bool:
             occurrence_id=due.occurrence.id, person_id=due.person.id, kind=due.kind, sent_at=now
         )
         .on_conflict_do_nothing()
+        .returning(ReminderSent.person_id)
     )
-    return db.session.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: an ORM-enabled INSERT does not report rowcount on psycopg.
+    return db.session.execute(stmt).first() is not None
 
 
 def get_preference(person_id: int) -> ReminderPreference:

@@ -26,6 +26,7 @@ def test_event_from_another_process_reaches_only_its_addressee(tmp_path, redis_u
         alice, bob = make_resident(building), make_resident(building)
         alice_card, bob_card = (do_issue_card(p, issued_by=None) for p in (alice, bob))
         alice_id = alice.id
+        db.session.commit()  # the server reads them from its own process
 
     with live_server(uri, tmp_path, {"REDIS_URL": redis_url}) as server:
         alice_socket = Listener(server.url, log_in_with_card(server.url, alice_card))
