@@ -77,10 +77,11 @@ def _prepare_sqlite(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal import health, i18n, logs, realtime, security
+    from portal import health, i18n, logs, realtime, security, validation
     from portal.auth import init_app as init_auth
     from portal.errors import register_error_handlers
 
+    validation.init_app(app)  # before any route: `<int:…>` ids are bounded
     install_sqlite_tuning()
     db.init_app(app)
     migrate.init_app(

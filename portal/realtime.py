@@ -14,6 +14,8 @@ from flask_socketio import SocketIO
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from portal import validation
+
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "bv_pending_events"
@@ -153,6 +155,7 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
         "cors_allowed_origins": app.config["SOCKETIO_CORS_ORIGINS"],
         "manage_session": True,
         "max_http_buffer_size": app.config["SOCKETIO_MAX_PAYLOAD"],
+        **validation.socketio_options(),
     }
     # The extension object keeps its options between init_app() calls (one per app).
     socketio.server_options.pop("client_manager", None)
