@@ -49,33 +49,83 @@ class Seed:
 
 @dataclass
 class Tally:
+    """One phase's sends and deliveries. `done` is set once every send of the phase is
+    registered (closed) and each has reached every recipient; a delivery that arrives after
+    the phase's wait is counted as late, apart from one that never arrives (lost)."""
+
     sent_at: dict[str, float] = field(default_factory=dict)
     expected: dict[str, set[int]] = field(default_factory=dict)
     received: dict[tuple[int, str], int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     outstanding: int = 0
+    closed: bool = False  # every send of the phase is registered
+    waited: bool = False  # the phase's wait for its deliveries is over
+    late: int = 0
+    refused: int = 0  # sends the server answered with ok: false (rate limit, unavailable)
+    last_delivery_at: float = 0.0
 
     def expect(self, client_id: str, recipients: set[int]) -> None:
         self.sent_at[client_id] = time.perf_counter()
         self.expected[client_id] = recipients
         self.outstanding += len(recipients)
 
+    def refuse(self, client_id: str) -> None:
+        """The server refused this send: nothing of it is expected any more."""
+        recipients = self.expected.pop(client_id, set())
+        missing = [p for p in recipients if (p, client_id) not in self.received]
+        self.outstanding -= len(missing)
+        self.refused += 1
+        if self.outstanding == 0 and self.closed:
+            self.done.set()
+
+    def close(self) -> None:
+        """No more sends in this phase: from now on, none outstanding means all arrived."""
+        self.closed = True
+        if self.outstanding == 0:
+            self.done.set()
+
     def receive(self, person_id: int, client_id: str) -> None:
         key = (person_id, client_id)
         count = self.received.get(key, 0)
         self.received[key] = count + 1
         if count == 0 and person_id in self.expected.get(client_id, ()):
-            self.latencies.append((time.perf_counter() - self.sent_at[client_id]) * 1000)
+            self.last_delivery_at = time.perf_counter()
+            self.latencies.append((self.last_delivery_at - self.sent_at[client_id]) * 1000)
             self.outstanding -= 1
-            if self.outstanding == 0:
+            if self.waited:
+                self.late += 1
+            if self.outstanding == 0 and self.closed:
                 self.done.set()
+
+    async def wait(self, timeout: float, grace: float) -> None:
+        """Wait for the phase's deliveries, then `grace` more seconds for late ones."""
+        self.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.done.wait(), timeout=timeout)
+        self.waited = True
+        if not self.done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.done.wait(), timeout=grace)
 
     def summary(self) -> dict[str, int]:
         expected = sum(len(r) for r in self.expected.values())
         delivered = sum(1 for (p, c) in self.received if p in self.expected.get(c, ()))
         duplicates = sum(n - 1 for n in self.received.values() if n > 1)
-        return {"expected": expected, "delivered": delivered, "duplicates": duplicates}
+        return {
+            "expected": expected,
+            "delivered": delivered,
+            "late": self.late,
+            "lost": expected - delivered,
+            "duplicates": duplicates,
+            "refused": self.refused,
+        }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # Seeding --------------------------------------------------------------------------------
@@ -221,7 +271,14 @@ async def send(client: Any, tally: Tally, conv_id: int, sender: int, members: li
     client_id = str(uuid.uuid4())
     tally.expect(client_id, set(members) - {sender})
     payload = {"conversation_id": conv_id, "client_id": client_id, "body": "Bonjour, voisin !"}
-    return await client.call("send_message", payload, timeout=30)
+    try:
+        ack = await client.call("send_message", payload, timeout=30)
+    except Exception:
+        tally.refuse(client_id)  # no answer: counted as refused, not as a loss
+        raise
+    if not (isinstance(ack, dict) and ack.get("ok")):
+        tally.refuse(client_id)
+    return ack
 
 
 async def disconnect_all(clients: dict[int, Any]) -> None:
@@ -249,12 +306,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         tally = Tally()
         for pid, client in clients.items():
             client.handlers["/"]["messaging.message_created"] = _receiver(tally, pid)
+        cpu_before = cpu_seconds(portal.pid)
         tally = await steady_with(clients, seed_data, args, tally)
+        steady_cpu = cpu_seconds(portal.pid) - cpu_before
         memory = rss_mb(portal.pid)
         sat_tally = Tally()
         for pid, client in clients.items():
             client.handlers["/"]["messaging.message_created"] = _receiver(sat_tally, pid)
+        cpu_before = cpu_seconds(portal.pid)
         throughput = await saturate_with(clients, seed_data, args, sat_tally)
+        saturation_cpu = cpu_seconds(portal.pid) - cpu_before
         await disconnect_all(clients)
     finally:
         portal.terminate()
@@ -278,8 +339,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "messages": args.messages,
         "deliveries_expected": counts["expected"],
         "delivered": counts["delivered"],
-        "lost": counts["expected"] - counts["delivered"],
+        "late": counts["late"],
+        "lost": counts["lost"],
         "duplicates": counts["duplicates"],
+        "refused": counts["refused"],
+        "saturation_lost": sat_tally.summary()["lost"],
+        "saturation_refused": sat_tally.refused,
         "p50_ms": percentile(tally.latencies, 50),
         "p95_ms": percentile(tally.latencies, 95),
         "p99_ms": percentile(tally.latencies, 99),
@@ -287,6 +352,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "bare_max_throughput_per_s": round(bare_throughput, 1),
         "throughput_ratio": round(throughput / bare_throughput, 2) if bare_throughput else None,
         "rss_mb": memory,
+        # The server's own CPU per message, whatever else the machine is doing.
+        "server_cpu_ms_per_message": round(steady_cpu * 1000 / args.messages, 2),
+        "saturation_cpu_ms_per_message": round(saturation_cpu * 1000 / args.saturation_messages, 2),
     }
 
 
@@ -310,8 +378,7 @@ async def steady_with(clients: dict[int, Any], seed_data: Seed, args: Any, tally
     failed = [a for a in acks if not (isinstance(a, dict) and a.get("ok"))]
     if failed:
         print(f"  {len(failed)} sends not acknowledged, e.g. {failed[0]!r}", file=sys.stderr)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(tally.done.wait(), timeout=15)
+    await tally.wait(timeout=15, grace=15)
     return tally
 
 
@@ -330,9 +397,11 @@ async def saturate_with(clients: dict[int, Any], seed_data: Seed, args: Any, tal
     failed = [a for a in acks if not (isinstance(a, dict) and a.get("ok"))]
     if failed:
         print(f"  saturation: {len(failed)} sends failed, e.g. {failed[0]!r}", file=sys.stderr)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(tally.done.wait(), timeout=30)
-    return tally.summary()["delivered"] and count / (time.perf_counter() - started)
+    await tally.wait(timeout=30, grace=15)
+    accepted = count - tally.refused
+    elapsed = tally.last_delivery_at - started
+    # Messages carried per second, up to the last delivery (not the wait after it).
+    return accepted / elapsed if accepted and elapsed > 0 else 0.0
 
 
 def main() -> None:
