@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from activities.models import ActivityCategory, Audience
+from portal.validation import day_in_range
 
 
 class SignupForm(FlaskForm):
@@ -45,7 +46,7 @@ class ActivityForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
     place = StringField(_l("Place"), validators=[Length(max=200)])
     room = SelectField(_l("Common room"), coerce=str, default="", validate_choice=True)
-    day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
+    day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day.")), day_in_range])
     start = TimeField(_l("Start"), validators=[DataRequired(_l("Choose a start time."))])
     end = TimeField(_l("End"), validators=[DataRequired(_l("Choose an end time."))])
     capacity = IntegerField(
@@ -61,7 +62,7 @@ class ActivityForm(FlaskForm):
         ],
         default="none",
     )
-    repeat_until = DateField(_l("Repeat until"), validators=[Optional()])
+    repeat_until = DateField(_l("Repeat until"), validators=[Optional(), day_in_range])
     photo = FileField(_l("A photo (optional)"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -77,7 +78,7 @@ class ProposalForm(FlaskForm):
     title = StringField(_l("What"), validators=[DataRequired(_l("Give a title.")), Length(max=120)])
     description = TextAreaField(_l("A few words about it"), validators=[Length(max=2000)])
     place = StringField(_l("Where"), validators=[Length(max=200)])
-    day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
+    day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day.")), day_in_range])
     start = TimeField(_l("Start"), validators=[DataRequired(_l("Choose a start time."))])
     end = TimeField(_l("End"), validators=[DataRequired(_l("Choose an end time."))])
 
@@ -104,7 +105,7 @@ class RoomForm(FlaskForm):
 class BookingForm(FlaskForm):
     """Book a common room for part of a day."""
 
-    day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
+    day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day.")), day_in_range])
     start = TimeField(_l("Start"), validators=[DataRequired(_l("Choose a start time."))])
     end = TimeField(_l("End"), validators=[DataRequired(_l("Choose an end time."))])
     purpose = StringField(_l("What for (optional)"), validators=[Length(max=200)])

@@ -32,6 +32,7 @@ from portal.errors import Invalid, on_refusal, reshow_form
 from portal.forms import ConfirmForm
 from portal.i18n import zone_of
 from portal.uploads import path_of
+from portal.validation import as_id
 
 RANGES = {"today": 1, "week": 7, "month": 31}
 ICS_TYPE = "text/calendar; charset=utf-8"
@@ -205,7 +206,7 @@ def new_activity() -> str | tuple[str, int] | Response:
         category=form.category.data or "other",
         photo=form.photo.data.read() if form.photo.data else None,
         audience=form.audience.data or "everyone",
-        room_id=int(form.room.data) if form.room.data else None,
+        room_id=as_id(form.room.data),  # one of the choices: a room's id, or empty
     )
     flash(_("The activity is in the calendar."), "success")
     return redirect(_occurrence_page(activity.occurrences[0].id))
@@ -286,7 +287,8 @@ def attendance(occurrence_id: int) -> Response:
     _check_confirm_form()
     back = _occurrence_page(occurrence_id)
     on_refusal(back)
-    present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+    chosen = (as_id(value) for value in request.form.getlist("present"))
+    present = {person_id for person_id in chosen if person_id is not None}
     came = service.do_mark_attendance(current_user, occurrence_id, present)
     flash(ngettext("Saved: %(num)d person came.", "Saved: %(num)d people came.", came), "success")
     return redirect(back)
@@ -344,7 +346,9 @@ def decide(proposal_id: int, decision: str) -> Response:
     on_refusal(back)
     if decision == "approve":
         raw = request.form.get("capacity", "").strip()
-        capacity = int(raw) if raw.isdigit() else None
+        # Empty: no limit. Anything but a number of places (0 stands for it) is refused by
+        # the service with the range it accepts.
+        capacity = (as_id(raw) or 0) if raw else None
         proposals.do_approve(current_user, proposal_id, capacity)
         flash(_("The proposal is now an activity in the calendar."), "success")
     else:

@@ -3,7 +3,7 @@ checks every activities service shares (they only read)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -23,9 +23,11 @@ from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
 from portal.people import service as people
 from portal.people.models import Person, Role
+from portal.validation import BAD_DAY, as_day
 
 PLANNER_ROLES = frozenset({Role.COORDINATOR, Role.CONCIERGE, Role.MANAGER})
 MAX_GUESTS = 4
+MAX_DURATION = timedelta(hours=24)  # the forms plan one day; a room, less
 # Bookings that hold their room: waiting for approval, or confirmed.
 HOLDING = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
@@ -47,11 +49,16 @@ def check_planner(person: Person, building_id: int) -> None:
 
 
 def check_times(starts_at: datetime, ends_at: datetime) -> None:
-    """Times are aware and the end comes after the start."""
+    """Times are aware, on days a person could mean (far ones overflow the date arithmetic
+    of repeats and time zones), and the end comes after the start, within a day."""
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise Invalid(_("The times are not valid."), "bad_time")
+    if as_day(starts_at.date()) is None or as_day(ends_at.date()) is None:
+        raise Invalid(str(BAD_DAY), "bad_date")
     if ends_at <= starts_at:
         raise Invalid(_("The end must come after the start."), "end_before_start")
+    if ends_at - starts_at > MAX_DURATION:
+        raise Invalid(_("An activity lasts at most one day."), "too_long")
 
 
 def check_capacity(capacity: int | None) -> int | None:

@@ -48,6 +48,7 @@ from portal.people import service as people
 from portal.people.models import Person
 from portal.uploads import store_image
 from portal.urls import path_for
+from portal.validation import BAD_DAY, as_day
 
 MAX_OCCURRENCES = 200
 
@@ -73,6 +74,8 @@ def occurrence_starts(
 ) -> list[datetime]:
     """Start times of every occurrence, stepping in local time so 18:00 stays 18:00
     across the daylight-saving change."""
+    if repeat_until is not None and as_day(repeat_until) is None:
+        raise Invalid(str(BAD_DAY), "bad_until")  # stepping towards a far day would overflow
     local_first = first.astimezone(zone)
     if recurrence == Recurrence.NONE:
         return [first]

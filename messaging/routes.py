@@ -23,6 +23,7 @@ from portal.errors import (
 from portal.forms import ConfirmForm
 from portal.people import service as people
 from portal.people.models import Role
+from portal.validation import query_cursor
 
 
 def _neighbours() -> list[people.DirectoryEntry]:
@@ -200,7 +201,7 @@ def block(person_id: int) -> Response:
     return redirect(url_for("messaging.conversation", conversation_id=target.id))
 
 
-@bp.post("/messages/report/<int:message_id>")
+@bp.post("/messages/report/<bigid:message_id>")
 @login_required
 def report(message_id: int) -> Response:
     """Report a message to the coordinator."""
@@ -239,7 +240,7 @@ def reports() -> str:
     )
 
 
-@bp.post("/messages/reports/<int:message_id>/<action>")
+@bp.post("/messages/reports/<bigid:message_id>/<action>")
 @login_required
 def moderate(message_id: int, action: str) -> Response:
     """Hide a reported message, or close its reports."""
@@ -287,24 +288,14 @@ def api_conversations() -> Response:
     )
 
 
-def _int_arg(name: str) -> int | None:
-    """A whole-number query argument; anything else is a bad request."""
-    value = request.args.get(name)
-    if value is None or value == "":
-        return None
-    if not value.isdigit():
-        abort(400)
-    return int(value)
-
-
 @bp.get("/api/messaging/conversations/<int:conversation_id>/messages")
 @login_required
 def api_messages(conversation_id: int) -> Response:
     """A page of a conversation's messages: the latest, older or newer ones."""
     conv = service.access_conversation(current_user, conversation_id)
-    messages = service.list_messages(
-        current_user, conv, before_id=_int_arg("before"), after_id=_int_arg("after")
-    )
+    # 0 or a message id; anything else (huge, negative, text) is a bad request.
+    before_id, after_id = query_cursor("before"), query_cursor("after")
+    messages = service.list_messages(current_user, conv, before_id=before_id, after_id=after_id)
     return jsonify(
         {
             "ok": True,
@@ -313,7 +304,7 @@ def api_messages(conversation_id: int) -> Response:
                 str(k): v for k, v in service.reaction_counts([m.id for m in messages]).items()
             },
             "read_states": service.read_states(conv),
-            "has_more": len(messages) == service.PAGE_SIZE and _int_arg("after") is None,
+            "has_more": len(messages) == service.PAGE_SIZE and after_id is None,
         }
     )
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ScalarSelect, Select, and_, func, or_, select, union
+from sqlalchemy import ScalarSelect, Select, and_, delete, exists, func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -34,7 +34,9 @@ from portal.errors import DomainError, Forbidden, Invalid, NotFound
 from portal.extensions import db
 from portal.people import service as people
 from portal.people.models import Person, Role
+from portal.retention import cutoff, discard_after_commit
 from portal.urls import path_for
+from portal.validation import as_cursor, as_id
 
 MAX_TEXT = 2000
 PAGE_SIZE = 50
@@ -390,9 +392,9 @@ def _check_attachment(person: Person, kind: MessageKind, attachment_id: Any) -> 
     """The person's own unsent upload of the kind the message needs."""
     if kind == MessageKind.TEXT:
         return None
-    attachment = (
-        db.session.get(Attachment, attachment_id) if isinstance(attachment_id, int) else None
-    )
+    # A whole number the database can hold, or nothing to look up.
+    found_id = as_id(attachment_id) if isinstance(attachment_id, int) else None
+    attachment = db.session.get(Attachment, found_id) if found_id is not None else None
     expected = AttachmentKind.IMAGE if kind == MessageKind.PHOTO else AttachmentKind.AUDIO
     if attachment is None or attachment.owner_id != person.id or attachment.kind != expected:
         raise Invalid(_("The photo or recording was not found. Please add it again."), "bad_file")
@@ -593,10 +595,9 @@ def catch_up(person: Person, after: dict[Any, Any]) -> dict[int, list[dict[str, 
     CATCH_UP_OVERLAP), per conversation it names."""
     result: dict[int, list[dict[str, Any]]] = {}
     for raw_id, raw_last in list(after.items())[:200]:
-        try:
-            conversation_id, last_id = int(raw_id), int(raw_last or 0)
-        except (TypeError, ValueError):
-            continue
+        conversation_id, last_id = as_id(raw_id), as_cursor(raw_last or 0)
+        if conversation_id is None or last_id is None:
+            continue  # names nothing an id could: nothing to send back for it
         try:
             conversation = access_conversation(person, conversation_id)
         except DomainError:
@@ -1042,7 +1043,10 @@ def has_blocked(person: Person, other_id: int) -> bool:
 
 
 def do_save_upload(person: Person, kind: str, data: bytes, duration_ms: Any = None) -> Attachment:
-    """Check and store a photo or a voice message, to be sent in a message afterwards."""
+    """Check and store a photo or a voice message, to be sent in a message afterwards.
+
+    A recording's length is measured from the file (and capped there); the `duration_ms`
+    the client sends is not trusted and not used."""
     if not ratelimits.hit("30/minute", "messaging.upload", person.id):
         raise Invalid(_("Too many files at once. Please wait a minute."), "rate_limited")
     if kind == "photo":
@@ -1052,10 +1056,10 @@ def do_save_upload(person: Person, kind: str, data: bytes, duration_ms: Any = No
     elif kind == "voice":
         stored = uploads.store_audio(data)
         attachment_kind = AttachmentKind.AUDIO
-        duration = _check_duration(duration_ms)
+        duration = stored.duration_ms
     else:
         raise Invalid(_("This kind of file is not accepted."), "bad_type")
-    begin_write(db.session)
+    begin_write(db.session)  # keeps the files' removal should the request fail
     attachment = Attachment(
         owner_id=person.id,
         kind=attachment_kind,
@@ -1070,18 +1074,6 @@ def do_save_upload(person: Person, kind: str, data: bytes, duration_ms: Any = No
     db.session.add(attachment)
     db.session.flush()
     return attachment
-
-
-def _check_duration(duration_ms: Any) -> int | None:
-    """A voice message's length in ms, within MESSAGING_MAX_VOICE_SECONDS."""
-    try:
-        value = int(duration_ms)
-    except (TypeError, ValueError):
-        return None
-    limit = current_app.config["MESSAGING_MAX_VOICE_SECONDS"] * 1000
-    if value > limit + 1000:
-        raise Invalid(_("A voice message lasts at most 2 minutes."), "too_long")
-    return max(0, value)
 
 
 def access_attachment(person: Person, attachment_id: int) -> Attachment:
@@ -1126,3 +1118,83 @@ def search(person: Person, query: str, limit: int = 50) -> list[Message]:
         .options(selectinload(Message.sender), selectinload(Message.conversation))
     )
     return list(db.session.scalars(stmt))
+
+
+# Retention ------------------------------------------------------------------------------
+
+
+def purge_expired(now: datetime, batch: int) -> int:
+    """Delete one batch of messages sent before MESSAGING_RETENTION_DAYS, each message on its
+    own clock (a conversation still in use loses its oldest messages too); returns how many
+    went.
+
+    What it means for the others in the conversation: the message's reactions and handled
+    reports go with it (their foreign keys cascade); a message reported and not yet handled
+    stays until the coordinator has dealt with it; its photo or recording (one message per
+    upload) goes, the row now and the files once the batch has committed; a conversation
+    whose last message went points at the newest one left, or at none (it then sorts last,
+    and a desk conversation leaves the staff's list until someone writes again). Read
+    pointers are message ids and stay as they are: the ids left keep their order and the
+    unread counts only lose messages that are gone.
+    """
+    limit = cutoff("MESSAGING_RETENTION_DAYS", now)
+    begin_write(db.session)
+    still_reported = select(Report.message_id).where(Report.resolved_at.is_(None))
+    chosen = db.session.execute(
+        select(Message.id, Message.conversation_id, Message.attachment_id)
+        .where(Message.created_at < limit, Message.id.not_in(still_reported))
+        .limit(batch)
+    ).all()
+    if not chosen:
+        return 0
+    ids = [row.id for row in chosen]
+    gone = delete(Message).where(Message.id.in_(ids))
+    db.session.execute(gone.execution_options(synchronize_session=False))
+    _drop_attachments({row.attachment_id for row in chosen if row.attachment_id is not None})
+    _repoint_last_messages({row.conversation_id for row in chosen})
+    return len(ids)
+
+
+def purge_unsent_uploads(now: datetime, batch: int) -> int:
+    """Delete one batch of photos and recordings uploaded before MESSAGING_RETENTION_DAYS
+    and never sent (or sent in a message since erased); returns how many went."""
+    limit = cutoff("MESSAGING_RETENTION_DAYS", now)
+    begin_write(db.session)
+    used = select(Message.attachment_id).where(Message.attachment_id.is_not(None))
+    stmt = select(Attachment.id).where(Attachment.created_at < limit, Attachment.id.not_in(used))
+    ids = set(db.session.scalars(stmt.limit(batch)))
+    _drop_attachments(ids)
+    return len(ids)
+
+
+def _drop_attachments(ids: set[int]) -> None:
+    """Delete these uploads' rows; their files go once the transaction has committed."""
+    if not ids:
+        return
+    files = db.session.execute(
+        select(Attachment.file_name, Attachment.thumb_name).where(Attachment.id.in_(ids))
+    ).all()
+    stmt = delete(Attachment).where(Attachment.id.in_(ids))
+    db.session.execute(stmt.execution_options(synchronize_session=False))
+    discard_after_commit(name for row in files for name in row)
+
+
+def _repoint_last_messages(conversation_ids: set[int]) -> None:
+    """Conversations whose last message was deleted point at the newest one left, or none."""
+    ids = sorted(conversation_ids)
+    # PostgreSQL: a send committing into one of them is waited for, so the statement below
+    # (a new snapshot) sees its message and never points back past it.
+    lock = select(Conversation.id).where(Conversation.id.in_(ids)).order_by(Conversation.id)
+    db.session.execute(lock.with_for_update())
+    own = Message.conversation_id == Conversation.id
+    newest_id = select(func.max(Message.id)).where(own).scalar_subquery()
+    newest_at = (
+        select(Message.created_at).where(own).order_by(Message.id.desc()).limit(1)
+    ).scalar_subquery()
+    dangling = ~exists().where(Message.id == Conversation.last_message_id)
+    stmt = (
+        update(Conversation)
+        .where(Conversation.id.in_(ids), dangling)
+        .values(last_message_id=newest_id, last_message_at=newest_at)
+    )
+    db.session.execute(stmt.execution_options(synchronize_session=False))

@@ -64,6 +64,10 @@ class BaseConfig:
 
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     PORTAL_UPLOAD_DIR = str(PROJECT_ROOT / "var" / "uploads")
+    # Photos: pixels read from the header and refused above this before any decoding (a
+    # 48-megapixel phone photo passes); at most this many decodes at once per worker.
+    PORTAL_MAX_IMAGE_PIXELS = 50_000_000
+    PORTAL_IMAGE_DECODES = 2
     MESSAGING_MAX_PHOTO_BYTES = 10_000_000
     ACTIVITIES_MAX_PHOTO_BYTES = 10_000_000  # an activity's photo and its album's photos
     CONCIERGE_MAX_PHOTO_BYTES = 10_000_000  # a ticket's photos, a logbook's documents
@@ -89,6 +93,15 @@ class BaseConfig:
     SCHEDULER_ENABLED = True
     SCHEDULER_HEARTBEAT_SECONDS = 30
     AUDIT_RETENTION_DAYS = 365  # audit entries older than this are purged daily
+
+    # Retention (README "Retention" gives each period's reason) -------------------------
+    # Days kept before the daily purges remove the data; at least 1 (portal/retention.py).
+    MESSAGING_RETENTION_DAYS = 730  # each message, counted from when it was sent
+    NOTIFICATIONS_RETENTION_DAYS = 90  # each notification, read or not
+    WELLBEING_RETENTION_DAYS = 365  # check-ins, closed missed check-ins, closed help calls
+    PEOPLE_ACTIVITY_RETENTION_DAYS = 730  # the days a resident had Bon Voisin open
+    DATARIGHTS_CLOSED_ACCOUNT_DAYS = 180  # a closed account is erased this long after closing
+    # ------------------------------------------------------------------------------------
 
     LOG_JSON = False  # JSON lines (production) or readable text
     LOG_REQUESTS = True
@@ -146,6 +159,10 @@ ENV_KEYS: dict[str, tuple[str, Any]] = {
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "REDIS_URL": ("REDIS_URL", str),
     "BV_BASE_URL": ("PORTAL_BASE_URL", str),
+    # Behind a reverse proxy: how many proxies in front of the portal set X-Forwarded-*
+    # (deploy/nginx.conf alone: 1). PORTAL_PROXY_HOPS is 0 by default (portal/security.py):
+    # those headers are then ignored, since any client can send them.
+    "BV_PROXY_HOPS": ("PORTAL_PROXY_HOPS", int),
     "BV_HOST": ("SERVER_HOST", str),
     "BV_PORT": ("SERVER_PORT", int),
     "BV_SCHEDULER": ("SCHEDULER_ENABLED", lambda v: v.lower() in {"1", "true", "yes", "on"}),
@@ -156,6 +173,13 @@ ENV_KEYS: dict[str, tuple[str, Any]] = {
     "BV_DB_POOL_SIZE": ("DB_POOL_SIZE", int),
     "BV_DB_MAX_OVERFLOW": ("DB_MAX_OVERFLOW", int),
     "BV_AUDIT_RETENTION_DAYS": ("AUDIT_RETENTION_DAYS", int),
+    # Retention (README "Retention") ----------------------------------------------------
+    "BV_MESSAGING_RETENTION_DAYS": ("MESSAGING_RETENTION_DAYS", int),
+    "BV_NOTIFICATIONS_RETENTION_DAYS": ("NOTIFICATIONS_RETENTION_DAYS", int),
+    "BV_WELLBEING_RETENTION_DAYS": ("WELLBEING_RETENTION_DAYS", int),
+    "BV_ACTIVITY_DAYS_RETENTION_DAYS": ("PEOPLE_ACTIVITY_RETENTION_DAYS", int),
+    "BV_CLOSED_ACCOUNT_DAYS": ("DATARIGHTS_CLOSED_ACCOUNT_DAYS", int),
+    # ------------------------------------------------------------------------------------
     "BV_SECURE_COOKIES": (
         "SESSION_COOKIE_SECURE",
         lambda v: v.lower() in {"1", "true", "yes", "on"},

@@ -76,6 +76,12 @@ def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | b
 
 
 WRITE_OPTION = "bv_write"
+ENDING_READS_KEY = "bv_ending_reads"  # begin_write is ending a transaction that only read
+
+
+def is_ending_reads(session: Any) -> bool:
+    """True while begin_write commits a transaction that wrote nothing (no hook should run)."""
+    return bool(session.info.get(ENDING_READS_KEY))
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -125,7 +131,13 @@ def begin_write(session: Any) -> None:
             return
         if connection.dialect.name != "sqlite" or _sqlite_has_written(connection):
             return
-        session.commit()
+        # Nothing was written: this commit only ends the reads. What the request queued for
+        # its real commit (events, after-commit and after-rollback work) waits for that one.
+        session.info[ENDING_READS_KEY] = True
+        try:
+            session.commit()
+        finally:
+            session.info.pop(ENDING_READS_KEY, None)
     session.connection(execution_options={WRITE_OPTION: True})
 
 

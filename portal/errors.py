@@ -7,10 +7,12 @@ from collections.abc import Callable
 
 from flask import Flask, Response, flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 log = logging.getLogger(__name__)
 
@@ -146,56 +148,107 @@ def answer_domain_error(error: DomainError) -> ResponseReturnValue:
     return render_error(error.status, error.message)
 
 
+def _undo_transaction() -> None:
+    """Roll the request's transaction back before an error answer reads anything: a failed
+    flush leaves the session unusable (PendingRollbackError) for the page, which loads the
+    person to draw the top bar. Never fails itself (a connection already gone is only
+    logged: the page then falls back to plain text)."""
+    from portal.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception as error:  # an error answer must still be given
+        log.warning("rollback before the error answer failed: %s", type(error).__name__)
+
+
+def plain_error(status: int, message: str | None = None) -> Response:
+    """The error answer of last resort: the message as plain text, translated when the
+    language can still be chosen, with the same status."""
+    return Response(_plain_text(status, message), status=status, mimetype="text/plain")
+
+
+def _plain_text(status: int, message: str | None) -> str:
+    """The message; else the status's own, in the person's language, else in English (the
+    language is chosen from the person, whom a database gone cannot load)."""
+    if message:
+        return str(message)
+    lazy = ERROR_MESSAGES.get(status, ERROR_MESSAGES[500])
+    try:
+        return str(lazy)
+    except Exception:  # choosing the language needed what failed
+        pass
+    try:
+        with force_locale("en"):
+            return str(lazy)
+    except Exception:  # Babel itself is broken: the status's name still says it
+        return HTTP_STATUS_CODES.get(status, "Error")
+
+
+def error_page(status: int, message: str | None = None) -> ResponseReturnValue:
+    """The error page; if drawing it fails too (a template error, the database gone while
+    the top bar loads the person), the same message as plain text with the same status."""
+    try:
+        return render_error(status, message)
+    except DATABASE_UNAVAILABLE as error:  # the page needed the database (who is logged in)
+        log.warning("the error page (%s) needed the database: %s", status, type(error).__name__)
+    except Exception:  # the error answer must never fail itself
+        log.exception("the error page (%s) could not be drawn", status)
+    _undo_transaction()
+    return plain_error(status, message)
+
+
 def register_error_handlers(app: Flask) -> None:
-    """Attach the friendly error pages to the app."""
+    """Attach the friendly error pages to the app. Each handler rolls the session back
+    first and never fails itself (error_page falls back to plain text)."""
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> ResponseReturnValue:
-        from portal.extensions import db
-
-        db.session.rollback()
-        return answer_domain_error(error)
+        _undo_transaction()
+        try:
+            return answer_domain_error(error)
+        except Exception:  # e.g. the form re-shown could not be drawn
+            log.exception("the answer to a refusal (%s) could not be drawn", error.code)
+            _undo_transaction()
+            # As answer_domain_error: "not found" never says more than the usual words.
+            return error_page(error.status, None if error.status == 404 else error.message)
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> tuple[str, int]:
-        return render_error(
-            400,
-            str(
-                _l(
-                    "This form had expired or was not sent by Bon Voisin. "
-                    "Nothing was changed. Please go back, reload the page and try again."
-                )
-            ),
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
+        _undo_transaction()
+        message = str(
+            _l(
+                "This form had expired or was not sent by Bon Voisin. "
+                "Nothing was changed. Please go back, reload the page and try again."
+            )
         )
+        if wants_json():  # an API call refused like any other: {ok: false, message}
+            return app.json.response(error_body("csrf", message)), 400
+        return error_page(400, message)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int] | Response:
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
+        _undo_transaction()
         if wants_json():
             body = error_body(error.name, str(ERROR_MESSAGES.get(status, "")))
             return app.json.response(body), status
-        return render_error(status)
+        return error_page(status)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
-    def database_unavailable(error: Exception) -> tuple[str, int] | Response:
-        from portal.extensions import db
-
+    def database_unavailable(error: Exception) -> ResponseReturnValue:
         log.warning("database unavailable: %s", type(error).__name__)
-        db.session.rollback()
+        _undo_transaction()
         if wants_json():
             body = error_body("unavailable", str(UNAVAILABLE_MESSAGE))
             return app.json.response(body), 503
-        try:
-            return render_error(503)
-        except DATABASE_UNAVAILABLE:  # the page itself needed the database (who is logged in)
-            db.session.rollback()
-            return str(UNAVAILABLE_MESSAGE), 503
+        return error_page(503)
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception) -> tuple[str, int]:
-        from portal.extensions import db
-
+    def unexpected_error(error: Exception) -> ResponseReturnValue:
         app.logger.exception("Unhandled error", exc_info=error)
-        db.session.rollback()  # a failed flush leaves the session unusable for the page
-        return render_error(500)
+        _undo_transaction()  # a failed flush leaves the session unusable for the page
+        if wants_json():
+            body = error_body("server_error", str(ERROR_MESSAGES[500]))
+            return app.json.response(body), 500
+        return error_page(500)

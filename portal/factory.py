@@ -130,7 +130,11 @@ def _register_domains(app: Flask) -> None:
     from activities import jobs as activities_jobs
     from concierge.desk import jobs as desk_jobs
     from concierge.exchange import jobs as exchange_jobs
+    from messaging import jobs as messaging_jobs
     from portal.audit import jobs as audit_jobs
+    from portal.datarights import jobs as datarights_jobs
+    from portal.notifications import jobs as notifications_jobs
+    from portal.people import jobs as people_jobs
     from portal.wellbeing import jobs as wellbeing_jobs
 
     registrars = [
@@ -140,6 +144,10 @@ def _register_domains(app: Flask) -> None:
         exchange_jobs.register_jobs,
         audit_jobs.register_jobs,
         wellbeing_jobs.register_jobs,
+        messaging_jobs.register_jobs,
+        notifications_jobs.register_jobs,
+        people_jobs.register_jobs,
+        datarights_jobs.register_jobs,
     ]
     scheduler.init_app(app, job_registrars=registrars)
     cli.init_app(app)

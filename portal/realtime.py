@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal import validation
+from portal.db import is_ending_reads
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,8 @@ def _emit(evt: Event) -> None:
 
 
 def _after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint was released: the transaction itself may still be undone
+    if session.in_nested_transaction() or is_ending_reads(session):
+        return  # a savepoint released, or reads ended: the writes are still to come
     for evt in _merge_rooms(session.info.pop(PENDING_KEY, [])):
         _emit(evt)
 

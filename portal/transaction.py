@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from portal.db import is_ending_reads
 from portal.extensions import db
 
 P = ParamSpec("P")
@@ -54,8 +55,8 @@ def after_rollback(callback: Callable[[], None]) -> None:
 
 
 def _run_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint was released: the transaction itself may still be undone
+    if session.in_nested_transaction() or is_ending_reads(session):
+        return  # a savepoint released, or reads ended: the writes are still to come
     session.info.pop(AFTER_ROLLBACK_KEY, None)
     for callback in session.info.pop(AFTER_COMMIT_KEY, []):
         callback()

@@ -23,6 +23,8 @@ from portal.people.models import Person
 from tests.live import postgres_schema
 
 TEST_CONFIG: dict[str, Any] = {"ENV_NAME": "testing"}
+# The fuzz suite's figures, merged across pytest-xdist workers into one closing summary.
+pytest_plugins = ("tests.fuzz.summary",)
 
 
 class IsolatedClient(FlaskClient):

@@ -25,8 +25,13 @@ def test_scheduler_collects_every_registered_job(app):
         "audit.purge",
         "concierge.help",
         "concierge.parcel_reminders",
+        "datarights.closed_accounts",
+        "messaging.purge",
+        "notifications.purge",
+        "people.activity_days_purge",
         "portal.heartbeat",
         "wellbeing.missed_checkins",
+        "wellbeing.purge",
     ]
 
 

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from concierge.desk import logbook
 from concierge.desk.models import ParcelSize, Priority, TicketCategory, TicketStatus, VisitKind
 from portal.enums import LabelledEnum
+from portal.validation import day_in_range, id_choice
 
 
 def labelled_choices(
@@ -92,7 +93,7 @@ class PriorityForm(FlaskForm):
 class AssigneeForm(FlaskForm):
     """Staff give a ticket to a member of the staff (choices filled by the page)."""
 
-    assignee = SelectField(_l("Who handles it"), coerce=str)
+    assignee = SelectField(_l("Who handles it"), coerce=str, validators=[id_choice])
 
 
 class ReplyForm(FlaskForm):
@@ -131,7 +132,7 @@ class ParcelForm(FlaskForm):
 class HandOverForm(FlaskForm):
     """Staff record who collected a parcel (choices filled by the page)."""
 
-    collected_by = SelectField(_l("Collected by"), coerce=str)
+    collected_by = SelectField(_l("Collected by"), coerce=str, validators=[id_choice])
     collected_by_name = StringField(
         _l("Or the name of the person who collected it"), validators=[Length(max=120)]
     )
@@ -149,7 +150,8 @@ class LogbookForm(FlaskForm):
         _l("Title"), validators=[DataRequired(_l("Give a title.")), Length(max=200)]
     )
     happened_on = DateField(
-        _l("Date"), validators=[DataRequired(_l("Please give the date of the intervention."))]
+        _l("Date"),
+        validators=[DataRequired(_l("Please give the date of the intervention.")), day_in_range],
     )
     body = TextAreaField(_l("What was done"), validators=[Length(max=5000)])
     documents = MultipleFileField(_l("Documents: photos or PDF (optional)"))
@@ -172,7 +174,7 @@ class VisitForm(FlaskForm):
         _l("Who is coming"),
         validators=[DataRequired(_l("Please say who is coming.")), Length(max=120)],
     )
-    day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
+    day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day.")), day_in_range])
     start = TimeField(_l("From"), validators=[DataRequired(_l("Choose a start time."))])
     end = TimeField(_l("Until"), validators=[DataRequired(_l("Choose an end time."))])
     note = StringField(_l("Note for the desk (optional)"), validators=[Length(max=300)])

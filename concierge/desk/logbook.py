@@ -18,6 +18,7 @@ from portal.errors import DomainError, Invalid, NotFound
 from portal.extensions import db
 from portal.people.models import Dwelling, Person
 from portal.uploads import check_size, discard_on_rollback, new_name, store_image, upload_dir
+from portal.validation import BAD_DAY, as_day
 
 MAX_TITLE = 200
 MAX_BODY = 5000
@@ -69,9 +70,11 @@ def check_body(body: str | None) -> str:
 
 
 def check_day(day: Any) -> date:
-    """The day of the intervention (a date, not a moment)."""
+    """The day of the intervention (a date, not a moment), in a year a person could mean."""
     if not isinstance(day, date) or isinstance(day, datetime):
         raise Invalid(_("Please give the date of the intervention."), "bad_date")
+    if as_day(day) is None:
+        raise Invalid(str(BAD_DAY), "bad_date")
     return day
 
 
@@ -176,3 +179,8 @@ def access_document(person: Person, document_id: int) -> LogbookDocument:
         raise NotFound(_("This document does not exist."))
     desk.access_dwelling(person, document.entry.dwelling_id)
     return document
+
+
+def download_name(document: LogbookDocument) -> str:
+    """The name a PDF is saved under: made by the server, never the uploader's file name."""
+    return f"logbook-{document.entry_id}-{document.id}.pdf"

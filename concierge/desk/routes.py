@@ -40,6 +40,7 @@ from portal.i18n import zone_of
 from portal.people import service as people
 from portal.people.models import Building, Dwelling, Person
 from portal.uploads import path_of
+from portal.validation import as_id, query_id
 
 Page = ResponseReturnValue
 CATEGORY_VALUES = frozenset(category.value for category in TicketCategory)
@@ -105,7 +106,7 @@ def new_ticket() -> Page:
     form: TicketForm = StaffTicketForm() if staff else TicketForm()
     if isinstance(form, StaffTicketForm):
         form.resident.choices = _resident_choices(current_user)
-        if request.method == "GET" and request.args.get("resident", "").isdigit():
+        if request.method == "GET" and as_id(request.args.get("resident")) is not None:
             form.resident.data = request.args["resident"]
     if request.method == "GET" and request.args.get("category") in CATEGORY_VALUES:
         form.category.data = request.args["category"]  # "Report a problem" suggests a repair
@@ -116,7 +117,7 @@ def new_ticket() -> Page:
     if not form.validate_on_submit():
         return _form_page(page(), form)
     on_refusal(reshow_form(page))
-    resident_id = int(form.resident.data) if isinstance(form, StaffTicketForm) else None
+    resident_id = as_id(form.resident.data) if isinstance(form, StaffTicketForm) else None
     ticket = tickets.do_create_ticket(
         current_user,
         category=form.category.data,
@@ -278,13 +279,12 @@ def ticket_priority(ticket_id: int) -> Page:
 @login_required
 def ticket_assignee(ticket_id: int) -> Page:
     form = AssigneeForm()
-    form.assignee.validate_choice = False  # the service checks the person
-    raw = request.form.get("assignee", "")
+    form.assignee.validate_choice = False  # the service checks the person; id_choice, the id
     return _ticket_action(
         ticket_id,
         form,
         "assignee_form",
-        lambda: tickets.do_assign(current_user, ticket_id, int(raw) if raw.isdigit() else None),
+        lambda: tickets.do_assign(current_user, ticket_id, as_id(form.assignee.data)),
         _("Saved."),
         staff_only=True,
     )
@@ -470,9 +470,16 @@ def new_logbook_entry(dwelling_id: int) -> Page:
 @bp.get("/logbook/documents/<int:document_id>")
 @login_required
 def logbook_document(document_id: int) -> Response:
+    """A logbook photo is shown in the page; a PDF is only ever saved, under a name of ours
+    (never rendered in the portal's origin, no uploader's file name in a header)."""
     document = logbook.access_document(current_user, document_id)
-    download = document.title if document.mime_type == logbook.PDF_TYPE and document.title else None
-    return _private_file(document.file_name, document.mime_type, download)
+    response = _private_file(document.file_name, document.mime_type)
+    if document.mime_type == logbook.PDF_TYPE:
+        response.headers.set(
+            "Content-Disposition", "attachment", filename=logbook.download_name(document)
+        )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # The desk -------------------------------------------------------------------------------
@@ -480,8 +487,7 @@ def logbook_document(document_id: int) -> Response:
 
 def _desk_building() -> Building:
     """The building whose desk is asked for (?building=), else the staff member's own."""
-    raw = request.args.get("building", "")
-    return desk.access_desk_building(current_user, int(raw) if raw.isdigit() else None)
+    return desk.access_desk_building(current_user, query_id("building"))
 
 
 @bp.get("/desk")
@@ -586,11 +592,10 @@ def hand_over(parcel_id: int) -> Page:
     if not form.validate_on_submit():
         abort(400)
     on_refusal(reshow_form(lambda: _dwelling_html(found)))
-    raw = form.collected_by.data or ""
     parcels.do_hand_over(
         current_user,
         parcel.id,
-        collected_by_id=int(raw) if raw.isdigit() else None,
+        collected_by_id=as_id(form.collected_by.data),
         collected_by_name=form.collected_by_name.data or "",
     )
     flash(_("The parcel is handed over."), "success")

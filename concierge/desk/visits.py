@@ -17,6 +17,7 @@ from portal.db import utcnow
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.people.models import Person
+from portal.validation import BAD_DAY, as_day
 
 MAX_VISITOR = 120
 MAX_NOTE = 300
@@ -64,9 +65,12 @@ def check_note(note: str | None) -> str:
 
 
 def check_window(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
-    """A time window that ends after it starts, is not over and lasts at most 31 days."""
+    """A time window on days a person could mean, that ends after it starts, is not over
+    and lasts at most 31 days."""
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise Invalid(_("The times are not valid."), "bad_time")
+    if as_day(starts_at.date()) is None or as_day(ends_at.date()) is None:
+        raise Invalid(str(BAD_DAY), "bad_date")
     if ends_at <= starts_at:
         raise Invalid(_("The end must come after the start."), "end_before_start")
     if ends_at <= now:

@@ -9,16 +9,14 @@ from flask_login import current_user
 
 from concierge.exchange import service as helping
 from portal.auth.decorators import socket_handler
-from portal.errors import Invalid
 from portal.extensions import socketio
+from portal.validation import payload_id
 
 
 def _request_id(payload: Any) -> int:
-    """The request's id the client sent, or a refusal it can read."""
-    value = payload.get("request_id") if isinstance(payload, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(_("The request could not be understood."), "bad_request")
-    return value
+    """The request's id the client sent: a whole number (else bad_request) that can be an id
+    (else not_found, before any query)."""
+    return payload_id(payload, "request_id", message=_("This request does not exist."))
 
 
 @socketio.on("get_help_request")

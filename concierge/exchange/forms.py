@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from concierge.exchange.models import HelpKind, Urgency
 from concierge.exchange.service import MAX_DETAILS, MAX_PHARMACY, MAX_THANKS
+from portal.validation import day_in_range, id_choice
 
 
 def kind_choices() -> list[SelectChoice]:
@@ -39,7 +40,7 @@ class AskForm(FlaskForm):
         choices=kind_choices,
         validators=[DataRequired(_l("Choose what you need."))],
     )
-    day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
+    day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day.")), day_in_range])
     start = TimeField(_l("From"), validators=[DataRequired(_l("Choose a start time."))])
     end = TimeField(_l("Until"), validators=[DataRequired(_l("Choose an end time."))])
     urgency = RadioField(
@@ -98,7 +99,11 @@ class ProposeForm(FlaskForm):
     """The desk choosing a neighbour to ask (choices set by the page)."""
 
     neighbour = SelectField(
-        _l("Neighbour who offers this help"), coerce=str, choices=[], validate_choice=False
+        _l("Neighbour who offers this help"),
+        coerce=str,
+        choices=[],
+        validate_choice=False,  # the service checks the neighbour; the field, the number
+        validators=[id_choice],
     )
 
 

@@ -34,6 +34,7 @@ from portal.forms import ConfirmForm
 from portal.i18n import zone_of
 from portal.people import service as people
 from portal.people.models import STAFF_ROLES, Role
+from portal.validation import as_id, query_id
 
 FIGURE_SPANS = {"30": 30, "90": 90, "365": 365}
 
@@ -162,7 +163,7 @@ def _create_from(form: AskForm, is_staff: bool) -> HelpRequest:
         window_end=datetime.combine(form.day.data, form.end.data, tzinfo=zone),
         details=(form.pharmacy.data if pharmacy else form.details.data) or "",
         health_consent=bool(form.consent.data),
-        requester_id=int(form.requester.data) if is_staff and form.requester.data else None,
+        requester_id=as_id(form.requester.data) if is_staff else None,
     )
 
 
@@ -337,12 +338,12 @@ def help_thank(request_id: int) -> Response:
 def help_propose(request_id: int) -> Response:
     """The desk asks a neighbour who offers this help."""
     form = ProposeForm()
-    choice = request.form.get("neighbour", "")
-    if not form.validate_on_submit() or not choice.isdigit():
+    neighbour_id = as_id(form.neighbour.data) if form.validate_on_submit() else None
+    if neighbour_id is None:
         return _back_with(request_id, _("Choose a neighbour who offers this help."))
     return _act(
         request_id,
-        lambda: helping.do_propose(current_user, request_id, int(choice)),
+        lambda: helping.do_propose(current_user, request_id, neighbour_id),
         _("The neighbour is asked. You will be told if they cannot."),
     )
 
@@ -446,7 +447,7 @@ def help_figures() -> str:
     if span not in FIGURE_SPANS:
         span = "30"
     buildings = people.list_buildings_for(current_user)
-    building_id = request.args.get("building", type=int) or (buildings[0].id if buildings else 0)
+    building_id = query_id("building") or (buildings[0].id if buildings else 0)
     since = utcnow() - timedelta(days=FIGURE_SPANS[span])
     figures = helping.get_figures(current_user, building_id, since)
     return render_template(

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, update
 
 from concierge.exchange.models import (
     HealthAccessLog,
@@ -35,6 +35,7 @@ from portal.notifications.service import notify, person_datetime, person_locale
 from portal.people import service as people
 from portal.people.models import Person, Role
 from portal.urls import path_for
+from portal.validation import as_id
 
 EVENT_CHANGED = "concierge.help_changed"
 ESCALATE_AFTER = timedelta(hours=2)
@@ -444,8 +445,8 @@ def check_minutes(minutes: Any) -> int | None:
     """How long it took: nothing, or one of the durations the form offers."""
     if minutes in (None, ""):
         return None
-    if isinstance(minutes, str) and minutes.isdigit():
-        minutes = int(minutes)
+    if isinstance(minutes, str):
+        minutes = as_id(minutes)  # ASCII digits only: "²" is a digit to str.isdigit, not to int
     if isinstance(minutes, bool) or minutes not in MINUTES_CHOICES:
         raise Invalid(_("Choose how long it took."), "bad_minutes")
     return int(minutes)
@@ -922,19 +923,24 @@ def expire_past_window(now: datetime) -> int:
 
 
 def purge_health(now: datetime) -> int:
-    """Erase a pharmacy run's details 30 days after it ended; the audit log stays."""
+    """Erase a pharmacy run's details 30 days after it ended, or 30 days after its window
+    when it was left "taken" (never marked done); the audit log stays. One statement: the
+    runs of a month are few."""
+    limit = now - HEALTH_RETENTION
     ended = func.coalesce(HelpRequest.done_at, HelpRequest.closed_at)
-    stmt = select(HelpRequest).where(
-        HelpRequest.kind == HelpKind.PHARMACY,
-        HelpRequest.details.is_not(None),
-        ended.is_not(None),
-        ended <= now - HEALTH_RETENTION,
+    left_taken = and_(HelpRequest.status == HelpStatus.TAKEN, HelpRequest.window_end <= limit)
+    stmt = (
+        update(HelpRequest)
+        .where(
+            HelpRequest.kind == HelpKind.PHARMACY,
+            HelpRequest.details.is_not(None),
+            or_(and_(ended.is_not(None), ended <= limit), left_taken),
+        )
+        .values(details=None, details_erased_at=now)
+        .execution_options(synchronize_session="fetch")
     )
-    count = 0
-    for request in db.session.scalars(stmt).all():
-        request.details, request.details_erased_at = None, now
-        count += 1
-    return count
+    begin_write(db.session)
+    return int(db.session.execute(stmt).rowcount or 0)
 
 
 # Payloads for sockets -------------------------------------------------------------------

@@ -9,6 +9,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from messaging.announcements.service import MAX_BODY, MAX_TITLE
+from portal.validation import day_in_range
 
 
 class AnnouncementForm(FlaskForm):
@@ -28,6 +29,6 @@ class AnnouncementForm(FlaskForm):
     pinned = BooleanField(_l("Pin it: shown first, and on the residents' home screen"))
     until_day = DateField(
         _l("Shown until (day, optional)"),
-        validators=[Optional()],
+        validators=[Optional(), day_in_range],
     )
     until_time = TimeField(_l("At (time, optional)"), validators=[Optional()])

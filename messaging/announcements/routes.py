@@ -19,6 +19,7 @@ from portal.forms import ConfirmForm
 from portal.i18n import zone_of
 from portal.people.models import Building
 from portal.uploads import path_of
+from portal.validation import as_id
 
 Page = str | tuple[str, int] | Response
 
@@ -149,10 +150,7 @@ def _until(form: AnnouncementForm, building: Building | None) -> datetime | None
 
 def _building_of(form: AnnouncementForm) -> Building | None:
     """The building chosen on the form, if the person may write to it."""
-    try:
-        building_id = int(form.building.data or 0)
-    except ValueError:
-        return None
+    building_id = as_id(form.building.data)
     found = [b for b in service.list_buildings(current_user) if b.id == building_id]
     return found[0] if found else None
 

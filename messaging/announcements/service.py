@@ -24,6 +24,7 @@ from portal.people import service as people
 from portal.people.models import Building, Person, Role
 from portal.uploads import StoredFile, store_image
 from portal.urls import path_for
+from portal.validation import BAD_DAY, as_day
 
 EVENT_PUBLISHED = "announcements.announcement_published"
 EVENT_CHANGED = "announcements.announcement_changed"
@@ -296,6 +297,8 @@ def check_until(until: datetime | None, now: datetime) -> datetime | None:
         return None
     if until.tzinfo is None:
         raise Invalid(_("The date is not valid."), "bad_time")
+    if as_day(until.date()) is None:  # a far day overflows when turned to UTC
+        raise Invalid(str(BAD_DAY), "bad_date")
     if until <= now:
         raise Invalid(_("The end date is already past: choose a later one."), "past")
     return until

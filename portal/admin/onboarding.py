@@ -26,6 +26,7 @@ from portal.errors import DomainError, Invalid, PermissionDenied
 from portal.extensions import db
 from portal.people import service as people
 from portal.people.models import Building, Dwelling, DwellingType, Person, Role
+from portal.validation import as_id
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_LINES = 2000
@@ -321,8 +322,9 @@ def _birth_year(text: str, errors: list[str]) -> int | None:
     if not text:
         return None
     this_year = date.today().year
-    if text.isdigit() and FIRST_BIRTH_YEAR <= int(text) <= this_year:
-        return int(text)
+    year = as_id(text)  # ASCII digits only: "²" is a digit to str.isdigit, not to int
+    if year is not None and FIRST_BIRTH_YEAR <= year <= this_year:
+        return year
     errors.append(str(_l("The birth year “%(value)s” is not a year like 1942.", value=text[:20])))
     return None
 
@@ -461,7 +463,9 @@ def sign_content(actor: Person, building: Building, text: str) -> str:
 def check_signed(actor: Person, building: Building, text: str, signature: str) -> str:
     """The text, if it is exactly what the server previewed for this person and building."""
     text = normalise_newlines(text)
-    if not hmac.compare_digest(sign_content(actor, building, text), signature or ""):
+    expected = sign_content(actor, building, text).encode()
+    # Bytes: compare_digest refuses a str with characters outside ASCII (a forged signature).
+    if not hmac.compare_digest(expected, (signature or "").encode("utf-8", "replace")):
         raise ImportRefused(
             [str(_l("The file could not be checked again. Please choose it once more."))]
         )

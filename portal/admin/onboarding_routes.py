@@ -24,6 +24,7 @@ from portal.errors import on_refusal
 from portal.forms import ConfirmForm
 from portal.people import service as people
 from portal.people.models import Building, Person, Role
+from portal.validation import as_id
 
 onboarding_required = roles_required(Role.COORDINATOR, Role.MANAGER)
 EXPIRED = "The form had expired. Please try again."
@@ -86,7 +87,7 @@ def _new_resident(form: NewResidentForm) -> onboarding.NewResident:
         birth_year=form.birth_year.data or "",
         phone=form.phone.data or "",
         language=form.language.data or "",
-        dwelling_id=None if chosen == NEW_DWELLING else int(chosen),
+        dwelling_id=None if chosen == NEW_DWELLING else as_id(chosen),
         number=form.number.data or "",
         floor=form.floor.data or "",
         kind=form.kind.data or "",
@@ -191,8 +192,9 @@ def _chosen_ids() -> list[int] | None:
     """The residents ticked, or None for "everyone without a card"."""
     if request.form.get("scope") == "without_card":
         return None
-    ids = request.form.getlist("person_id")
-    return [int(i) for i in ids if i.isdigit()] if all(i.isdigit() for i in ids) else [-1]
+    ids = [as_id(raw) for raw in request.form.getlist("person_id")]
+    # Something that is no one's id: refused by the service like a resident of elsewhere.
+    return [i if i is not None else -1 for i in ids]
 
 
 def _card(person: Person, token: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from portal.errors import on_refusal
 from portal.forms import ConfirmForm
 from portal.people import service as people
 from portal.people.models import Person, Role
+from portal.validation import as_id
 
 EXPIRED = "The form had expired. Please try again."
 
@@ -135,8 +136,7 @@ def move(person_id: int) -> WResponse | tuple[str, int]:
         )
         return _render_person(person, message, move_form=form)
     on_refusal(lambda error: _render_person(person, error.message, move_form=form))
-    chosen = form.dwelling.data or ""
-    dwelling_id = int(chosen) if chosen.isdigit() else 0
+    dwelling_id = as_id(form.dwelling.data) or 0  # 0: nothing the person may choose
     household = form.who.data == "household"
     movers = people_admin.do_move(current_user, person, dwelling_id, household=household)
     names = ", ".join(p.full_name for p in movers)

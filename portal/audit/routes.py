@@ -17,8 +17,11 @@ from portal.auth.decorators import roles_required
 from portal.errors import DomainError, Invalid, on_refusal
 from portal.people import service as people
 from portal.people.models import Building, Role
+from portal.validation import MAX_ID, as_id, check_day
 
 PAGE_SIZE = 50
+MAX_PAGE = MAX_ID // PAGE_SIZE  # the offset of the last page still fits the database's integer
+MAX_DATE_LENGTH = 10  # "YYYY-MM-DD"
 
 
 @dataclass(frozen=True)
@@ -30,13 +33,17 @@ class LogQuery:
 
 
 def _parse_date(value: str) -> date | None:
-    """A date from the filter form ("YYYY-MM-DD"); empty means none."""
+    """A date from the filter form ("YYYY-MM-DD") within the years a person could mean
+    (a day like 9999-12-31 would overflow the "day after" of the filter); empty means none."""
     if not value:
         return None
+    if len(value) > MAX_DATE_LENGTH:
+        raise Invalid(_("Please give dates as day, month and year."))
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise Invalid(_("Please give dates as day, month and year.")) from None
+    return check_day(day)
 
 
 def _parse_query(args: Any, building_ids: set[int]) -> LogQuery:
@@ -44,18 +51,18 @@ def _parse_query(args: Any, building_ids: set[int]) -> LogQuery:
     building_text = args.get("building", "").strip()
     building_id: int | None = None
     if building_text:
-        if not building_text.isdigit() or int(building_text) not in building_ids:
+        building_id = as_id(building_text)
+        if building_id is None or building_id not in building_ids:
             raise Invalid(_("Please choose one of the buildings shown."))
-        building_id = int(building_text)
     since, until = _parse_date(args.get("since", "")), _parse_date(args.get("until", ""))
     if since and until and since > until:
         raise Invalid(_("The first date must come before the last one."))
-    page_text = args.get("page", "1").strip()
-    if not page_text.isdigit() or int(page_text) < 1:
+    page = as_id(args.get("page", "1").strip(), MAX_PAGE)
+    if page is None:
         raise Invalid(_("This page number does not exist."))
     action = args.get("action", "").strip()[:60] or None
     filters = audit.AuditFilters(action, building_id, since, until)
-    return LogQuery(filters, int(page_text))
+    return LogQuery(filters, page)
 
 
 def _who(entry_id: int | None, ref: str | None, names: dict[int, str]) -> str:

@@ -75,6 +75,9 @@ def _run_checked(
     forget_loaded_person()
     if not current_user.is_authenticated:
         return ack_error("unauthenticated", _("Your session has ended. Please log in again."))
+    if len(args) > 1 or kwargs:
+        # Every event takes one payload at most; more is not something a tablet sends.
+        return ack_error("bad_request", _("The request could not be understood."))
     limit = current_app.config["SOCKETIO_EVENT_LIMIT"]
     if not ratelimits.hit(limit, "socket.event", current_user.id):
         return ack_error("rate_limited", _("Too many requests. Please wait a few seconds."))

@@ -15,6 +15,9 @@ The portal's own decisions:
 - uploads: the profile photo goes; a domain's step lists the other files that go with
   the person, deleted once the erasure is committed (portal.transaction.after_commit): a
   failed erasure leaves every row and every file as it was.
+
+A manager erases on request (typing the person's name); a closed account is erased the
+same way, without anyone, DATARIGHTS_CLOSED_ACCOUNT_DAYS after it was closed (jobs.py).
 """
 
 from __future__ import annotations
@@ -23,23 +26,28 @@ import logging
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from flask_babel import gettext as _
-from sqlalchemy import Column, Result, Table, delete, update
+from sqlalchemy import Column, Result, Table, delete, select, update
 
 from portal.audit.service import record
 from portal.auth.service import do_end_sessions
+from portal.datarights.models import ErasureRequest
 from portal.db import Base, begin_write
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.people.models import Person, Role
+from portal.retention import cutoff, retention_days
 from portal.transaction import after_commit
 from portal.uploads import path_of
 
 log = logging.getLogger(__name__)
 
 Rule = Literal["null", "delete", "skip"]
+
+CLOSED_ACCOUNT_DAYS = "DATARIGHTS_CLOSED_ACCOUNT_DAYS"  # the setting: days from closing to erasure
 
 OVERRIDES: dict[str, Rule] = {
     "audit_entries.actor_id": "null",
@@ -149,11 +157,23 @@ def rule_for(table: Table, column: Column[int]) -> Rule:
 
 
 def do_erase(actor: Person, person: Person, typed_name: str | None) -> ErasurePlan:
-    """Erase a person after the confirmation; their sessions and sockets end first.
+    """Erase a person after the confirmation (answering their request if they made one)."""
+    check_confirmation(person, typed_name)
+    asked = select(ErasureRequest.id).where(
+        ErasureRequest.person_id == person.id, ErasureRequest.declined_at.is_(None)
+    )
+    on_request = db.session.scalars(asked).first() is not None
+    return erase(person, actor=actor, detail={"on_request": True} if on_request else None)
+
+
+def erase(
+    person: Person, *, actor: Person | None, detail: dict[str, Any] | None = None
+) -> ErasurePlan:
+    """Erase a person; their sessions and sockets end first. `actor` None: the portal
+    itself (a closed account past its delay).
 
     Every step joins the caller's transaction: the rows change together with the audit
     entry, or not at all; the files go only once that transaction has committed."""
-    check_confirmation(person, typed_name)
     person_id = person.id
     begin_write(db.session)
     do_end_sessions(person)
@@ -168,13 +188,46 @@ def do_erase(actor: Person, person: Person, typed_name: str | None) -> ErasurePl
     for part in parts:
         if part.after is not None:
             part.after(plan, person_id)
-    entry = record("person.erased", actor=actor, subject=person, object_type="person")
+    entry = record(
+        "person.erased", actor=actor, subject=person, object_type="person", detail=detail
+    )
     entry.subject_id = None  # the pseudonym stays, the id goes
     db.session.flush()
     db.session.expunge(person)
     db.session.execute(delete(Person).where(Person.id == person_id))
     after_commit(lambda: _erased(plan))
     return plan
+
+
+def list_closed_to_erase(now: datetime) -> list[int]:
+    """Closed accounts whose delay (DATARIGHTS_CLOSED_ACCOUNT_DAYS) has passed.
+
+    The clock is the account's last change (`updated_at`): closing it is a change, so it
+    was closed at least that long ago; a change made after closing (a manager's edit)
+    starts the delay again, which only keeps the account longer, never shorter."""
+    limit = cutoff(CLOSED_ACCOUNT_DAYS, now)
+    stmt = (
+        select(Person.id)
+        .where(Person.active.is_(False), Person.updated_at < limit)
+        .order_by(Person.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def do_erase_closed(person_id: int, now: datetime) -> bool:
+    """Erase one closed account past its delay, checked again inside this transaction (it
+    may have been opened again meanwhile); False when it is no longer due."""
+    begin_write(db.session)
+    limit = cutoff(CLOSED_ACCOUNT_DAYS, now)
+    person = db.session.scalars(
+        select(Person).where(
+            Person.id == person_id, Person.active.is_(False), Person.updated_at < limit
+        )
+    ).first()
+    if person is None:
+        return False
+    erase(person, actor=None, detail={"closed_days": retention_days(CLOSED_ACCOUNT_DAYS)})
+    return True
 
 
 def _erased(plan: ErasurePlan) -> None:

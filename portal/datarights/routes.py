@@ -1,4 +1,5 @@
-"""Downloading one's data; managers export for a person and erase an account on request."""
+"""Downloading one's data; a resident asks for erasure; managers export for a person,
+see the requests, and erase an account or decline the request."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WResponse
 
 from portal.auth.decorators import roles_required
-from portal.datarights import bp, erasure, export
-from portal.datarights.forms import EraseForm
+from portal.datarights import bp, erasure, export, requests
+from portal.datarights.forms import AskErasureForm, DeclineErasureForm, EraseForm
 from portal.db import utcnow
 from portal.errors import on_refusal
 from portal.people.models import Person, Role
@@ -43,9 +44,22 @@ def export_person(person_id: int) -> Response:
     return _json_download(export.do_export(current_user, person), person)
 
 
-def _render_confirm(person: Person, form: EraseForm, error: str | None = None) -> str:
-    """The erasure confirmation page; `error` is shown above the form."""
-    return render_template("datarights/erase.html", person=person, form=form, error=error)
+def _render_confirm(
+    person: Person,
+    form: EraseForm,
+    error: str | None = None,
+    decline_form: DeclineErasureForm | None = None,
+) -> str:
+    """The erasure confirmation page, with the person's request if they made one; `error`
+    is shown above the form."""
+    return render_template(
+        "datarights/erase.html",
+        person=person,
+        form=form,
+        error=error,
+        pending=requests.get_pending(person),
+        decline_form=decline_form or DeclineErasureForm(),
+    )
 
 
 @bp.get("/staff/people/<int:person_id>/erase")
@@ -69,3 +83,39 @@ def erase(person_id: int) -> WResponse | tuple[str, int]:
     erasure.do_erase(current_user, person, form.confirm_name.data)
     flash(_("The account of %(name)s is erased.", name=name), "success")
     return redirect(url_for("audit.log"))
+
+
+@bp.route("/my-data/erasure-request", methods=["GET", "POST"])
+@roles_required(Role.RESIDENT)
+def ask_erasure() -> str | WResponse:
+    """A resident confirms they want their account erased; the managers are told."""
+    form = AskErasureForm()
+    if not form.validate_on_submit():
+        return render_template("datarights/ask_erasure.html", form=form)
+    on_refusal(url_for("home.settings"))
+    requests.do_ask(current_user)
+    flash(_("Your request is sent. The manager will answer you."), "success")
+    return redirect(url_for("home.settings"))
+
+
+@bp.get("/staff/erasure-requests")
+@roles_required(Role.MANAGER)
+def erasure_requests() -> str:
+    """The residents of the organisation waiting for an answer to their erasure request."""
+    return render_template("datarights/requests.html", pending=requests.list_pending(current_user))
+
+
+@bp.post("/staff/people/<int:person_id>/erasure-request/decline")
+@roles_required(Role.MANAGER)
+def decline_erasure(person_id: int) -> WResponse | tuple[str, int]:
+    """Decline a resident's erasure request with a reason they will read."""
+    person = erasure.access_person_to_erase(current_user, person_id)
+    form = DeclineErasureForm()
+    if not form.validate_on_submit():
+        return _render_confirm(person, EraseForm(), _("Please check the form below."), form), 422
+    on_refusal(
+        lambda error: (_render_confirm(person, EraseForm(), error.message, form), error.status)
+    )
+    requests.do_decline(current_user, person.id, form.reason.data)
+    flash(_("The request is declined. %(name)s is told.", name=person.full_name), "success")
+    return redirect(url_for("datarights.erasure_requests"))

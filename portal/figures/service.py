@@ -50,10 +50,12 @@ from portal.extensions import db
 from portal.i18n import DEFAULT_ZONE
 from portal.people import service as people
 from portal.people.models import ActivityDay, Dwelling, DwellingType, Person, Role
+from portal.validation import BAD_DAY, as_day
 
 READER_ROLES = frozenset({Role.COORDINATOR, Role.MANAGER})
 WEEK_CHOICES = (4, 12, 26, 52)
 DEFAULT_WEEKS = 12
+MAX_DATE_LENGTH = 10  # "YYYY-MM-DD"
 ALL_BUILDINGS = "all"
 TOTAL = "total"  # the key of a figure's whole-period row (left out of its chart)
 
@@ -169,23 +171,36 @@ def check_period(weeks_raw: str | None, until_raw: str | None, zone: str, now: d
     """Validate the number of weeks and the last day; a clear message when they are wrong."""
     weeks = DEFAULT_WEEKS
     if weeks_raw not in (None, ""):
-        if not weeks_raw.isdigit() or int(weeks_raw) not in WEEK_CHOICES:
+        # Compared as text: int() of any string of digits ("²", 5,000 nines) may fail.
+        if weeks_raw not in {str(choice) for choice in WEEK_CHOICES}:
             raise DomainError(str(_l("Please choose one of the periods shown.")), "bad_period")
         weeks = int(weeks_raw)
     today = now.astimezone(ZoneInfo(zone)).date()
     until = today
     if until_raw not in (None, ""):
-        try:
-            until = date.fromisoformat(until_raw)
-        except ValueError:
+        parsed = _iso_day(until_raw)
+        if parsed is None:
             raise DomainError(
                 str(_l("Please give the last day as a date, like 2026-03-31.")), "bad_period"
-            ) from None
-        if until > today or until.year < 2000:
+            )
+        until = parsed
+        if until > today:
             raise DomainError(str(_l("The last day must be today or a day before.")), "bad_period")
+        if as_day(until) is None:  # a day of another century: the weeks before it overflow
+            raise DomainError(str(BAD_DAY), "bad_period")
     last_monday = until - timedelta(days=until.weekday())
     mondays = tuple(last_monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks))
     return Period(mondays, zone)
+
+
+def _iso_day(text: str) -> date | None:
+    """A day written YYYY-MM-DD, of any year; None for anything else."""
+    if len(text) > MAX_DATE_LENGTH:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def check_figure(key: str) -> str:

@@ -10,15 +10,16 @@ from babel.dates import format_datetime, format_time
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import ScalarSelect, func, select, update
+from sqlalchemy import ScalarSelect, delete, func, select, update
 
 from portal import realtime
-from portal.db import utcnow
+from portal.db import begin_write, utcnow
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.i18n import zone_of
 from portal.notifications.models import Notification
 from portal.people.models import Person
+from portal.retention import cutoff
 
 EVENT_CREATED = "portal.notification_created"
 EVENT_READ = "portal.notifications_read"
@@ -121,3 +122,17 @@ def notify(person: Person, kind: str, render: Callable[[], str], url: str = "") 
     with force_locale(person_locale(person)):
         title = render()
     return add_notification(person.id, kind, title, url)
+
+
+# Retention ------------------------------------------------------------------------------
+
+
+def purge_expired(now: datetime, batch: int) -> int:
+    """Delete one batch of notifications older than NOTIFICATIONS_RETENTION_DAYS, read or
+    not: a notification only points at something kept elsewhere. Returns how many went."""
+    limit = cutoff("NOTIFICATIONS_RETENTION_DAYS", now)
+    begin_write(db.session)
+    oldest = select(Notification.id).where(Notification.created_at < limit).limit(batch)
+    stmt = delete(Notification).where(Notification.id.in_(oldest))
+    result = db.session.execute(stmt.execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)

@@ -1,14 +1,17 @@
-"""Recording that a resident was active today, at most one row per person and day."""
+"""Recording that a resident was active today, at most one row per person and day; the
+rows past their retention period go (the figures look back two years at most)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Insert, exists, insert, select
+from sqlalchemy import Insert, delete, exists, insert, select, tuple_
 
+from portal.db import begin_write
 from portal.extensions import db
 from portal.i18n import zone_of
 from portal.people.models import ActivityDay, Person
+from portal.retention import cutoff
 
 
 def add_activity_day(person: Person, now: datetime) -> None:
@@ -31,3 +34,19 @@ def _insert_ignoring_duplicates(dialect: str, person_id: int, day: date) -> Inse
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     return dialect_insert(ActivityDay).values(person_id=person_id, day=day).on_conflict_do_nothing()
+
+
+def purge_expired(now: datetime, batch: int) -> int:
+    """Delete one batch of activity days older than PEOPLE_ACTIVITY_RETENTION_DAYS, everyone's
+    at once; returns how many went."""
+    first_kept = cutoff("PEOPLE_ACTIVITY_RETENTION_DAYS", now).date()
+    begin_write(db.session)
+    key = tuple_(ActivityDay.person_id, ActivityDay.day)
+    oldest = (
+        select(ActivityDay.person_id, ActivityDay.day)
+        .where(ActivityDay.day < first_kept)
+        .limit(batch)
+    )
+    stmt = delete(ActivityDay).where(key.in_(oldest))
+    result = db.session.execute(stmt.execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)

@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.fields.core import UnboundField
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from portal.wellbeing.service import DEFAULT_TIME, EARLIEST, LATEST, MAX_NOTE
 
@@ -33,14 +34,26 @@ def parse_time(value: str | None) -> time | None:
 
 
 DEFAULT_CHOICE = DEFAULT_TIME.strftime("%H:%M")
+TIME_VALUES = tuple(choice.value for choice in time_choices())
+NOT_LISTED = _l("Choose a time from the list.")
+
+
+def check_time_field() -> UnboundField:
+    """The check-in time: one of the list's half hours; anything else ("25:00", "99:99")
+    shows why beside the field."""
+    return SelectField(
+        _l("By what time each day?"),
+        choices=time_choices(),
+        default=DEFAULT_CHOICE,
+        validate_choice=False,  # WTForms' own refusal says only "Not a valid choice."
+        validators=[AnyOf(TIME_VALUES, message=NOT_LISTED)],
+    )
 
 
 class OptInForm(FlaskForm):
     """The resident switches the check-in on, or changes its time."""
 
-    check_time = SelectField(
-        _l("By what time each day?"), choices=time_choices(), default=DEFAULT_CHOICE
-    )
+    check_time = check_time_field()
 
 
 class EnrolForm(FlaskForm):
@@ -49,9 +62,7 @@ class EnrolForm(FlaskForm):
     resident = SelectField(
         _l("Resident"), choices=[], validators=[DataRequired(_l("Choose the resident."))]
     )
-    check_time = SelectField(
-        _l("By what time each day?"), choices=time_choices(), default=DEFAULT_CHOICE
-    )
+    check_time = check_time_field()
     consent = BooleanField(_l("The resident agreed"))
 
 

@@ -1,4 +1,5 @@
-"""Scheduled job: raise missed check-in alerts every five minutes."""
+"""Scheduled jobs: raise missed check-in alerts every five minutes; purge daily what is past
+the retention period."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
 from portal.db import utcnow
+from portal.retention import purge_in_batches, schedule_daily_purge
 from portal.scheduler import in_app_context
 from portal.wellbeing import service
 
 JOB_ID = "wellbeing.missed_checkins"
+PURGE_JOB_ID = "wellbeing.purge"
 
 
 def run_missed_checkins(now: datetime | None = None) -> int:
@@ -19,8 +22,16 @@ def run_missed_checkins(now: datetime | None = None) -> int:
     return service.raise_missed_checkins(now or utcnow())
 
 
+def run_purge() -> int:
+    """Delete check-ins, closed missed check-ins and closed help calls older than
+    WELLBEING_RETENTION_DAYS, batch by batch."""
+    steps = (service.purge_checkins, service.purge_missed, service.purge_help_calls)
+    return sum(purge_in_batches(step) for step in steps)
+
+
 def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
-    """Every five minutes, in its own transaction (in_app_context commits when it returns)."""
+    """Alerts every five minutes, in their own transaction (in_app_context commits when it
+    returns); the purge once a day."""
     scheduler.add_job(
         in_app_context(app, run_missed_checkins),
         "interval",
@@ -31,3 +42,4 @@ def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
         coalesce=True,
         max_instances=1,
     )
+    schedule_daily_purge(scheduler, app, PURGE_JOB_ID, run_purge, "WELLBEING_RETENTION_DAYS")

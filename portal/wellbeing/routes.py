@@ -18,6 +18,7 @@ from portal.errors import DomainError, on_refusal, reshow_form
 from portal.forms import ConfirmForm
 from portal.people.models import Building, Person
 from portal.urls import is_local_path
+from portal.validation import query_id
 from portal.wellbeing import bp, service
 from portal.wellbeing.forms import (
     DEFAULT_CHOICE,
@@ -72,8 +73,7 @@ def settings() -> Page:
             form.check_time.data = enrolment.check_time.strftime("%H:%M")
         return _render_settings(form)
     if not form.validate_on_submit():
-        flash(_("Choose a time from the list."), "error")
-        return _render_settings(form), 422
+        return _render_settings(form), 422  # the field says why
     on_refusal(reshow_form(lambda: _render_settings(form)))
     service.do_opt_in(current_user, parse_time(form.check_time.data))
     flash(_('Saved. Each day, tap "I\'m fine today" on your home screen.'), "success")
@@ -143,7 +143,7 @@ def _call_context() -> dict[str, Any]:
 
 def _staff_building() -> Building:
     """The building asked for (?building=), else the staff member's own; 404 otherwise."""
-    return service.access_staff_building(current_user, request.args.get("building", type=int))
+    return service.access_staff_building(current_user, query_id("building"))
 
 
 def _list_context(building: Building) -> dict[str, Any]:
@@ -245,8 +245,7 @@ def badge() -> dict[str, int]:
 
 def _managed_building() -> Building:
     """The building the coordinator manages (?building=), else their own; 404 otherwise."""
-    wanted = request.args.get("building", type=int)
-    return service.access_managed_building(current_user, wanted)
+    return service.access_managed_building(current_user, query_id("building"))
 
 
 def _resident_label(person: Person) -> str:

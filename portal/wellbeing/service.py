@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -28,6 +28,7 @@ from portal.i18n import zone_of
 from portal.notifications.service import notify
 from portal.people import service as people
 from portal.people.models import STAFF_ROLES, Building, Dwelling, Person, Role
+from portal.retention import cutoff
 from portal.urls import path_for
 from portal.wellbeing.models import (
     AlertStatus,
@@ -645,3 +646,42 @@ def rooms_for(person: Person) -> Iterable[str]:
     if person.role not in STAFF_ROLES:
         return []
     return [staff_room(b) for b in sorted(people.building_ids_for(person))]
+
+
+# Retention ------------------------------------------------------------------------------
+
+
+def purge_checkins(now: datetime, batch: int) -> int:
+    """Delete one batch of check-ins whose day is older than WELLBEING_RETENTION_DAYS."""
+    first_kept = cutoff("WELLBEING_RETENTION_DAYS", now).date()
+    return _delete_batch(Checkin, batch, Checkin.local_day < first_kept)
+
+
+def purge_missed(now: datetime, batch: int) -> int:
+    """Delete one batch of missed check-ins past the retention period, once closed: an open
+    one is still on the "To call" list and stays until someone closes it."""
+    first_kept = cutoff("WELLBEING_RETENTION_DAYS", now).date()
+    return _delete_batch(
+        MissedCheckin,
+        batch,
+        MissedCheckin.local_day < first_kept,
+        MissedCheckin.status != AlertStatus.OPEN,
+    )
+
+
+def purge_help_calls(now: datetime, batch: int) -> int:
+    """Delete one batch of help calls made before the retention period, once closed (an
+    active call stays until the staff resolve it)."""
+    limit = cutoff("WELLBEING_RETENTION_DAYS", now)
+    return _delete_batch(HelpCall, batch, HelpCall.created_at < limit, HelpCall.active.is_(False))
+
+
+def _delete_batch(
+    model: type[Checkin] | type[MissedCheckin] | type[HelpCall], batch: int, *where: Any
+) -> int:
+    """Delete at most `batch` rows of `model` matching `where`, in one statement."""
+    begin_write(db.session)
+    chosen = select(model.id).where(*where).limit(batch)
+    stmt = delete(model).where(model.id.in_(chosen))
+    result = db.session.execute(stmt.execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)

@@ -21,6 +21,7 @@ from axe_playwright_python.sync_playwright import Axe
 from babel.support import Translations
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from tests import media
 from tests.factories import STAFF_PASSWORD, make_building, make_resident, make_staff
 from tests.live import live_server
 
@@ -159,8 +160,6 @@ DIRECT_CONVERSATIONS = {
     "outbox": ("yvonne", "andre"),
     "pages": ("claire", "gaston"),  # holds a text, a photo and a voice message
 }
-# A WebM (Matroska) signature is all the server checks for a voice message; nobody plays it.
-FAKE_WEBM = b"\x1a\x45\xdf\xa3" + b"\x00" * 256
 
 
 def jpeg_bytes(size: tuple[int, int] = (160, 120), colour: str = "#3366aa") -> bytes:
@@ -257,7 +256,7 @@ def _seed_conversations(residents: dict[str, Resident]) -> dict[str, int]:
     send(gaston, pages, body="Avec plaisir ! J'apporte des crêpes.")
     photo = service.do_save_upload(claire, "photo", jpeg_bytes())
     send(claire, pages, kind="photo", attachment_id=photo.id)
-    voice = service.do_save_upload(gaston, "voice", FAKE_WEBM, 2500)
+    voice = service.do_save_upload(gaston, "voice", media.recording("chrome", 2.5), 2500)
     send(gaston, pages, kind="voice", attachment_id=voice.id)
     return ids
 

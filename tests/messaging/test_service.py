@@ -10,6 +10,7 @@ from sqlalchemy import insert
 from messaging import service
 from messaging.models import Block, Conversation, ConversationKind, Message
 from portal.people import service as people
+from tests import media
 from tests.conftest import code
 from tests.messaging.conftest import cid, jpeg_bytes
 
@@ -306,11 +307,17 @@ def test_fake_photo_and_oversized_files_are_refused(world, app):
     assert code(service.do_save_upload, world.alice, "exe", b"MZ") == "bad_type"
 
 
-def test_voice_message_checks_container_and_duration(world):
-    webm = b"\x1a\x45\xdf\xa3" + b"\x00" * 100
+def test_voice_message_checks_container_and_duration(world, app):
+    webm = media.recording("chrome", 2.5)  # a real WebM/Opus recording, as Chrome makes
     attachment = service.do_save_upload(world.alice, "voice", webm, "30500")
-    assert (attachment.mime_type, attachment.duration_ms) == ("audio/webm", 30500)
-    assert code(service.do_save_upload, world.alice, "voice", webm, "200000") == "too_long"
+    # The length is measured from the file; what the client says is not believed.
+    assert attachment.mime_type == "audio/webm"
+    assert attachment.duration_ms is not None and 2450 <= attachment.duration_ms <= 2600
+    assert (
+        code(service.do_save_upload, world.alice, "voice", webm[:4] + b"\x00" * 100) == "bad_type"
+    )
+    app.config["MESSAGING_MAX_VOICE_SECONDS"] = 1
+    assert code(service.do_save_upload, world.alice, "voice", webm, "200") == "too_long"
 
 
 def test_attachments_are_visible_to_conversation_readers_only(world):

@@ -1,0 +1,39 @@
+"""A resident's request to have their account erased, until a manager answers it.
+
+A confirmed request ends with the person's erasure, which deletes the request with them;
+a declined one stays, with the manager's reason, so the resident reads the answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base, utcnow
+
+
+class ErasureRequest(Base):
+    """ "Please erase my account": pending while `declined_at` is empty."""
+
+    __tablename__ = "erasure_requests"
+    __table_args__ = (
+        # One pending request per person, even when the button is pressed twice at once.
+        Index(
+            "uq_erasure_requests_pending_person",
+            "person_id",
+            unique=True,
+            sqlite_where=text("declined_at IS NULL"),
+            postgresql_where=text("declined_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    declined_at: Mapped[datetime | None]
+    declined_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(500), default="")
