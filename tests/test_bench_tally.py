@@ -6,8 +6,11 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import sys
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
@@ -23,6 +26,13 @@ def bench_messaging() -> ModuleType:
         return module
     finally:
         sys.path.remove(str(BENCH))
+
+
+def run_alone(scenario: Callable[[], Coroutine[Any, Any, dict[str, int]]]) -> dict[str, int]:
+    """Run the scenario on its own event loop, in a thread of its own: a browser test of the
+    same process may have left Playwright's loop running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(scenario())).result(timeout=30)
 
 
 def test_a_phase_is_not_done_while_sends_are_still_to_come():
@@ -42,7 +52,7 @@ def test_a_phase_is_not_done_while_sends_are_still_to_come():
         await late
         return tally.summary()
 
-    assert asyncio.run(scenario()) == {
+    assert run_alone(scenario) == {
         "expected": 2,
         "delivered": 2,
         "late": 1,
@@ -61,5 +71,5 @@ def test_a_refused_send_is_not_counted_as_lost_and_a_missing_one_is():
         await tally.wait(timeout=0.05, grace=0.05)
         return tally.summary()
 
-    summary = asyncio.run(scenario())
+    summary = run_alone(scenario)
     assert summary["refused"] == 1 and summary["lost"] == 1 and summary["expected"] == 1
