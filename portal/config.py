@@ -114,6 +114,12 @@ class BaseConfig:
 
     PORTAL_NODE_MODULES = str(PROJECT_ROOT / "node_modules")
 
+    # Mail (portal/mail.py): invitations, password resets, alerts. No SMTP URL: written to
+    # the log (development, or production while BV_MAIL_TO_LOG says so), kept in memory (tests).
+    PORTAL_SMTP_URL: str | None = None
+    PORTAL_MAIL_FROM = "Bon Voisin <no-reply@localhost>"
+    PORTAL_MAIL_TO_LOG = False
+
 
 class DevelopmentConfig(BaseConfig):
     """Local development: an SQLite file, a fixed development key."""
@@ -180,6 +186,9 @@ ENV_KEYS: dict[str, tuple[str, Any]] = {
     "BV_ACTIVITY_DAYS_RETENTION_DAYS": ("PEOPLE_ACTIVITY_RETENTION_DAYS", int),
     "BV_CLOSED_ACCOUNT_DAYS": ("DATARIGHTS_CLOSED_ACCOUNT_DAYS", int),
     # ------------------------------------------------------------------------------------
+    "BV_SMTP_URL": ("PORTAL_SMTP_URL", str),
+    "BV_MAIL_FROM": ("PORTAL_MAIL_FROM", str),
+    "BV_MAIL_TO_LOG": ("PORTAL_MAIL_TO_LOG", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "BV_SECURE_COOKIES": (
         "SESSION_COOKIE_SECURE",
         lambda v: v.lower() in {"1", "true", "yes", "on"},
@@ -211,3 +220,12 @@ def check_config(config: Mapping[str, Any]) -> None:
         raise ConfigError("SECRET_KEY must be set in production.")
     if not config.get("SECRET_KEY"):
         raise ConfigError("SECRET_KEY is empty.")
+    if (
+        config.get("ENV_NAME") == "production"
+        and not config.get("PORTAL_SMTP_URL")
+        and not config.get("PORTAL_MAIL_TO_LOG")
+    ):
+        raise ConfigError(
+            "BV_SMTP_URL must be set in production (invitations, password resets and alerts "
+            "go by email); BV_MAIL_TO_LOG=1 writes them to the log instead."
+        )

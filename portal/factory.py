@@ -77,7 +77,7 @@ def _prepare_sqlite(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal import health, i18n, logs, realtime, security, validation
+    from portal import health, i18n, logs, mail, realtime, security, validation
     from portal.auth import init_app as init_auth
     from portal.errors import register_error_handlers
 
@@ -100,6 +100,7 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
     logs.init_app(app)
     health.init_app(app)
+    mail.init_app(app)
     register_error_handlers(app)
 
 

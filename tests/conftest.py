@@ -21,6 +21,7 @@ from portal.extensions import socketio
 from portal.factory import create_app
 from portal.people.models import Person
 from tests.live import postgres_schema
+from tests.smtp import Inbox, SMTPServer
 
 TEST_CONFIG: dict[str, Any] = {"ENV_NAME": "testing"}
 # The fuzz suite's figures, merged across pytest-xdist workers into one closing summary.
@@ -175,3 +176,28 @@ def redis_url() -> str:
     if not url:
         pytest.skip("REDIS_URL_TEST is not set: no Redis to share events through")
     return url
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SMTPServer]:
+    """A real SMTP server on 127.0.0.1, shared by the session's tests of one process."""
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server: SMTPServer) -> Inbox:
+    """The SMTP test server's mails, emptied for this test."""
+    smtp_server.inbox.clear()
+    return smtp_server.inbox
+
+
+@pytest.fixture
+def smtp_app(app: Flask, smtp_server: SMTPServer) -> Flask:
+    """The test app sending its mail to the SMTP test server."""
+    from portal import mail
+
+    app.config["PORTAL_SMTP_URL"] = smtp_server.url
+    mail.init_app(app)
+    return app

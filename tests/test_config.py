@@ -15,9 +15,22 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 def test_production_starts_with_a_secret_key_and_secure_cookies(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("BV_SMTP_URL", "smtp://127.0.0.1:2525")
     app = create_app({"ENV_NAME": "production"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SECRET_KEY"] == "a-long-random-production-secret"
+
+
+def test_production_refuses_to_start_without_a_way_to_send_mail(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.delenv("BV_SMTP_URL", raising=False)
+    monkeypatch.delenv("BV_MAIL_TO_LOG", raising=False)
+    with pytest.raises(ConfigError, match="BV_SMTP_URL"):
+        create_app({"ENV_NAME": "production"})
+    monkeypatch.setenv("BV_MAIL_TO_LOG", "1")
+    app = create_app({"ENV_NAME": "production"})
+    assert app.config["MAIL_BACKEND"].__name__ == "LogBackend"
 
 
 def test_environment_variables_are_read_at_create_time():
