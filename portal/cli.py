@@ -93,7 +93,7 @@ def init_command(lang: str) -> None:
 
 @scheduler_cli.command("run")
 def scheduler_run() -> None:
-    """Run the scheduler alone (one such process per deployment)."""
+    """Run the scheduler alone; it stands for election with the web workers (BV_SCHEDULER=1)."""
     from portal import logs, scheduler
 
     logs.configure(current_app.config["LOG_JSON"])
@@ -113,5 +113,7 @@ def demo_load() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (translate, scheduler_cli, demo):
+    from portal.admin.commands import COMMANDS
+
+    for group in (translate, scheduler_cli, demo, *COMMANDS):
         app.cli.add_command(group)

@@ -9,6 +9,7 @@ to start without it unless `BV_MAIL_TO_LOG=1` says the log is what the operator 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -104,9 +105,11 @@ def deliver(messages: Iterable[OutgoingMail]) -> int:
         raise MailError(str(exc)) from exc
 
 
-def send_after_commit(*messages: OutgoingMail) -> None:
+def send_after_commit(*messages: OutgoingMail, in_background: bool = False) -> None:
     """Send once the current transaction commits (the link in it then works); a rollback
-    sends nothing. A server that refuses is logged: what was saved stays saved."""
+    sends nothing. A server that refuses is logged: what was saved stays saved. In the
+    background, the answer does not wait for the server (nor tells by its delay that a mail
+    left, as a password reset must not)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def send() -> None:
@@ -116,7 +119,10 @@ def send_after_commit(*messages: OutgoingMail) -> None:
             except MailError:
                 log.exception("mail to %s not sent", ", ".join(m.to for m in messages))
 
-    after_commit(send)
+    if in_background:
+        after_commit(lambda: threading.Thread(target=send, name="mail", daemon=True).start())
+    else:
+        after_commit(send)
 
 
 def outbox() -> list[EmailMessage]:

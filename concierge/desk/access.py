@@ -4,6 +4,7 @@ that tickets, parcels, the logbook and visits stand on."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -149,19 +150,41 @@ def add_working_hours(
         local = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=zone)
 
 
-def deadline(start: datetime, hours: float, building_id: int) -> datetime:
-    """A target `hours` working hours after `start`, in the building's own desk hours."""
-    return deadline_in(start, hours, building_zone(building_id))
+@dataclass(frozen=True)
+class DeskHours:
+    """When a building's desk is open: its time zone, opening and closing hours, weekdays."""
+
+    zone: ZoneInfo
+    day: tuple[int, int]
+    weekdays: tuple[int, ...]
 
 
-def deadline_in(start: datetime, hours: float, zone: ZoneInfo) -> datetime:
-    """A target `hours` working hours after `start`, in desk hours of the given zone."""
+def desk_hours_of(building: Building) -> DeskHours:
+    """The building's own desk hours, or CONCIERGE_WORKING_HOURS / _DAYS where it set none."""
     config = current_app.config
     opening, closing = config["CONCIERGE_WORKING_HOURS"]
-    return add_working_hours(
-        start,
-        hours,
-        zone,
+    if building.desk_opens is not None and building.desk_closes is not None:
+        opening, closing = building.desk_opens, building.desk_closes
+    days = tuple(int(d) for d in building.desk_days.split(",") if d.strip().isdigit())
+    return DeskHours(
+        zone=zone_of(building),
         day=(opening, closing),
-        weekdays=config["CONCIERGE_WORKING_DAYS"],
+        weekdays=days or tuple(config["CONCIERGE_WORKING_DAYS"]),
     )
+
+
+def desk_hours(building_id: int) -> DeskHours:
+    building = people.get_building(building_id)
+    if building is None:
+        raise NotFound(_("This building does not exist."))
+    return desk_hours_of(building)
+
+
+def deadline(start: datetime, hours: float, building_id: int) -> datetime:
+    """A target `hours` working hours after `start`, in the building's own desk hours."""
+    return deadline_in(start, hours, desk_hours(building_id))
+
+
+def deadline_in(start: datetime, hours: float, desk: DeskHours) -> datetime:
+    """A target `hours` working hours after `start`, in the given desk hours."""
+    return add_working_hours(start, hours, desk.zone, day=desk.day, weekdays=desk.weekdays)

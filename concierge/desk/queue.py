@@ -10,7 +10,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from concierge.desk import parcels, tickets, visits
-from concierge.desk.access import DESK_STAFF_ROLES, building_zone, check_building_staff
+from concierge.desk.access import (
+    DESK_STAFF_ROLES,
+    building_zone,
+    check_building_staff,
+    desk_hours_of,
+)
 from concierge.desk.models import ParcelSize, Priority, TicketCategory, TicketStatus
 from portal.desk_queue import (
     RANK_HIGH,
@@ -79,9 +84,10 @@ def ticket_items(context: QueueContext) -> list[QueueItem]:
     category, status = labels(TicketCategory), labels(TicketStatus)
     priority = labels(Priority)
     words, items = context.words, []
+    hours = desk_hours_of(context.building)
     for line in tickets.list_open_lines(context.building.id):
         overdue = tickets.is_late(
-            line.priority, line.created_at, line.acknowledged_at, context.now, context.zone
+            line.priority, line.created_at, line.acknowledged_at, context.now, hours
         )
         number = context.numbers.get(line.dwelling_id) if line.dwelling_id else None
         items.append(

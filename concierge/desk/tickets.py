@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -553,10 +552,10 @@ def list_assignable(building_id: int) -> list[Person]:
 
 def targets(ticket: Ticket) -> tuple[datetime, datetime]:
     """When it should be acknowledged and resolved, in the desk's working hours."""
-    zone = desk.building_zone(ticket.building_id)
+    hours = desk.desk_hours(ticket.building_id)
     return (
-        _target(ticket.priority, "acknowledge", ticket.created_at, zone),
-        _target(ticket.priority, "resolve", ticket.created_at, zone),
+        _target(ticket.priority, "acknowledge", ticket.created_at, hours),
+        _target(ticket.priority, "resolve", ticket.created_at, hours),
     )
 
 
@@ -564,8 +563,8 @@ def is_overdue(ticket: Ticket, now: datetime) -> bool:
     """Past its acknowledgement target while new, or past its resolution target while open."""
     if ticket.status not in OPEN_STATUSES:
         return False
-    zone = desk.building_zone(ticket.building_id)
-    return is_late(ticket.priority, ticket.created_at, ticket.acknowledged_at, now, zone)
+    hours = desk.desk_hours(ticket.building_id)
+    return is_late(ticket.priority, ticket.created_at, ticket.acknowledged_at, now, hours)
 
 
 def is_late(
@@ -573,16 +572,18 @@ def is_late(
     created_at: datetime,
     acknowledged_at: datetime | None,
     now: datetime,
-    zone: ZoneInfo,
+    hours: desk.DeskHours,
 ) -> bool:
-    """An open ticket's overdue test from its columns, in its building's time zone (the
-    queue reads the zone once for all its tickets)."""
-    if acknowledged_at is None and now > _target(priority, "acknowledge", created_at, zone):
+    """An open ticket's overdue test from its columns, in its building's desk hours (the
+    queue reads them once for all its tickets)."""
+    if acknowledged_at is None and now > _target(priority, "acknowledge", created_at, hours):
         return True
-    return now > _target(priority, "resolve", created_at, zone)
+    return now > _target(priority, "resolve", created_at, hours)
 
 
-def _target(priority: Priority, step: str, created_at: datetime, zone: ZoneInfo) -> datetime:
+def _target(
+    priority: Priority, step: str, created_at: datetime, hours: desk.DeskHours
+) -> datetime:
     """When a step is due, from CONCIERGE_TARGETS in working hours of the desk."""
-    hours = current_app.config["CONCIERGE_TARGETS"][Priority(priority).value][step]
-    return desk.deadline_in(created_at, hours, zone)
+    target = current_app.config["CONCIERGE_TARGETS"][Priority(priority).value][step]
+    return desk.deadline_in(created_at, target, hours)

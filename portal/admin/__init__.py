@@ -11,4 +11,4 @@ bp = Blueprint(
     static_url_path="/admin-static",
 )
 
-from portal.admin import onboarding_routes, people_routes, routes  # noqa: E402, F401
+from portal.admin import onboarding_routes, people_routes, routes, setup_routes  # noqa: E402, F401

@@ -5,13 +5,28 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField, SelectField, StringField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from portal.people.models import DwellingType
 
 NEW_DWELLING = "new"
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices, each a checkbox."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
 
 
 def language_choices() -> list[SelectChoice]:
@@ -69,3 +84,92 @@ class MoveForm(FlaskForm):
         ],
         default="one",
     )
+
+
+WEEKDAY_LABELS = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
+TIME_ZONES = (
+    "Europe/Paris",
+    "Europe/Brussels",
+    "Europe/Luxembourg",
+    "Europe/Zurich",
+    "Indian/Reunion",
+    "America/Martinique",
+    "America/Guadeloupe",
+    "America/Cayenne",
+    "Indian/Mayotte",
+    "Pacific/Noumea",
+    "Pacific/Tahiti",
+    "Europe/London",
+    "UTC",
+)
+
+
+def hour_choices() -> list[SelectChoice]:
+    return [SelectChoice(str(h), f"{h:02d}:00") for h in range(25)]
+
+
+class BuildingForm(FlaskForm):
+    """A building's name, address, time zone and the desk's hours."""
+
+    name = StringField(
+        _l("Name of the building"),
+        validators=[DataRequired(_l("Give the building a name.")), Length(max=200)],
+    )
+    address = StringField(_l("Address"), validators=[Length(max=300)])
+    time_zone = SelectField(
+        _l("Time zone"), choices=[SelectChoice(z, z) for z in TIME_ZONES], default="Europe/Paris"
+    )
+    concierge_phone = StringField(_l("The desk's phone"), validators=[Length(max=40)])
+    concierge_hours = StringField(
+        _l("The desk's hours, as residents read them (for example: 9 h–17 h)"),
+        validators=[Length(max=200)],
+    )
+    desk_opens = SelectField(_l("The desk opens at"), choices=hour_choices(), default="8")
+    desk_closes = SelectField(_l("The desk closes at"), choices=hour_choices(), default="18")
+    desk_days = MultiCheckboxField(
+        _l("The desk is open on"),
+        choices=[SelectChoice(str(i), label) for i, label in enumerate(WEEKDAY_LABELS)],
+        default=["0", "1", "2", "3", "4"],
+    )
+
+
+class DwellingForm(FlaskForm):
+    number = StringField(
+        _l("Dwelling number"),
+        validators=[DataRequired(_l("Type the dwelling's number.")), Length(max=20)],
+    )
+    floor = StringField(_l("Floor (0 for the ground floor)"), validators=[Length(max=3)])
+    kind = SelectField(_l("Type"), choices=kind_choices(), default="T2")
+
+
+class InviteStaffForm(FlaskForm):
+    first_name = StringField(
+        _l("First name"),
+        validators=[DataRequired(_l("Please type the first name.")), Length(max=100)],
+    )
+    last_name = StringField(
+        _l("Last name"),
+        validators=[DataRequired(_l("Please type the last name.")), Length(max=100)],
+    )
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(_l("Please type the email.")), Length(max=254)]
+    )
+    role = RadioField(
+        _l("Role"),
+        choices=[
+            SelectChoice("coordinator", _l("Coordinator")),
+            SelectChoice("concierge", _l("Concierge")),
+            SelectChoice("manager", _l("Manager")),
+        ],
+        default="coordinator",
+        validators=[DataRequired(_l("Choose a role."))],
+    )
+    language = SelectField(_l("Language of the mails"), choices=language_choices(), default="fr")

@@ -173,11 +173,11 @@ def decode_upload(data: bytes) -> str:
     if not data.strip():
         raise ImportRefused([str(_l("The file is empty."))])
     if b"\x00" in data:
-        raise ImportRefused([_not_csv()])
+        raise ImportRefused([not_csv_message()])
     try:
         return normalise_newlines(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise ImportRefused([_not_csv()]) from None
+        raise ImportRefused([not_csv_message()]) from None
 
 
 def normalise_newlines(text: str) -> str:
@@ -185,7 +185,7 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _not_csv() -> str:
+def not_csv_message() -> str:
     return str(
         _l(
             "This file is not a CSV text file in UTF-8. In your spreadsheet, choose "
@@ -194,14 +194,14 @@ def _not_csv() -> str:
     )
 
 
-def _plain(text: str) -> str:
+def plain_words(text: str) -> str:
     """Lower case, without accents, punctuation or extra spaces: for matching names."""
     decomposed = unicodedata.normalize("NFKD", text)
     letters = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", letters).split())
 
 
-def _separator(text: str) -> str:
+def separator_of(text: str) -> str:
     """French spreadsheets write `;`, others `,`: the first line tells which."""
     first = text.lstrip().splitlines()[0] if text.strip() else ""
     return ";" if first.count(";") >= first.count(",") and ";" in first else ","
@@ -211,7 +211,7 @@ def _header_map(cells: list[str]) -> dict[str, int] | None:
     """Column positions if the first line names the columns, else None."""
     found: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        name = _plain(cell)
+        name = plain_words(cell)
         for column, aliases in COLUMNS.items():
             if name in aliases and column not in found:
                 found[column] = index
@@ -221,9 +221,9 @@ def _header_map(cells: list[str]) -> dict[str, int] | None:
 def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     """The non-empty lines as {column: cell} with their line number, and file errors."""
     try:
-        table = list(csv.reader(io.StringIO(text, newline=""), delimiter=_separator(text)))
+        table = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator_of(text)))
     except csv.Error:
-        return [], [_not_csv()]
+        return [], [not_csv_message()]
     numbered = [(i, row) for i, row in enumerate(table, start=1) if any(c.strip() for c in row)]
     if not numbered:
         return [], [str(_l("The file is empty."))]
@@ -286,8 +286,8 @@ def parse_line(line: int, cells: dict[str, str]) -> ResidentLine:
     return ResidentLine(
         line=line,
         number=number,
-        floor=_floor(cells.get("floor", ""), errors),
-        kind=_kind(cells.get("kind", ""), errors),
+        floor=parse_floor(cells.get("floor", ""), errors),
+        kind=parse_kind(cells.get("kind", ""), errors),
         first_name=first_name,
         last_name=last_name,
         birth_year=_birth_year(cells.get("birth_year", ""), errors),
@@ -297,7 +297,7 @@ def parse_line(line: int, cells: dict[str, str]) -> ResidentLine:
     )
 
 
-def _floor(text: str, errors: list[str]) -> int | None:
+def parse_floor(text: str, errors: list[str]) -> int | None:
     try:
         floor = int(text)
     except ValueError:
@@ -308,7 +308,7 @@ def _floor(text: str, errors: list[str]) -> int | None:
     return floor
 
 
-def _kind(text: str, errors: list[str]) -> DwellingType | None:
+def parse_kind(text: str, errors: list[str]) -> DwellingType | None:
     if not text:
         return None
     try:
@@ -341,7 +341,7 @@ def _phone(text: str, errors: list[str]) -> str:
 def _language(text: str, errors: list[str]) -> str | None:
     if not text:
         return None
-    code = LANGUAGE_ALIASES.get(_plain(text))
+    code = LANGUAGE_ALIASES.get(plain_words(text))
     if code is None:
         errors.append(
             str(_l("The language “%(value)s” is not known: write fr, en or ar.", value=text[:20]))
@@ -353,7 +353,7 @@ def _language(text: str, errors: list[str]) -> str | None:
 
 
 def _person_key(first_name: str, last_name: str, birth_year: int | None) -> tuple[str, str, str]:
-    return _plain(first_name), _plain(last_name), str(birth_year or "")
+    return plain_words(first_name), plain_words(last_name), str(birth_year or "")
 
 
 def check_against_building(lines: Iterable[ResidentLine], building: Building) -> None:

@@ -18,8 +18,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WResponse
 
 from portal import device
-from portal.auth import bp, service
-from portal.auth.forms import PinForm, StaffLoginForm
+from portal.auth import bp, links, service
+from portal.auth.forms import AccountLinkForm, ForgotPasswordForm, PinForm, StaffLoginForm
 from portal.errors import DomainError, on_refusal
 from portal.extensions import limiter
 from portal.forms import ConfirmForm
@@ -158,3 +158,60 @@ def logout() -> WResponse:
     session.clear()
     flash(_("You are logged out. See you soon!"), "success")
     return redirect(url_for("auth.login"))
+
+
+# One-time account links and forgotten passwords ----------------------------------------
+
+
+def _link_gone(error: DomainError) -> tuple[str, int]:
+    return render_template("auth/link_gone.html", message=error.message), 404
+
+
+@bp.route("/account/<token>", methods=["GET", "POST"])
+@limiter.limit(_staff_limit, methods=["POST"], deduct_when=_failed)
+def account_link(token: str) -> str | tuple[str, int] | WResponse:
+    """Set up an invited account, or choose a new password, from a link sent by email."""
+    on_refusal(_link_gone)
+    link = links.check_link(token)
+    form = AccountLinkForm()
+    if request.method == "GET":
+        form.first_name.data, form.last_name.data = link.person.first_name, link.person.last_name
+
+    def page(error: str | None = None) -> str:
+        return render_template("auth/account_link.html", link=link, form=form, error=error)
+
+    if request.method != "POST":
+        return page()
+    if not form.validate_on_submit():
+        return page(), 422
+    on_refusal(lambda error: (page(error.message), 422))
+    person = links.do_use_link(
+        token,
+        form.password.data or "",
+        form.confirm.data or "",
+        first_name=form.first_name.data or "",
+        last_name=form.last_name.data or "",
+    )
+    if current_user.is_authenticated:
+        logout_user()
+    _start_session(person)
+    flash(_("Your password is saved. Welcome, %(name)s!", name=person.first_name), "success")
+    return _home()
+
+
+def _forgot_key() -> str:
+    return "forgot:" + request.form.get("email", "").strip().lower()
+
+
+@bp.route("/login/staff/forgot", methods=["GET", "POST"])
+@limiter.limit(_staff_limit, methods=["POST"])
+@limiter.limit(_staff_limit, methods=["POST"], key_func=_forgot_key)
+def forgot_password() -> str | tuple[str, int]:
+    """Ask for a reset link; the answer is the same whether the address has an account."""
+    form = ForgotPasswordForm()
+    if request.method != "POST":
+        return render_template("auth/forgot.html", form=form, sent=False)
+    if not form.validate_on_submit():
+        return render_template("auth/forgot.html", form=form, sent=False), 422
+    links.do_request_reset(form.email.data or "")
+    return render_template("auth/forgot.html", form=form, sent=True)

@@ -78,6 +78,11 @@ class Building(TimestampMixin, Base):
     concierge_phone: Mapped[str] = mapped_column(String(40), default="")
     concierge_hours: Mapped[str] = mapped_column(String(200), default="")
     time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE)
+    # The desk's working hours (local time; whole hours) and days (0 = Monday, "0,1,2,3,4"):
+    # the concierge's targets count in them. Unset: CONCIERGE_WORKING_HOURS / _DAYS.
+    desk_opens: Mapped[int | None]
+    desk_closes: Mapped[int | None]
+    desk_days: Mapped[str] = mapped_column(String(20), default="")
 
     organisation: Mapped[Organisation] = relationship(back_populates="buildings")
     dwellings: Mapped[list[Dwelling]] = relationship(
