@@ -58,10 +58,13 @@ def server_python() -> str:
 
 @contextmanager
 def live_server(
-    database_uri: str, log_dir: Path, extra_env: Mapping[str, str] | None = None
+    database_uri: str,
+    log_dir: Path,
+    extra_env: Mapping[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[LiveServer]:
-    """Start `python app.py` on a free 127.0.0.1 port; stop it afterwards."""
-    port = free_port()
+    """Start `python app.py` on a free 127.0.0.1 port (or the one given); stop it afterwards."""
+    port = port or free_port()
     env = {
         **os.environ,
         "BV_ENV": "development",

@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WResponse
 from wtforms.fields.choices import SelectChoice
 
-from portal.admin import bp, people_admin
+from portal.admin import bp, people_admin, setup
 from portal.admin.forms import MoveForm, RoleForm
 from portal.auth.decorators import staff_required
 from portal.errors import on_refusal
@@ -69,7 +69,13 @@ def _render_person(
 def staff_list(building_id: int) -> str:
     building = people.access_building(current_user, building_id)
     staff = people_admin.list_staff_of(building)
-    return render_template("admin/staff.html", building=building, staff=staff)
+    return render_template(
+        "admin/staff.html",
+        building=building,
+        staff=staff,
+        pending=setup.list_pending_invitations(building),
+        confirm_form=ConfirmForm(),
+    )
 
 
 @bp.get("/people/<int:person_id>")

@@ -309,6 +309,8 @@ def test_an_invitation_is_resent_with_a_new_link(smtp_app, client, login, world,
     invite(client, building.id)
     first = LINK.search(body_of(inbox.wait_for(1)[0]))
     person = db.session.scalar(select(Person).where(Person.email == "nadia.haddad@example.org"))
+    staff_page = client.get(f"/staff/buildings/{building.id}/staff").get_data(as_text=True)
+    assert "invited, no password yet" in staff_page
     answer = client.post(
         f"/staff/people/{person.id}/invitation",
         data={"csrf_token": token(client), "building_id": building.id},
