@@ -121,6 +121,22 @@ def test_a_manager_creates_a_building_with_its_desk_hours(client, login, world):
     assert (building.desk_opens, building.desk_closes, building.desk_days) == (9, 17, "0,1,2,3,4,5")
 
 
+def test_a_manager_changes_a_buildings_settings(client, login, world):
+    building = world["building"]
+    login(world["manager"])
+    page = client.get(f"/staff/buildings/{building.id}/settings")
+    assert page.status_code == 200
+    assert building.name in page.get_data(as_text=True)
+    answer = client.post(
+        f"/staff/buildings/{building.id}/settings",
+        data={"csrf_token": token(client), **building_form(name="Les Tilleuls bis")},
+    )
+    assert answer.status_code == 302
+    db.session.refresh(building)
+    assert building.name == "Les Tilleuls bis"
+    assert client.get("/staff/organisation").status_code == 200
+
+
 def test_the_desk_hours_of_the_building_set_the_tickets_targets(app, world):
     from datetime import UTC, datetime
 

@@ -148,6 +148,10 @@ def test_a_landlord_starts_its_first_building_without_the_demo(
     manager.get_by_label("Language of the mails").select_option("en")
     manager.get_by_role("button", name="Send the invitation").click()
     manager.get_by_text("Nadia Haddad is invited").wait_for()
+    manager.get_by_text("invited, no password yet").wait_for()
+    checked(manager)
+    manager.goto(f"/staff/buildings/{building_id}/settings")
+    checked(manager)
 
     [mail] = smtp_server.inbox.wait_for(1)
     assert mail["To"] == "nadia@example.org"
@@ -165,6 +169,12 @@ def test_a_landlord_starts_its_first_building_without_the_demo(
     card_urls = coordinator.locator(".login-card-url").all_inner_texts()
     assert len(card_urls) == 2
     assert all(url.startswith(base) for url in card_urls)
+
+    # The forgotten-password page, for anyone.
+    visitor = open_tablet(browser, base)
+    visitor.goto("/login/staff")
+    visitor.get_by_role("link", name="Forgotten password?").click()
+    checked(visitor)
 
     # A resident logs in with the printed card.
     resident = open_tablet(browser, base)
