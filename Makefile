@@ -6,8 +6,15 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 export FLASK_APP := app
 # Two test processes (pytest-xdist): the suite fits the time CI gives it on two cores.
 PYTEST_ARGS ?= -n 2
+# Every Python dependency pinned (run, test and bench extras), for Python 3.11 on Linux:
+# `make lock` regenerates it from pyproject.toml (keeping the pins it can; LOCK_ARGS=--upgrade
+# moves everything to the newest allowed versions).
+LOCK := requirements/constraints.txt
+UV_VERSION := 0.13.9
+PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c $(LOCK)
 
-.PHONY: run test install install-test assets translations migrate demo lint format chromium clean
+.PHONY: run test install install-test assets translations migrate demo lint format chromium clean \
+	lock wheel
 
 run: install assets translations migrate demo
 	$(BIN)/python app.py
@@ -24,17 +31,27 @@ test: install-test assets translations chromium lint
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+$(VENV)/.installed-run: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
+$(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -e ".[test]"
 	touch $@ $(VENV)/.installed-run
 
 install: $(VENV)/.installed-run
 
 install-test: $(VENV)/.installed-test
+
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra bench --quiet \
+	  --python-version 3.11 --python-platform linux --custom-compile-command "make lock" \
+	  --output-file $(LOCK) $(LOCK_ARGS)
+
+# A wheel that runs outside the checkout (translations, migrations, front-end files inside).
+wheel: assets | $(BIN)/python
+	$(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir dist .
 
 node_modules/.package-lock.json: package-lock.json package.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -67,5 +84,5 @@ format: install-test
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache build dist
 	find translations -name '*.mo' -delete

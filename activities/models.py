@@ -24,6 +24,8 @@ class ActivityCategory(LabelledEnum):
     GAMES = "games", _l("Games"), "🎲"
     CULTURE = "culture", _l("Outings and culture"), "🎭"
     OTHER = "other", _l("Other"), "✨"
+    # A building meeting (café concertation): its agenda and decisions live in activities.voice.
+    MEETING = "meeting", _l("Building meeting"), "☰"
 
 
 class Audience(LabelledEnum):

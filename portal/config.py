@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from portal import resources
+
+PROJECT_ROOT = resources.CHECKOUT_DIR  # the source checkout (development commands only)
 
 
 class ConfigError(RuntimeError):
@@ -19,7 +21,10 @@ class BaseConfig:
 
     ENV_NAME = "base"
     SECRET_KEY: str | None = None
-    SQLALCHEMY_DATABASE_URI = f"sqlite:///{PROJECT_ROOT / 'var' / 'bonvoisin.sqlite3'}"
+    # Data folder (BV_DATA_DIR): the checkout's var/, or var/ in the current directory when
+    # installed (portal/resources.py); the SQLite file and uploads default to it (place_data).
+    PORTAL_DATA_DIR: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None: bonvoisin.sqlite3 in the data folder
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     # PostgreSQL connections per worker process (see factory._size_server_pool).
     DB_POOL_SIZE = 10
@@ -42,7 +47,7 @@ class BaseConfig:
 
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
-    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
+    BABEL_TRANSLATION_DIRECTORIES = str(resources.resource_dir("translations"))
     PORTAL_LOCALES = ("fr", "en", "ar")
 
     RATELIMIT_STORAGE_URI = "memory://"
@@ -63,7 +68,7 @@ class BaseConfig:
     SOCKETIO_CORS_ORIGINS: list[str] | str | None = None
 
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
-    PORTAL_UPLOAD_DIR = str(PROJECT_ROOT / "var" / "uploads")
+    PORTAL_UPLOAD_DIR: str | None = None  # None: uploads/ in the data folder
     # Photos: pixels read from the header and refused above this before any decoding (a
     # 48-megapixel phone photo passes); at most this many decodes at once per worker.
     PORTAL_MAX_IMAGE_PIXELS = 50_000_000
@@ -112,13 +117,34 @@ class BaseConfig:
     SERVER_HOST = "127.0.0.1"
     SERVER_PORT = 5000
 
-    PORTAL_NODE_MODULES = str(PROJECT_ROOT / "node_modules")
+    PORTAL_NODE_MODULES = str(resources.resource_dir("node_modules"))
 
     # Mail (portal/mail.py): invitations, password resets, alerts. No SMTP URL: written to
     # the log (development, or production while BV_MAIL_TO_LOG says so), kept in memory (tests).
     PORTAL_SMTP_URL: str | None = None
     PORTAL_MAIL_FROM = "Bon Voisin <no-reply@localhost>"
     PORTAL_MAIL_TO_LOG = False
+
+    # Alerts (portal/alerts) ---------------------------------------------------------------
+    # SMS through an Apprise URL whose `{phone}` becomes the E.164 number, e.g.
+    # `json://sms.example:8080/send?:to={phone}`; none: alerts go by email only.
+    ALERTS_SMS_URL: str | None = None
+    ALERTS_ESCALATE_AFTER_MINUTES = 10  # unacknowledged this long: the next person is told
+    ALERTS_URGENT_REQUEST_MINUTES = 30  # an urgent help request nobody took raises an alert
+    ALERTS_LINK_HOURS = 48  # how long the "I'm on it" link in a message works
+    ALERTS_DEFAULT_COUNTRY_CODE = "+33"  # phone numbers written 06 12 34 56 78
+    # The first round after the commit that raised the alert: None, on a thread of its own
+    # (under TESTING, left to the minute job); True, in the committing thread; False, the job.
+    ALERTS_SEND_AT_ONCE: bool | None = None
+
+    # Scheduler leadership (portal/leadership.py, README "Scheduler failover") -----------
+    # Every process with SCHEDULER_ENABLED stands for election; on PostgreSQL the holder of
+    # the advisory lock (2, SCHEDULER_LEADER_LOCK_KEY) runs the jobs. Standbys try to take
+    # the lead, and the leader checks it still holds it, every RETRY seconds.
+    SCHEDULER_LEADER_RETRY_SECONDS = 5.0
+    SCHEDULER_LEADER_LOCK_KEY = 1  # give each deployment sharing one database its own key
+    SCHEDULER_LEADER_CONNECT_TIMEOUT = 5.0
+    SCHEDULER_JOB_SECONDS: dict[str, float] = {}  # job id -> interval, replacing its own
 
 
 class DevelopmentConfig(BaseConfig):
@@ -173,6 +199,7 @@ ENV_KEYS: dict[str, tuple[str, Any]] = {
     "BV_PORT": ("SERVER_PORT", int),
     "BV_SCHEDULER": ("SCHEDULER_ENABLED", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "BV_SOCKETIO_ASYNC_MODE": ("SOCKETIO_ASYNC_MODE", str),
+    "BV_DATA_DIR": ("PORTAL_DATA_DIR", str),
     "BV_UPLOAD_DIR": ("PORTAL_UPLOAD_DIR", str),
     "BV_LOG_JSON": ("LOG_JSON", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "BV_STOP_TIMEOUT": ("SERVER_STOP_TIMEOUT", float),
@@ -193,6 +220,20 @@ ENV_KEYS: dict[str, tuple[str, Any]] = {
         "SESSION_COOKIE_SECURE",
         lambda v: v.lower() in {"1", "true", "yes", "on"},
     ),
+    # Alerts (portal/alerts) -------------------------------------------------------------
+    "BV_SMS_URL": ("ALERTS_SMS_URL", str),
+    "BV_ALERTS_ESCALATE_MINUTES": ("ALERTS_ESCALATE_AFTER_MINUTES", int),
+    "BV_ALERTS_URGENT_REQUEST_MINUTES": ("ALERTS_URGENT_REQUEST_MINUTES", int),
+    "BV_ALERTS_LINK_HOURS": ("ALERTS_LINK_HOURS", int),
+    # Scheduler leadership ----------------------------------------------------------------
+    "BV_SCHEDULER_HEARTBEAT_SECONDS": ("SCHEDULER_HEARTBEAT_SECONDS", float),
+    "BV_SCHEDULER_RETRY_SECONDS": ("SCHEDULER_LEADER_RETRY_SECONDS", float),
+    "BV_SCHEDULER_LOCK_KEY": ("SCHEDULER_LEADER_LOCK_KEY", int),
+    # "job.id=seconds,other.id=seconds"
+    "BV_SCHEDULER_JOB_SECONDS": (
+        "SCHEDULER_JOB_SECONDS",
+        lambda v: {k.strip(): float(n) for k, _, n in (p.partition("=") for p in v.split(","))},
+    ),
 }
 
 
@@ -204,6 +245,16 @@ def from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         if value:
             overrides[key] = parse(value)
     return overrides
+
+
+def place_data(config: MutableMapping[str, Any], cwd: Path) -> None:
+    """Resolve the data folder; the SQLite file and uploads go there unless set on their own."""
+    data_dir = Path(cwd, config.get("PORTAL_DATA_DIR") or resources.default_data_dir(cwd))
+    config["PORTAL_DATA_DIR"] = str(data_dir)
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{data_dir / 'bonvoisin.sqlite3'}"
+    if not config.get("PORTAL_UPLOAD_DIR"):
+        config["PORTAL_UPLOAD_DIR"] = str(data_dir / "uploads")
 
 
 def select_config(name: str | None) -> type[BaseConfig]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from portal import config as config_module
+from portal import resources
 from portal.db import install_sqlite_tuning, render_migration_item
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
@@ -28,6 +30,7 @@ def _configure(app: Flask, overrides: Mapping[str, Any]) -> None:
     if not app.config.get("TESTING") or overrides.get("READ_ENV"):
         app.config.update(config_module.from_env(os.environ))
     app.config.update(overrides)
+    config_module.place_data(app.config, Path.cwd())
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     config_module.check_config(app.config)
@@ -87,7 +90,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(
         app,
         db,
-        directory=str(config_module.PROJECT_ROOT / "migrations"),
+        directory=str(resources.resource_dir("migrations")),
         render_as_batch=True,
         compare_type=True,
         render_item=render_migration_item,
@@ -106,6 +109,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_domains(app: Flask) -> None:
     from activities import bp as activities_bp
+    from activities.voice import bp as voice_bp
     from concierge import bp as concierge_bp
     from messaging import bp as messaging_bp
     from messaging.announcements import bp as announcements_bp
@@ -128,10 +132,15 @@ def _register_domains(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(datarights_bp)
     app.register_blueprint(figures_bp)
+    app.register_blueprint(voice_bp)
+    from portal import alerts
+
+    alerts.init(app)
     from activities import jobs as activities_jobs
     from concierge.desk import jobs as desk_jobs
     from concierge.exchange import jobs as exchange_jobs
     from messaging import jobs as messaging_jobs
+    from portal.alerts import jobs as alerts_jobs
     from portal.audit import jobs as audit_jobs
     from portal.datarights import jobs as datarights_jobs
     from portal.notifications import jobs as notifications_jobs
@@ -149,6 +158,7 @@ def _register_domains(app: Flask) -> None:
         notifications_jobs.register_jobs,
         people_jobs.register_jobs,
         datarights_jobs.register_jobs,
+        alerts_jobs.register_jobs,
     ]
     scheduler.init_app(app, job_registrars=registrars)
     cli.init_app(app)

@@ -47,27 +47,41 @@ def check_redis() -> str:
 
 
 def check_scheduler() -> str:
-    """Recent heartbeat from the one scheduler process (or the in-process one)."""
+    """Recent heartbeat from the leading scheduler (a worker's or `flask scheduler run`)."""
+    return _scheduler_state()[0]
+
+
+def _scheduler_state() -> tuple[str, dict[str, Any] | None]:
+    """The scheduler check, and who leads with how old a heartbeat (None when off)."""
     if not current_app.config["HEALTH_REQUIRE_SCHEDULER"]:
-        return OFF
+        return OFF, None
     try:
-        beat = scheduler.get_last_heartbeat()
+        beat = scheduler.get_heartbeat()
     except Exception:
         db.session.rollback()
-        return FAILING
+        return FAILING, {"leader": None, "leader_since": None, "heartbeat_age_seconds": None}
+    if beat is None:
+        return FAILING, {"leader": None, "leader_since": None, "heartbeat_age_seconds": None}
+    age = utcnow() - beat.beat_at
     max_age = timedelta(seconds=current_app.config["HEALTH_SCHEDULER_MAX_AGE"])
-    return OK if beat is not None and utcnow() - beat <= max_age else FAILING
+    details = {
+        "leader": beat.leader,
+        "leader_since": beat.leader_since.isoformat() if beat.leader_since else None,
+        "heartbeat_age_seconds": round(age.total_seconds(), 1),
+    }
+    return (OK if age <= max_age else FAILING), details
 
 
 def report() -> dict[str, Any]:
-    """Every check, and "ok" only when none is failing."""
-    checks = {
-        "database": check_database(),
-        "redis": check_redis(),
-        "scheduler": check_scheduler(),
-    }
+    """Every check, and "ok" only when none is failing; with the scheduler checked, its
+    details name the leader and the age of its heartbeat."""
+    checks = {"database": check_database(), "redis": check_redis()}
+    checks["scheduler"], scheduler_details = _scheduler_state()
     healthy = FAILING not in checks.values()
-    return {"status": OK if healthy else FAILING, "checks": checks}
+    result: dict[str, Any] = {"status": OK if healthy else FAILING, "checks": checks}
+    if scheduler_details is not None:
+        result["details"] = {"scheduler": scheduler_details}
+    return result
 
 
 @bp.get("/healthz")

@@ -22,9 +22,12 @@ def test_scheduler_collects_every_registered_job(app):
     built = scheduler.build_scheduler(app, blocking=False)
     assert sorted(job.id for job in built.get_jobs()) == [
         "activities.reminders",
+        "alerts.escalate",
+        "alerts.purge",
         "audit.purge",
         "concierge.help",
         "concierge.parcel_reminders",
+        "concierge.ticket_alerts",
         "datarights.closed_accounts",
         "messaging.purge",
         "notifications.purge",

@@ -24,6 +24,7 @@ from concierge.desk.models import (
 )
 from messaging.service import desk_room
 from portal import realtime
+from portal.alerts import service as alerts
 from portal.db import begin_write, utcnow
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
@@ -581,9 +582,35 @@ def is_late(
     return now > _target(priority, "resolve", created_at, hours)
 
 
-def _target(
-    priority: Priority, step: str, created_at: datetime, hours: desk.DeskHours
-) -> datetime:
+def _target(priority: Priority, step: str, created_at: datetime, hours: desk.DeskHours) -> datetime:
     """When a step is due, from CONCIERGE_TARGETS in working hours of the desk."""
     target = current_app.config["CONCIERGE_TARGETS"][Priority(priority).value][step]
     return desk.deadline_in(created_at, target, hours)
+
+
+# Alerts ---------------------------------------------------------------------------------
+
+
+def alert_overdue_urgent(now: datetime) -> int:
+    """An urgent ticket past its target raises an alert, once: its assignee is told, or the
+    building's on-call rota when nobody is assigned. Returns how many were raised."""
+    stmt = select(Ticket).where(
+        Ticket.priority == Priority.URGENT, Ticket.status.in_(OPEN_STATUSES)
+    )
+    late = [t for t in db.session.scalars(stmt).all() if is_overdue(t, now)]
+    done = alerts.existing_sources(f"ticket_overdue:{t.id}" for t in late)
+    count = 0
+    for ticket in late:
+        key = f"ticket_overdue:{ticket.id}"
+        if key in done:
+            continue
+        alerts.do_raise(
+            alerts.AlertKind.TICKET_OVERDUE,
+            ticket.building_id,
+            key,
+            person_id=ticket.reporter_id,
+            target_person_id=ticket.assignee_id,
+            now=now,
+        )
+        count += 1
+    return count

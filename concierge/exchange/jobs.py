@@ -23,6 +23,7 @@ STEPS: tuple[Callable[[datetime], int], ...] = (
     helping.escalate_untaken,
     helping.expire_past_window,
     helping.purge_health,
+    helping.alert_untaken_urgent,
 )
 
 

@@ -27,6 +27,7 @@ from concierge.exchange.models import (
 )
 from messaging import service as messaging
 from portal import realtime
+from portal.alerts import service as alerts
 from portal.audit import service as audit
 from portal.db import begin_write, utcnow
 from portal.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -891,6 +892,31 @@ def escalate_untaken(now: datetime) -> int:
             _tell(staff, "help.escalated", _url(request), render)
         _publish(request)
         count += 1
+    return count
+
+
+def alert_untaken_urgent(now: datetime) -> int:
+    """An urgent request nobody took within ALERTS_URGENT_REQUEST_MINUTES raises an alert
+    (once per request): whoever is on call is told, by email and SMS."""
+    stmt = select(HelpRequest).where(
+        HelpRequest.status == HelpStatus.OPEN,
+        HelpRequest.urgency == Urgency.URGENT,
+        HelpRequest.created_at <= now - alerts.urgent_request_after(),
+    )
+    untaken = db.session.scalars(stmt).all()
+    done = alerts.existing_sources(f"urgent_request:{r.id}" for r in untaken)
+    count = 0
+    for request in untaken:
+        key = f"urgent_request:{request.id}"
+        if key not in done:
+            alerts.do_raise(
+                alerts.AlertKind.URGENT_REQUEST,
+                request.building_id,
+                key,
+                person_id=request.requester_id,
+                now=now,
+            )
+            count += 1
     return count
 
 

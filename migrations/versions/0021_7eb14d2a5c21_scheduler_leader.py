@@ -17,8 +17,15 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # The heartbeat names the leading scheduler process (host and pid) and since when.
+    with op.batch_alter_table('scheduler_heartbeats', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('leader_host', sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column('leader_pid', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('leader_since', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('scheduler_heartbeats', schema=None) as batch_op:
+        batch_op.drop_column('leader_since')
+        batch_op.drop_column('leader_pid')
+        batch_op.drop_column('leader_host')

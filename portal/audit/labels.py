@@ -25,6 +25,10 @@ ACTION_LABELS: dict[str, LazyString] = {
     "wellbeing.reached": _l("Missed check-in: person reached"),
     "wellbeing.help_call_seen": _l("Help call seen"),
     "wellbeing.help_call_resolved": _l("Help call closed"),
+    "wellbeing.contact_added": _l("Emergency contact added"),
+    "wellbeing.contact_removed": _l("Emergency contact removed"),
+    "wellbeing.checkin_paused": _l("Daily check-in paused"),
+    "wellbeing.checkin_resumed": _l("Daily check-in resumed"),
 }
 
 

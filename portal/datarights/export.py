@@ -128,8 +128,16 @@ def export_notifications(person: Person) -> list[dict[str, Any]]:
 
 
 def export_wellbeing(person: Person) -> dict[str, Any]:
-    """The daily check-in: enrolment, the days pressed, the days missed, help calls."""
-    from portal.wellbeing.models import Checkin, CheckinEnrolment, HelpCall, MissedCheckin
+    """The daily check-in: enrolment, the days pressed, the days missed, help calls, its
+    pauses, and the emergency contacts the person named."""
+    from portal.wellbeing.models import (
+        Checkin,
+        CheckinEnrolment,
+        CheckinPause,
+        EmergencyContact,
+        HelpCall,
+        MissedCheckin,
+    )
 
     enrolment = db.session.scalar(
         select(CheckinEnrolment).where(CheckinEnrolment.person_id == person.id)
@@ -138,7 +146,7 @@ def export_wellbeing(person: Person) -> dict[str, Any]:
         model: db.session.scalars(
             select(model).where(model.person_id == person.id).order_by(model.id)
         ).all()
-        for model in (Checkin, MissedCheckin, HelpCall)
+        for model in (Checkin, MissedCheckin, HelpCall, CheckinPause, EmergencyContact)
     }
     return {
         "enrolment": None
@@ -158,6 +166,21 @@ def export_wellbeing(person: Person) -> dict[str, Any]:
         "help_calls": [
             {"at": h.created_at, "status": h.status, "seen_at": h.seen_at} for h in own[HelpCall]
         ],
+        "pauses": [
+            {"from": p.starts_on, "until": p.until, "reason": p.reason, "resumed_at": p.resumed_at}
+            for p in own[CheckinPause]
+        ],
+        "emergency_contacts": [
+            {
+                "name": c.name,
+                "relation": c.relation,
+                "email": c.email,
+                "phone": c.phone,
+                "language": c.locale,
+                "agreement_recorded_at": c.consent_recorded_at,
+            }
+            for c in own[EmergencyContact]
+        ],
     }
 
 
@@ -175,3 +198,13 @@ register_exporter("profile", export_profile, order=10)
 register_exporter("notifications", export_notifications, order=60)
 register_exporter("wellbeing", export_wellbeing, order=70)
 register_exporter("days_active", export_days_active, order=90)
+
+
+def export_alerts(person: Person) -> dict[str, Any]:
+    """Alerts about the person, those they were told of, their on-call rota lines."""
+    from portal.alerts.privacy import export_alerts as build
+
+    return build(person)
+
+
+register_exporter("alerts", export_alerts, order=75)

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WResponse
 
+from portal import resources
 from portal.auth import service as auth
 from portal.auth.decorators import roles_required
 from portal.auth.forms import SetPinForm
@@ -188,9 +189,7 @@ def change_pin() -> str | tuple[str, int] | WResponse:
     return redirect(url_for("home.settings"))
 
 
-VENDOR_FILES = frozenset(
-    {"socket.io-client/dist/socket.io.min.js", "chart.js/dist/chart.umd.min.js"}
-)
+VENDOR_FILES = resources.VENDOR_FILES  # shipped inside the installed package too
 
 
 @bp.get("/vendor/<path:filename>")

@@ -13,4 +13,12 @@ bp = Blueprint(
     static_url_path="/wellbeing/static",
 )
 
-from portal.wellbeing import demo, events, models, queue, routes, tiles  # noqa: E402, F401
+from portal.wellbeing import (  # noqa: E402, F401
+    contacts,
+    demo,
+    events,
+    models,
+    queue,
+    routes,
+    tiles,
+)

@@ -11,7 +11,7 @@ from flask import Flask
 from portal.db import utcnow
 from portal.retention import purge_in_batches, schedule_daily_purge
 from portal.scheduler import in_app_context
-from portal.wellbeing import service
+from portal.wellbeing import pauses, service
 
 JOB_ID = "wellbeing.missed_checkins"
 PURGE_JOB_ID = "wellbeing.purge"
@@ -23,9 +23,14 @@ def run_missed_checkins(now: datetime | None = None) -> int:
 
 
 def run_purge() -> int:
-    """Delete check-ins, closed missed check-ins and closed help calls older than
-    WELLBEING_RETENTION_DAYS, batch by batch."""
-    steps = (service.purge_checkins, service.purge_missed, service.purge_help_calls)
+    """Delete check-ins, closed missed check-ins, closed help calls and ended check-in
+    pauses older than WELLBEING_RETENTION_DAYS, batch by batch."""
+    steps = (
+        service.purge_checkins,
+        service.purge_missed,
+        service.purge_help_calls,
+        pauses.purge_pauses,
+    )
     return sum(purge_in_batches(step) for step in steps)
 
 

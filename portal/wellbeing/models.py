@@ -6,10 +6,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, TimestampMixin, enum_column, utcnow
+from portal.enums import LabelledEnum
 
 
 class AlertStatus(enum.StrEnum):
@@ -126,3 +128,69 @@ class WellbeingSettings(TimestampMixin, Base):
     )
     alert_concierge: Mapped[bool] = mapped_column(default=False)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+
+class ContactRelation(LabelledEnum):
+    """Who an emergency contact is to the resident."""
+
+    FAMILY = "family", _l("Family"), "👪"
+    NEIGHBOUR = "neighbour", _l("Neighbour"), "🏠"
+    FRIEND = "friend", _l("Friend"), "🤝"
+    CARER = "carer", _l("Carer or nurse"), "🩺"
+    OTHER = "other", _l("Someone else"), "👤"
+
+
+class EmergencyContact(TimestampMixin, Base):
+    """A person the resident agreed we tell when they need help and nobody in the building
+    answers (at most three per resident; see portal.wellbeing.contacts)."""
+
+    __tablename__ = "emergency_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    relation: Mapped[ContactRelation] = mapped_column(
+        enum_column(ContactRelation, length=20, by_value=True)
+    )
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(16))  # E.164
+    locale: Mapped[str] = mapped_column(String(8))
+    # The resident's agreement: when, and who recorded it (the resident, or their
+    # coordinator after the resident agreed).
+    consent_recorded_at: Mapped[datetime]
+    consent_recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+
+
+class PauseReason(LabelledEnum):
+    """Why the daily check-in is paused: one word, never a health detail."""
+
+    HOLIDAY = "holiday", _l("Holiday"), "🧳"
+    HOSPITAL = "hospital", _l("Hospital"), "🏥"
+    OTHER = "other", _l("Other"), "📅"
+
+
+class CheckinPause(Base):
+    """The daily check-in paused from `starts_on` to `until` (local days, inclusive): no
+    missed check-in is raised on those days. Resuming early sets `resumed_at`."""
+
+    __tablename__ = "checkin_pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    starts_on: Mapped[date]
+    until: Mapped[date] = mapped_column(index=True)
+    reason: Mapped[PauseReason | None] = mapped_column(
+        enum_column(PauseReason, length=20, by_value=True)
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    resumed_at: Mapped[datetime | None]
+    resumed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    def covers(self, day: date, due: datetime) -> bool:
+        """Whether this pause spares the resident the check-in due at `due` on `day`."""
+        if not self.starts_on <= day <= self.until:
+            return False
+        return self.resumed_at is None or self.resumed_at > due

@@ -6,9 +6,12 @@ page declares with on_refusal() before calling the service."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -16,15 +19,18 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.errors import DomainError, on_refusal, reshow_form
 from portal.forms import ConfirmForm
+from portal.i18n import locale_names
 from portal.people.models import Building, Person
 from portal.urls import is_local_path
 from portal.validation import query_id
-from portal.wellbeing import bp, service
+from portal.wellbeing import bp, contacts, pauses, service
 from portal.wellbeing.forms import (
     DEFAULT_CHOICE,
     BuildingSettingsForm,
+    ContactForm,
     EnrolForm,
     OptInForm,
+    PauseForm,
     ReachedForm,
     parse_time,
 )
@@ -56,6 +62,7 @@ def _render_settings(form: OptInForm) -> str:
         enrolment=service.get_enrolment(current_user),
         context=checkin_panel(current_user),
         confirm_form=ConfirmForm(),
+        **_own_contacts_context(),
     )
 
 
@@ -281,6 +288,7 @@ def _render_enrolments(building: Building, form: EnrolForm) -> str:
         enrolled=enrolled,
         confirm_form=ConfirmForm(),
         recorders=service.names_of(e.consent_recorded_by_id for e, _p in enrolled),
+        paused=pauses.list_paused(current_user, building.id),
     )
 
 
@@ -348,3 +356,211 @@ def building_settings() -> Response:
     service.do_set_alert_concierge(current_user, building.id, bool(form.alert_concierge.data))
     flash(_("Saved."), "success")
     return redirect(url_for("wellbeing.enrolments", building=building.id))
+
+
+# Emergency contacts and pausing the check-in ---------------------------------------------
+
+# Which field shows a refusal of the contacts or pauses service (others: above the form).
+CONTACT_FIELDS = {
+    "name_missing": "name",
+    "name_too_long": "name",
+    "bad_relation": "relation",
+    "bad_email": "email",
+    "bad_phone": "phone",
+    "no_way_to_reach": "phone",
+    "bad_locale": "locale",
+    "consent_needed": "consent",
+}
+PAUSE_FIELDS = {"bad_until": "until", "bad_reason": "reason"}
+
+
+def _own_contacts_context() -> dict[str, Any]:
+    """What the resident's check-in page shows of their contacts and their pause."""
+    return {
+        "contacts": contacts.list_contacts(current_user, current_user.id),
+        "max_contacts": contacts.MAX_CONTACTS,
+        "pause": pauses.get_pause(current_user),
+        "languages": locale_names(),
+    }
+
+
+def _contact_form(owner: Person) -> ContactForm:
+    """The contact form; the resident's own language offered first."""
+    form = ContactForm(for_staff=owner.id != current_user.id)
+    if not form.is_submitted():
+        form.locale.data = contacts.default_locale(owner)
+    return form
+
+
+def _pause_form(owner: Person) -> PauseForm:
+    """The pause form, a week ahead offered (one tap more pauses it)."""
+    form = PauseForm()
+    if not form.is_submitted():
+        form.until.data = pauses.today_of(owner) + timedelta(days=pauses.DEFAULT_PAUSE_DAYS)
+    return form
+
+
+def _owner_url(owner: Person) -> str:
+    """Where the person who acted goes back to: the resident's own page, or the
+    coordinator's page of that resident."""
+    if owner.id == current_user.id:
+        return url_for("wellbeing.settings")
+    return url_for("wellbeing.resident_page", person_id=owner.id)
+
+
+def _render_owner_page(
+    owner: Person, contact_form: ContactForm | None = None, pause_form: PauseForm | None = None
+) -> str:
+    """The page a contact or pause form lives on, as it stands."""
+    if owner.id == current_user.id:
+        if pause_form is not None:
+            return render_template("wellbeing/pause.html", form=pause_form)
+        return render_template(
+            "wellbeing/contact_new.html",
+            form=contact_form or _contact_form(owner),
+            count=len(contacts.list_contacts(current_user, owner.id)),
+            max_contacts=contacts.MAX_CONTACTS,
+        )
+    enrolment = service.get_enrolment(owner)
+    return render_template(
+        "wellbeing/resident.html",
+        resident=owner,
+        enrolment=enrolment,
+        pause=pauses.get_pause(owner),
+        contacts=contacts.list_contacts(current_user, owner.id),
+        max_contacts=contacts.MAX_CONTACTS,
+        contact_form=contact_form or _contact_form(owner),
+        pause_form=pause_form or _pause_form(owner),
+        confirm_form=ConfirmForm(),
+        languages=locale_names(),
+        recorders=service.names_of(
+            c.consent_recorded_by_id for c in contacts.list_contacts(current_user, owner.id)
+        ),
+    )
+
+
+def _on_field(form: Any, fields: dict[str, str], render: Callable[[], str]) -> None:
+    """A refusal of the service shows beside its field (else above the form)."""
+
+    def answer(error: DomainError) -> Page:
+        name = fields.get(error.code)
+        if name is not None:
+            getattr(form, name).errors = [error.message]
+        else:
+            flash(error.message, "error")
+        return render(), 403 if error.status == 403 else 422
+
+    on_refusal(answer)
+
+
+@bp.get("/wellbeing/residents/<int:person_id>")
+@login_required
+def resident_page(person_id: int) -> str:
+    """The coordinator's page of one resident: check-in pause and emergency contacts."""
+    return _render_owner_page(service.access_resident(current_user, person_id))
+
+
+@bp.get("/wellbeing/contacts/new")
+@login_required
+def contact_new() -> str:
+    """The resident names a person to tell if they need help."""
+    service.check_resident(current_user)
+    return _render_owner_page(current_user)
+
+
+@bp.post("/wellbeing/people/<int:person_id>/contacts")
+@login_required
+def contact_add(person_id: int) -> Page:
+    """Add an emergency contact (the resident for themself, or their coordinator)."""
+    owner = contacts.access_owner(current_user, person_id)
+    form = _contact_form(owner)
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _render_owner_page(owner, contact_form=form), 422
+    _on_field(form, CONTACT_FIELDS, lambda: _render_owner_page(owner, contact_form=form))
+    contact = contacts.do_add_contact(
+        current_user,
+        owner.id,
+        name=form.name.data,
+        relation=form.relation.data,
+        email=form.email.data or "",
+        phone=form.phone.data or "",
+        locale=form.locale.data,
+        consent=bool(form.consent.data),
+    )
+    flash(_("Saved. %(name)s is an emergency contact.", name=contact.name), "success")
+    return redirect(_owner_url(owner))
+
+
+@bp.route("/wellbeing/contacts/<int:contact_id>/remove", methods=["GET", "POST"])
+@login_required
+def contact_remove(contact_id: int) -> Page:
+    """Ask first ("Remove Marie?"), then remove the contact."""
+    contact = contacts.access_contact(current_user, contact_id)
+    owner = contacts.access_owner(current_user, contact.person_id)
+    back = _owner_url(owner)
+    if request.method == "GET":
+        return render_template(
+            "wellbeing/contact_remove.html",
+            contact=contact,
+            back=back,
+            confirm_form=ConfirmForm(),
+        )
+    _confirmed()
+    on_refusal(back)
+    contacts.do_remove_contact(current_user, contact_id)
+    flash(_("Done. This person is removed from the emergency contacts."), "success")
+    return redirect(back)
+
+
+@bp.get("/wellbeing/pause")
+@login_required
+def pause_page() -> Page:
+    """The resident pauses their daily check-in: a week ahead is offered."""
+    service.check_resident(current_user)
+    if service.get_enrolment(current_user) is None:
+        return redirect(url_for("wellbeing.settings"))
+    return _render_owner_page(current_user, pause_form=_pause_form(current_user))
+
+
+@bp.post("/wellbeing/people/<int:person_id>/pause")
+@login_required
+def pause_set(person_id: int) -> Page:
+    """Pause the daily check-in until a day (the resident, or their coordinator)."""
+    owner = pauses.access_pausable(current_user, person_id)
+    form = _pause_form(owner)
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _render_owner_page(owner, pause_form=form), 422
+    _on_field(form, PAUSE_FIELDS, lambda: _render_owner_page(owner, pause_form=form))
+    pause = pauses.do_pause(current_user, owner.id, form.until.data, form.reason.data)
+    day = format_date(pause.until, "long")
+    flash(_("The daily check-in is paused until %(day)s.", day=day), "success")
+    return redirect(url_for("home.index") if owner.id == current_user.id else _owner_url(owner))
+
+
+@bp.post("/wellbeing/people/<int:person_id>/resume")
+@login_required
+def pause_resume(person_id: int) -> Response:
+    """End the pause now: the daily check-in is on again."""
+    owner = pauses.access_pausable(current_user, person_id)
+    _confirmed()
+    back = _back_or(_owner_url(owner))
+    on_refusal(back)
+    if pauses.do_resume(current_user, owner.id):
+        flash(_("The daily check-in is on again."), "success")
+    else:
+        flash(_("The daily check-in is already on."), "info")
+    return redirect(back)
+
+
+@bp.get("/wellbeing/residents")
+@login_required
+def resident_pick() -> Response:
+    """The coordinator chose a resident in the list (?person=): their page."""
+    person_id = query_id("person")
+    if person_id is None:
+        return redirect(url_for("wellbeing.enrolments"))
+    return redirect(url_for("wellbeing.resident_page", person_id=person_id))

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal import realtime
+from portal.alerts import service as alerts
 from portal.audit import service as audit
 from portal.db import begin_write, utcnow
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
@@ -35,6 +36,7 @@ from portal.wellbeing.models import (
     CallStatus,
     Checkin,
     CheckinEnrolment,
+    CheckinPause,
     HelpCall,
     MissedCheckin,
     WellbeingSettings,
@@ -340,6 +342,7 @@ def _close_missed_late(person: Person, now: datetime) -> None:
     )
     for missed in db.session.scalars(stmt).all():
         missed.status = AlertStatus.CHECKED_IN
+        alerts.close_source(f"missed_checkin:{missed.id}", now=now)
         missed.closed_at = now
         _publish_list(missed.building_id)
 
@@ -365,12 +368,15 @@ def raise_missed_checkins(now: datetime) -> int:
     rows = db.session.execute(stmt).all()
     recent = (now - timedelta(days=2)).date()
     done = _days_with(Checkin, recent) | _days_with(MissedCheckin, recent)
+    pauses = _pauses_since(recent)
     count = 0
     for enrolment, person in rows:
         due = due_moment(person, enrolment, now)
         day = local_day(person, now)
         if now < due or enrolment.started_at > due or (person.id, day) in done:
             continue
+        if any(pause.covers(day, due) for pause in pauses.get(person.id, ())):
+            continue  # away (holiday, hospital): nobody is alerted until the pause ends
         _raise_one(enrolment, person, day, due, now)
         count += 1
     return count
@@ -380,6 +386,15 @@ def _days_with(model: type[Checkin] | type[MissedCheckin], since: date) -> set[t
     """(person, local day) pairs that already have a row since `since`."""
     stmt = select(model.person_id, model.local_day).where(model.local_day >= since)
     return {(pid, day) for pid, day in db.session.execute(stmt).all()}
+
+
+def _pauses_since(since: date) -> dict[int, list[CheckinPause]]:
+    """Pauses of the check-in still running on or after `since`, by person."""
+    stmt = select(CheckinPause).where(CheckinPause.until >= since)
+    found: dict[int, list[CheckinPause]] = {}
+    for pause in db.session.scalars(stmt):
+        found.setdefault(pause.person_id, []).append(pause)
+    return found
 
 
 def _raise_one(
@@ -407,6 +422,13 @@ def _raise_one(
     for staff in _missed_recipients(enrolment.building_id):
         notify(staff, "wellbeing.missed", text, url)
     _publish_list(enrolment.building_id)
+    alerts.do_raise(
+        alerts.AlertKind.MISSED_CHECKIN,
+        enrolment.building_id,
+        f"missed_checkin:{missed.id}",
+        person_id=person.id,
+        now=now,
+    )
 
 
 def _missed_recipients(building_id: int) -> list[Person]:
@@ -437,6 +459,7 @@ def do_record_reached(
     missed.status = AlertStatus.REACHED
     missed.closed_at = now or utcnow()
     missed.reached_by_id = staff.id
+    alerts.close_source(f"missed_checkin:{missed.id}", by=staff, now=missed.closed_at)
     missed.note = text
     audit.record(
         "wellbeing.reached",
@@ -491,6 +514,13 @@ def do_send_help_call(resident: Person, now: datetime | None = None) -> tuple[He
     for staff in people.list_staff(call.building_id, (Role.CONCIERGE, Role.COORDINATOR)):
         notify(staff, "wellbeing.help_call", text, url)
     _publish_call(call)
+    alerts.do_raise(
+        alerts.AlertKind.HELP_CALL,
+        call.building_id,
+        f"help_call:{call.id}",
+        person_id=resident.id,
+        now=call.created_at,
+    )
     return call, True
 
 
@@ -503,6 +533,7 @@ def do_acknowledge(staff: Person, call_id: int, now: datetime | None = None) -> 
     call.status = CallStatus.SEEN
     call.seen_at = now or utcnow()
     call.seen_by_id = staff.id
+    alerts.acknowledge_source(f"help_call:{call.id}", by=staff, now=call.seen_at)
     resident = db.session.get(Person, call.person_id)
     if resident is not None:
         notify(
@@ -535,6 +566,7 @@ def do_resolve(staff: Person, call_id: int, now: datetime | None = None) -> Help
     call.resolved_by_id = staff.id
     call.seen_at = call.seen_at or call.resolved_at
     call.seen_by_id = call.seen_by_id or staff.id
+    alerts.close_source(f"help_call:{call.id}", by=staff, now=call.resolved_at)
     audit.record(
         "wellbeing.help_call_resolved",
         actor=staff,

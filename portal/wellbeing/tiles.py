@@ -10,16 +10,21 @@ from sqlalchemy import ColumnElement, func, select
 from portal.home.tiles import Panel, Tile, building_ids_for, register_panel, register_tile
 from portal.people.models import STAFF_ROLES, Person, Role
 from portal.urls import path_for
-from portal.wellbeing import service
+from portal.wellbeing import pauses, service
 from portal.wellbeing.models import AlertStatus, HelpCall, MissedCheckin, WellbeingSettings
 
 
 def checkin_panel(person: Person) -> dict[str, Any] | None:
-    """Shown only to an enrolled resident: the one-tap button, or today's thanks."""
+    """Shown only to an enrolled resident: the one-tap button, or today's thanks (or, while
+    away, until when the check-in is paused)."""
     enrolment = service.get_enrolment(person)
     if enrolment is None:
         return None
+    pause = pauses.get_pause(person)
     return {
+        "paused_until": pause.until if pause is not None else None,
+        "pause_url": path_for("wellbeing.pause_page"),
+        "resume_url": path_for("wellbeing.pause_resume", person_id=person.id),
         "checked_in": service.has_checked_in(person),
         "check_time": enrolment.check_time.strftime("%H:%M"),
         "action_url": path_for("wellbeing.check_in"),

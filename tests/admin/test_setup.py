@@ -230,7 +230,7 @@ def test_a_csv_with_one_bad_line_adds_no_dwelling(client, login, world):
     building = world["building"]
     make_dwelling(building, "102", floor=1)
     login(world["manager"])
-    content = "101;1;T2\n102;1;T3\n103;x;T2\n104;1;T9\n".encode()
+    content = b"101;1;T2\n102;1;T3\n103;x;T2\n104;1;T9\n"
     preview = upload_dwellings(client, building.id, content)
     assert preview.status_code == 422
     page = preview.get_data(as_text=True)

@@ -244,4 +244,6 @@ def test_the_app_alone_registers_every_figure_in_page_order(tmp_path) -> None:
         "attendance",
         "help",
         "tickets",
+        "voice-ages",
+        "voice-households",
     ]
