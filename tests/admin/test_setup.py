@@ -80,7 +80,7 @@ def test_org_create_refuses_a_second_organisation_of_the_same_name(app, runner):
     runner.invoke(args=["org", "create", "Habitat", "--manager-email", "a@example.org"])
     again = runner.invoke(args=["org", "create", "Habitat", "--manager-email", "b@example.org"])
     assert again.exit_code != 0
-    assert "already has this name" in again.output
+    assert "porte déjà ce nom" in again.output  # the operator reads the default language
     assert db.session.scalar(select(func.count(Organisation.id))) == 1
 
 

@@ -62,7 +62,7 @@ def contacts_seed(seed: Seed) -> ContactsSeed:
     with app.app_context():
         first = db.session.get(Building, seed.building_id)
         org = db.session.get(Organisation, first.organisation_id)
-        building = make_building(org, "Résidence des Lilas")
+        building = make_building(org, "Résidence des Glycines")
         coordinator = make_staff(Role.COORDINATOR, [building], email="lilas-coord@example.org")
         made: dict[str, Resident] = {}
         for key, (first_name, last_name) in {

@@ -101,13 +101,13 @@ def test_the_end_date_comes_later(coordinator, building):
 
 
 def test_residents_ask_only_where_the_building_allows_and_after_approval(coordinator, building):
-    resident = make_resident(building)
+    resident = make_resident(building, locale="en")
     assert code(make_poll, resident, building) == "not_allowed"
     service.do_set_residents_may_ask(coordinator, building.id, True)
     poll = make_poll(resident, building, question="A bench in the garden?")
     assert poll.status == PollStatus.PENDING
-    assert "asks a question" in list_notifications(coordinator.id)[0].title
-    neighbour = make_resident(building)
+    assert "A bench in the garden?" in list_notifications(coordinator.id)[0].title
+    neighbour = make_resident(building, locale="en")
     assert code(service.access_poll, neighbour, poll.id) == "not_found"
     assert code(service.do_vote, neighbour, poll.id, poll.choices[0].id) == "not_found"
     assert code(service.do_decide_poll, resident, poll.id, True) == "forbidden"
@@ -119,7 +119,7 @@ def test_residents_ask_only_where_the_building_allows_and_after_approval(coordin
 
 def test_a_coordinator_declines_a_question_with_a_message(coordinator, building):
     service.do_set_residents_may_ask(coordinator, building.id, True)
-    resident = make_resident(building)
+    resident = make_resident(building, locale="en")
     poll = make_poll(resident, building)
     assert code(service.do_decide_poll, coordinator, poll.id, False, "") == "empty"
     service.do_decide_poll(coordinator, poll.id, False, "We asked it last month.")
@@ -129,7 +129,7 @@ def test_a_coordinator_declines_a_question_with_a_message(coordinator, building)
 
 def test_one_vote_per_person_changed_until_the_end(coordinator, building, events):
     poll = make_poll(coordinator, building)
-    resident = make_resident(building)
+    resident = make_resident(building, locale="en")
     first, second = poll.choices
     service.do_vote(resident, poll.id, first.id)
     service.do_vote(resident, poll.id, second.id)
@@ -148,7 +148,7 @@ def test_one_vote_per_person_changed_until_the_end(coordinator, building, events
 def test_only_the_buildings_residents_vote_and_only_for_its_answers(coordinator, building):
     poll = make_poll(coordinator, building)
     other_poll = make_poll(coordinator, building, question="Another?")
-    resident = make_resident(building)
+    resident = make_resident(building, locale="en")
     assert code(service.do_vote, resident, poll.id, other_poll.choices[0].id) == "bad_choice"
     assert code(service.do_vote, coordinator, poll.id, poll.choices[0].id) == "not_voter"
     stranger = make_resident(make_building())
@@ -157,7 +157,7 @@ def test_only_the_buildings_residents_vote_and_only_for_its_answers(coordinator,
 
 def test_results_are_for_those_who_voted_and_the_staff(coordinator, building):
     poll = make_poll(coordinator, building)
-    voter, other = make_resident(building), make_resident(building)
+    voter, other = make_resident(building), make_resident(building, locale="en")
     service.do_vote(voter, poll.id, poll.choices[0].id)
     assert service.may_see_results(voter, poll)
     assert not service.may_see_results(other, poll)
@@ -171,7 +171,7 @@ def test_an_anonymous_vote_keeps_no_readable_link_to_its_voter(app, coordinator,
     global TEST_SECRET
     TEST_SECRET = app.config["SECRET_KEY"]
     poll = make_poll(coordinator, building, anonymous=True)
-    jeanne, paul = make_resident(building), make_resident(building)
+    jeanne, paul = make_resident(building), make_resident(building, locale="en")
     service.do_vote(jeanne, poll.id, poll.choices[0].id)
     service.do_vote(paul, poll.id, poll.choices[1].id)
     db.session.commit()
@@ -283,7 +283,7 @@ def test_one_vote_per_person_when_everyone_taps_at_once_on_postgresql():
 
 
 def test_an_idea_is_on_the_board_supported_once_and_answered(coordinator, building, events):
-    author, neighbour = make_resident(building, locale="en"), make_resident(building)
+    author, neighbour = make_resident(building, locale="en"), make_resident(building, locale="en")
     idea = service.do_post_idea(author, kind="idea", text="A vegetable garden on the roof")
     assert [v.idea.id for v in service.list_board(neighbour)] == [idea.id]
     assert service.do_support(neighbour, idea.id) == 1
@@ -310,8 +310,8 @@ def test_the_author_is_told_in_their_own_language(coordinator, building):
 
 
 def test_an_observation_about_a_person_reaches_only_the_coordinator(coordinator, building, events):
-    author = make_resident(building)
-    neighbour = make_resident(building)
+    author = make_resident(building, locale="en")
+    neighbour = make_resident(building, locale="en")
     concierge = make_staff(Role.CONCIERGE, [building])
     manager = make_staff(Role.MANAGER, [building])
     elsewhere = make_staff(Role.COORDINATOR)
@@ -411,7 +411,7 @@ def test_erasing_an_author_keeps_the_idea_without_them_or_their_photo(app, coord
     from portal.datarights.erasure import erase
     from portal.uploads import path_of
 
-    author, supporter = make_resident(building), make_resident(building)
+    author, supporter = make_resident(building), make_resident(building, locale="en")
     idea = service.do_post_idea(author, kind="idea", text="A shelf of books", photo=jpeg())
     photo = path_of(idea.photo_name)
     assert photo.exists()
