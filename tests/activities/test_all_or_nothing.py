@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import func, select
 
 from activities import proposals, service
-from activities.models import Activity, Occurrence, ProposalStatus, Recurrence, SignupStatus
+from activities.models import Activity, Occurrence, ProposalStatus, SignupStatus
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.people.models import Role
 from tests.activities.test_routes import token
-from tests.activities.test_service import in_days
+from tests.activities.test_service import in_days, make_weekly
 from tests.factories import make_building, make_resident, make_staff
 
 
@@ -45,17 +45,7 @@ def count(model: type) -> int:
 def world(app):
     building = make_building()
     coordinator = make_staff(Role.COORDINATOR, [building])
-    start = in_days(2, hour=10)
-    activity = service.do_create_activity(
-        coordinator,
-        building.id,
-        title="Marche",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-        capacity=5,
-        recurrence=Recurrence.WEEKLY,
-        repeat_until=(start + timedelta(weeks=2)).date(),
-    )
+    activity = make_weekly(coordinator, building, title="Marche", capacity=5, weeks=2, hour=10)
     going = [make_resident(building), make_resident(building)]
     for occurrence in activity.occurrences:
         for person in going:

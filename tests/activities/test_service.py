@@ -46,6 +46,21 @@ def make_activity(coordinator, building, capacity=2, **kwargs):
     )
 
 
+def make_weekly(coordinator, building, *, title, capacity, weeks, hour=15):
+    """A one-hour weekly activity from two days ahead, `weeks` weeks long."""
+    start = in_days(2, hour=hour)
+    return service.do_create_activity(
+        coordinator,
+        building.id,
+        title=title,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        capacity=capacity,
+        recurrence=Recurrence.WEEKLY,
+        repeat_until=(start + timedelta(weeks=weeks)).date(),
+    )
+
+
 def test_weekly_occurrences_keep_local_time_across_daylight_saving(coordinator, building):
     start = datetime(2026, 10, 14, 18, 0, tzinfo=PARIS)
     activity = service.do_create_activity(
@@ -199,17 +214,7 @@ def test_one_winner_for_the_last_place_on_postgresql():
 def test_cancelling_a_date_or_the_series_tells_everyone_signed_up(coordinator, building, events):
     from portal.notifications.service import list_notifications
 
-    start = in_days(2)
-    activity = service.do_create_activity(
-        coordinator,
-        building.id,
-        title="Gym douce",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-        capacity=1,
-        recurrence=Recurrence.WEEKLY,
-        repeat_until=(start + timedelta(weeks=3)).date(),
-    )
+    activity = make_weekly(coordinator, building, title="Gym douce", capacity=1, weeks=3)
     first, second = activity.occurrences[0], activity.occurrences[1]
     going, waiting, left = (make_resident(building) for _ in range(3))
     service.do_sign_up(going, first.id)
@@ -249,17 +254,7 @@ def test_editing_a_date_or_the_rest_of_a_series(coordinator, building):
 
     from portal.notifications.service import list_notifications
 
-    start = in_days(2, hour=10)
-    activity = service.do_create_activity(
-        coordinator,
-        building.id,
-        title="Marche",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-        capacity=2,
-        recurrence=Recurrence.WEEKLY,
-        repeat_until=(start + timedelta(weeks=2)).date(),
-    )
+    activity = make_weekly(coordinator, building, title="Marche", capacity=2, weeks=2, hour=10)
     _first, second, third = activity.occurrences
     a, b, c = (make_resident(building) for _ in range(3))
     for person in (a, b, c):

@@ -21,8 +21,7 @@ from portal import desk_queue as queue_registry
 from portal.desk_queue import QueueContext, QueueItem
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.people.models import Role
-from tests.factories import make_building, make_resident, make_staff
+from tests.factories import make_building, make_resident
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -40,16 +39,6 @@ def token(client, path: str) -> str:
     )
     assert match, html[:500]
     return match.group(1)
-
-
-@pytest.fixture
-def building(app):
-    return make_building()
-
-
-@pytest.fixture
-def concierge(building):
-    return make_staff(Role.CONCIERGE, [building])
 
 
 @pytest.fixture

@@ -28,16 +28,6 @@ def jpeg_with_exif() -> bytes:
 
 
 @pytest.fixture
-def building(app):
-    return make_building()
-
-
-@pytest.fixture
-def concierge(building):
-    return make_staff(Role.CONCIERGE, [building])
-
-
-@pytest.fixture
 def resident(building):
     return make_resident(building)
 

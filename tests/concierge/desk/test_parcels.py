@@ -22,16 +22,6 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture
-def building(app):
-    return make_building()
-
-
-@pytest.fixture
-def concierge(building):
-    return make_staff(Role.CONCIERGE, [building])
-
-
-@pytest.fixture
 def household(building):
     """Two residents sharing a flat, and a neighbour."""
     first = make_resident(building, first_name="Jeanne", locale="en")

@@ -31,16 +31,6 @@ def jpeg(colour: str = "#3366aa") -> bytes:
 
 
 @pytest.fixture
-def building(app):
-    return make_building()
-
-
-@pytest.fixture
-def concierge(building):
-    return make_staff(Role.CONCIERGE, [building])
-
-
-@pytest.fixture
 def resident(building):
     return make_resident(building, first_name="Jeanne", locale="en")
 

@@ -22,11 +22,6 @@ NOW = datetime(2026, 6, 10, 9, 0, tzinfo=PARIS)
 
 
 @pytest.fixture
-def building(app):
-    return make_building()
-
-
-@pytest.fixture
 def resident(building):
     return make_resident(building)
 
