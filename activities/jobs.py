@@ -7,7 +7,7 @@ from flask import Flask
 
 from activities.reminders import send_due_reminders
 from portal.db import utcnow
-from portal.scheduler import in_app_context
+from portal.scheduler import schedule_every
 
 
 def run_reminders() -> int:
@@ -17,13 +17,4 @@ def run_reminders() -> int:
 
 def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     """Check every minute for reminders to send."""
-    scheduler.add_job(
-        in_app_context(app, run_reminders),
-        "interval",
-        minutes=1,
-        id="activities.reminders",
-        name="activities.reminders",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
+    schedule_every(scheduler, app, "activities.reminders", run_reminders, minutes=1)

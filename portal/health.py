@@ -46,20 +46,16 @@ def check_redis() -> str:
     return OK
 
 
-def check_scheduler() -> str:
-    """Recent heartbeat from the leading scheduler (a worker's or `flask scheduler run`)."""
-    return _scheduler_state()[0]
-
-
-def _scheduler_state() -> tuple[str, dict[str, Any] | None]:
-    """The scheduler check, and who leads with how old a heartbeat (None when off)."""
+def check_scheduler() -> tuple[str, dict[str, Any] | None]:
+    """A recent heartbeat from the leading scheduler (a worker's or `flask scheduler run`),
+    and who leads with how old a heartbeat (None when the scheduler is not checked)."""
     if not current_app.config["HEALTH_REQUIRE_SCHEDULER"]:
         return OFF, None
     try:
         beat = scheduler.get_heartbeat()
     except Exception:
         db.session.rollback()
-        return FAILING, {"leader": None, "leader_since": None, "heartbeat_age_seconds": None}
+        beat = None
     if beat is None:
         return FAILING, {"leader": None, "leader_since": None, "heartbeat_age_seconds": None}
     age = utcnow() - beat.beat_at
@@ -76,7 +72,7 @@ def report() -> dict[str, Any]:
     """Every check, and "ok" only when none is failing; with the scheduler checked, its
     details name the leader and the age of its heartbeat."""
     checks = {"database": check_database(), "redis": check_redis()}
-    checks["scheduler"], scheduler_details = _scheduler_state()
+    checks["scheduler"], scheduler_details = check_scheduler()
     healthy = FAILING not in checks.values()
     result: dict[str, Any] = {"status": OK if healthy else FAILING, "checks": checks}
     if scheduler_details is not None:

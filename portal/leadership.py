@@ -51,23 +51,6 @@ class Elector(Protocol):
         """Take the lead if nobody holds it; True when this process leads now."""
         ...
 
-    @staticmethod
-    def _ask_server_for_keepalives(connection: Any) -> None:
-        """The server, too, drops a leader whose machine vanished (and its lock with it)."""
-        import psycopg
-
-        settings = {
-            "tcp_keepalives_idle": KEEPALIVE_IDLE,
-            "tcp_keepalives_interval": KEEPALIVE_INTERVAL,
-            "tcp_keepalives_count": KEEPALIVE_COUNT,
-            "tcp_user_timeout": TCP_USER_TIMEOUT_MS,  # PostgreSQL 12 and later
-        }
-        for name, value in settings.items():
-            try:
-                connection.execute(f"SET {name} = {int(value)}")
-            except psycopg.errors.UndefinedObject:
-                log.debug("this PostgreSQL has no %s setting", name)
-
     def still_leads(self) -> bool:
         """Check, on the database, that the lead is still this process's."""
         ...
@@ -86,23 +69,6 @@ class NoElection:
 
     def try_lead(self) -> bool:
         return True
-
-    @staticmethod
-    def _ask_server_for_keepalives(connection: Any) -> None:
-        """The server, too, drops a leader whose machine vanished (and its lock with it)."""
-        import psycopg
-
-        settings = {
-            "tcp_keepalives_idle": KEEPALIVE_IDLE,
-            "tcp_keepalives_interval": KEEPALIVE_INTERVAL,
-            "tcp_keepalives_count": KEEPALIVE_COUNT,
-            "tcp_user_timeout": TCP_USER_TIMEOUT_MS,  # PostgreSQL 12 and later
-        }
-        for name, value in settings.items():
-            try:
-                connection.execute(f"SET {name} = {int(value)}")
-            except psycopg.errors.UndefinedObject:
-                log.debug("this PostgreSQL has no %s setting", name)
 
     def still_leads(self) -> bool:
         return True

@@ -19,7 +19,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask, current_app
 
 from portal.db import utcnow
-from portal.scheduler import in_app_context
+from portal.scheduler import schedule_every
 from portal.transaction import after_commit, owns_transaction
 from portal.uploads import path_of
 
@@ -83,13 +83,4 @@ def schedule_daily_purge(
     with a setting that would erase too early refuses to start."""
     for key in keys:
         retention_days(key, app.config)
-    scheduler.add_job(
-        in_app_context(app, job),
-        "interval",
-        days=1,
-        id=job_id,
-        name=job_id,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
+    schedule_every(scheduler, app, job_id, job, days=1)

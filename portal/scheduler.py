@@ -86,6 +86,24 @@ def in_app_context(app: Flask, func: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def schedule_every(
+    scheduler: BaseScheduler, app: Flask, job_id: str, func: Callable[..., Any], **every: Any
+) -> None:
+    """Add a job that runs at this interval (`minutes=5`, `days=1`…) in its own transaction
+    (in_app_context); one run at a time, and runs missed while the process was busy or down
+    are done once, not each."""
+    scheduler.add_job(
+        in_app_context(app, func),
+        "interval",
+        id=job_id,
+        name=job_id,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        **every,
+    )
+
+
 def record_heartbeat() -> datetime:
     """Write the leader's heartbeat and who it is (the job's wrapper commits it); /healthz
     reads it."""
@@ -116,15 +134,12 @@ def get_last_heartbeat() -> datetime | None:
 
 def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     """The portal's own jobs."""
-    scheduler.add_job(
-        in_app_context(app, record_heartbeat),
-        "interval",
+    schedule_every(
+        scheduler,
+        app,
+        "portal.heartbeat",
+        record_heartbeat,
         seconds=app.config["SCHEDULER_HEARTBEAT_SECONDS"],
-        id="portal.heartbeat",
-        name="portal.heartbeat",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
         next_run_time=utcnow(),
     )
 

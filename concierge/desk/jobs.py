@@ -7,7 +7,7 @@ from flask import Flask
 
 from concierge.desk import parcels, tickets
 from portal.db import utcnow
-from portal.scheduler import in_app_context
+from portal.scheduler import schedule_every
 
 
 def run_parcel_reminders() -> int:
@@ -21,23 +21,6 @@ def run_ticket_alerts() -> int:
 
 
 def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
-    scheduler.add_job(
-        in_app_context(app, run_ticket_alerts),
-        "interval",
-        minutes=5,
-        id="concierge.ticket_alerts",
-        name="concierge.ticket_alerts",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        in_app_context(app, run_parcel_reminders),
-        "interval",
-        minutes=30,
-        id="concierge.parcel_reminders",
-        name="concierge.parcel_reminders",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
+    """Overdue urgent tickets every five minutes; parcel reminders every half hour."""
+    schedule_every(scheduler, app, "concierge.ticket_alerts", run_ticket_alerts, minutes=5)
+    schedule_every(scheduler, app, "concierge.parcel_reminders", run_parcel_reminders, minutes=30)

@@ -11,7 +11,7 @@ from flask import Flask
 
 from concierge.exchange import service as helping
 from portal.db import utcnow
-from portal.scheduler import in_app_context
+from portal.scheduler import schedule_every
 from portal.transaction import owns_transaction
 
 log = logging.getLogger(__name__)
@@ -46,13 +46,4 @@ def run_help_jobs() -> int:
 
 def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     """Every five minutes, in the one scheduler process."""
-    scheduler.add_job(
-        in_app_context(app, run_help_jobs),
-        "interval",
-        minutes=5,
-        id="concierge.help",
-        name="concierge.help",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
+    schedule_every(scheduler, app, "concierge.help", run_help_jobs, minutes=5)

@@ -11,7 +11,7 @@ from flask import Flask
 from portal.alerts import service
 from portal.db import utcnow
 from portal.retention import purge_in_batches, schedule_daily_purge
-from portal.scheduler import in_app_context
+from portal.scheduler import schedule_every
 
 JOB_ID = "alerts.escalate"
 PURGE_JOB_ID = "alerts.purge"
@@ -29,14 +29,5 @@ def run_purge() -> int:
 
 def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     """Escalation each minute (each round owns its transactions); the purge once a day."""
-    scheduler.add_job(
-        in_app_context(app, run_escalations),
-        "interval",
-        minutes=1,
-        id=JOB_ID,
-        name=JOB_ID,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
+    schedule_every(scheduler, app, JOB_ID, run_escalations, minutes=1)
     schedule_daily_purge(scheduler, app, PURGE_JOB_ID, run_purge, "WELLBEING_RETENTION_DAYS")

@@ -6,6 +6,7 @@ page declares with on_refusal() before calling the service."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -18,7 +19,8 @@ from portal.alerts.forms import FallbackForm, RotaEntryForm, parse_time, weekday
 from portal.db import utcnow
 from portal.errors import on_refusal, reshow_form
 from portal.forms import ConfirmForm
-from portal.people.models import Building
+from portal.people import service as people
+from portal.people.models import Building, Person
 from portal.validation import as_id, query_id
 
 Page = str | tuple[str, int] | Response
@@ -29,11 +31,6 @@ def _confirmed() -> None:
     """A one-button form must carry its CSRF token (400 otherwise)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-
-
-@bp.context_processor
-def _helpers() -> dict[str, Any]:
-    return {"acknowledged_name": service.acknowledged_name}
 
 
 # The building's alerts ------------------------------------------------------------------
@@ -49,6 +46,7 @@ def _list_context(building: Building) -> dict[str, Any]:
         "building": building,
         "alerts": alerts,
         "residents": service.people_by_id(alerts),
+        "names": service.names_of(alerts),
     }
 
 
@@ -78,7 +76,7 @@ def _alert_context(alert_id: int) -> dict[str, Any]:
     return {
         "alert": alert,
         "steps": steps,
-        "names": service.names_of(alert, steps),
+        "names": service.names_of([alert], steps),
         "resident": service.people_by_id([alert]).get(alert.person_id or 0),
         "confirm_form": ConfirmForm(),
     }
@@ -98,30 +96,31 @@ def alert_timeline(alert_id: int) -> str:
     return render_template("alerts/_timeline.html", **_alert_context(alert_id))
 
 
+def _act_on_alert(alert_id: int, act: Callable[[Person, int], object], done: str) -> Response:
+    """One of the alert page's buttons: who may act on this alert is checked first (404 /
+    403 before any other answer), then the form's CSRF token; a refusal goes back there."""
+    service.access_alert(current_user, alert_id)
+    _confirmed()
+    back = url_for("alerts.alert_page", alert_id=alert_id)
+    on_refusal(back)
+    act(current_user, alert_id)
+    flash(done, "success")
+    return redirect(back)
+
+
 @bp.post("/alerts/<int:alert_id>/acknowledge")
 @login_required
 def acknowledge(alert_id: int) -> Response:
     """ "I'm on it": escalation stops."""
-    service.access_alert(current_user, alert_id)  # 404 / 403 before any other answer
-    _confirmed()
-    back = url_for("alerts.alert_page", alert_id=alert_id)
-    on_refusal(back)
-    service.do_acknowledge(current_user, alert_id)
-    flash(_("Noted: you are on it. Nobody else will be told."), "success")
-    return redirect(back)
+    done = _("Noted: you are on it. Nobody else will be told.")
+    return _act_on_alert(alert_id, service.do_acknowledge, done)
 
 
 @bp.post("/alerts/<int:alert_id>/close")
 @login_required
 def close(alert_id: int) -> Response:
     """The alert is dealt with."""
-    service.access_alert(current_user, alert_id)  # 404 / 403 before any other answer
-    _confirmed()
-    back = url_for("alerts.alert_page", alert_id=alert_id)
-    on_refusal(back)
-    service.do_close(current_user, alert_id)
-    flash(_("The alert is closed."), "success")
-    return redirect(back)
+    return _act_on_alert(alert_id, service.do_close, _("The alert is closed."))
 
 
 # The link in a message ------------------------------------------------------------------
@@ -142,7 +141,8 @@ def acknowledge_link(token: str) -> str:
         alert=alert,
         step=step,
         resident=service.people_by_id([alert]).get(alert.person_id or 0),
-        building=service.get_building(alert.building_id),
+        names=service.names_of([alert]),
+        building=people.get_building(alert.building_id),
         confirm_form=ConfirmForm(),
         token=token,
     )
@@ -179,11 +179,12 @@ def _render_rota(
     if fallback_form is None:
         fallback_form = FallbackForm(staff=staff)
         fallback_form.person.data = str(fallback.id) if fallback else ""
+    entries = service.list_entries(building.id)
     return render_template(
         "alerts/rota.html",
         building=building,
         buildings=service.list_staff_buildings(current_user),
-        entries=service.list_entries(building.id),
+        entries=entries,
         fallback=fallback,
         edits=service.may_edit_rota(current_user, building.id),
         entry_form=entry_form or RotaEntryForm(staff=staff),
@@ -191,7 +192,7 @@ def _render_rota(
         confirm_form=ConfirmForm(),
         weekdays=weekday_names(),
         days_of=service.days_of,
-        on_call=service.list_on_call(building.id, utcnow()),
+        on_call=service.list_on_call(building.id, utcnow(), entries),
     )
 
 

@@ -27,8 +27,9 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from portal import realtime
 from portal.alerts import channels
@@ -102,10 +103,13 @@ def check_staff(person: Person) -> None:
 
 
 def list_staff_buildings(staff: Person) -> list[Building]:
-    """The buildings whose alerts this member of staff sees."""
-    if staff.role not in STAFF_ROLES:
+    """The buildings whose alerts this member of staff sees: those they cover, of their own
+    organisation (is_building_staff for each, in one query)."""
+    if staff.role not in STAFF_ROLES or not staff.active:
         return []
-    return [b for b in people.list_buildings_for(staff) if is_building_staff(staff, b.id)]
+    return [
+        b for b in people.list_buildings_for(staff) if b.organisation_id == staff.organisation_id
+    ]
 
 
 def access_staff_building(staff: Person, wanted: int | None) -> Building:
@@ -154,20 +158,23 @@ def access_entry(editor: Person, entry_id: int) -> RotaEntry:
 
 
 def list_rota_people(building_id: int) -> list[Person]:
-    """Who may be on call: active staff of the building's organisation covering it."""
+    """Who may be on call: active staff of the building's organisation covering it (those
+    who work in it or cover it, and the organisation's managers, who cover every building)."""
     building = db.session.get(Building, building_id)
     if building is None:
         return []
+    covering = [p.id for p in people.list_staff(building_id)]
     stmt = (
         select(Person)
         .where(
             Person.organisation_id == building.organisation_id,
             Person.role.in_(list(STAFF_ROLES)),
             Person.active.is_(True),
+            or_(Person.role == Role.MANAGER, Person.id.in_(covering)),
         )
         .order_by(Person.first_name, Person.last_name, Person.id)
     )
-    return [p for p in db.session.scalars(stmt) if building_id in people.building_ids_for(p)]
+    return list(db.session.scalars(stmt))
 
 
 def check_rota_person(building_id: int, person_id: Any) -> Person:
@@ -244,12 +251,15 @@ def get_fallback(building_id: int) -> Person | None:
     return person if person is not None and person.active else None
 
 
-def list_on_call(building_id: int, now: datetime) -> list[Person]:
-    """Who is on call now (building-local time), in order; each person once."""
+def list_on_call(
+    building_id: int, now: datetime, entries: list[tuple[RotaEntry, Person]] | None = None
+) -> list[Person]:
+    """Who is on call now (building-local time), in order; each person once. `entries`:
+    the building's rota if the caller has read it already."""
     building = db.session.get(Building, building_id)
     local = now.astimezone(zone_of(building))
     chosen: list[Person] = []
-    for entry, person in list_entries(building_id):
+    for entry, person in list_entries(building_id) if entries is None else entries:
         if person.active and covers(entry, local) and person not in chosen:
             chosen.append(person)
     return chosen
@@ -277,30 +287,15 @@ def do_add_entry(
     )
     db.session.add(entry)
     db.session.flush()
-    audit.record(
-        "alerts.rota_changed",
-        actor=editor,
-        subject=person,
-        object_type="rota_entry",
-        object_id=entry.id,
-        building_id=building_id,
-        detail={"change": "added"},
-    )
+    _audit_rota("added", editor, building_id, person, entry)
     return entry
 
 
 def do_delete_entry(editor: Person, entry_id: int) -> None:
     """Take a line off the rota."""
     entry = access_entry(editor, entry_id)
-    audit.record(
-        "alerts.rota_changed",
-        actor=editor,
-        subject=db.session.get(Person, entry.person_id),
-        object_type="rota_entry",
-        object_id=entry.id,
-        building_id=entry.building_id,
-        detail={"change": "removed"},
-    )
+    subject = db.session.get(Person, entry.person_id)
+    _audit_rota("removed", editor, entry.building_id, subject, entry)
     db.session.delete(entry)
     db.session.flush()
 
@@ -315,22 +310,31 @@ def do_set_fallback(editor: Person, building_id: int, person_id: Any) -> RotaSet
         db.session.add(found)
     found.fallback_person_id = person.id if person else None
     found.updated_by_id = editor.id
-    audit.record(
-        "alerts.rota_changed",
-        actor=editor,
-        subject=person,
-        building_id=building_id,
-        detail={"change": "fallback"},
-    )
+    _audit_rota("fallback", editor, building_id, person)
     db.session.flush()
     return found
 
 
+def _audit_rota(
+    change: str,
+    editor: Person,
+    building_id: int,
+    subject: Person | None,
+    entry: RotaEntry | None = None,
+) -> None:
+    """Every change of a rota goes into the audit log: who changed what, about whom."""
+    audit.record(
+        "alerts.rota_changed",
+        actor=editor,
+        subject=subject,
+        object_type="rota_entry" if entry else None,
+        object_id=entry.id if entry else None,
+        building_id=building_id,
+        detail={"change": change},
+    )
+
+
 # Raising, acknowledging, closing --------------------------------------------------------
-
-
-def get_building(building_id: int) -> Building | None:
-    return db.session.get(Building, building_id)
 
 
 def get_by_source(source_key: str) -> Alert | None:
@@ -376,36 +380,38 @@ def do_raise(
     return alert, True
 
 
-def _acknowledge(alert: Alert, now: datetime, by: Person | None, name: str) -> bool:
-    """Mark the alert acknowledged, unless someone already did (False); escalation stops."""
+def _change(alert: Alert, unless: list[Any], values: dict[str, Any], step: AlertStep) -> bool:
+    """Change the alert by one UPDATE that holds only while none of `unless` is set (of two
+    people at once, one wins), write its timeline line and tell the staff pages; False:
+    someone else did first, nothing written. Escalation stops either way (next_at unset)."""
     begin_write(db.session)
     stmt = (
         update(Alert)
-        .where(Alert.id == alert.id, Alert.acknowledged_at.is_(None), Alert.closed_at.is_(None))
-        .values(
-            acknowledged_at=now,
-            acknowledged_by_id=by.id if by else None,
-            acknowledged_by_name=name[:120],
-            next_at=None,
-        )
+        .where(Alert.id == alert.id, *(column.is_(None) for column in unless))
+        .values(**values, next_at=None)
         .execution_options(synchronize_session=False)
     )
-    if db.session.execute(stmt).rowcount != 1:
-        db.session.refresh(alert)
-        return False
+    changed = db.session.execute(stmt).rowcount == 1
     db.session.refresh(alert)
-    db.session.add(
-        AlertStep(
-            alert_id=alert.id,
-            at=now,
-            what=StepKind.ACKNOWLEDGED,
-            person_id=by.id if by else None,
-            name=name[:120],
-        )
-    )
+    if not changed:
+        return False
+    db.session.add(step)
     db.session.flush()
     _publish(alert)
     return True
+
+
+def _acknowledge(alert: Alert, now: datetime, by: Person | None, name: str) -> bool:
+    """Mark the alert acknowledged, unless someone already did (False); escalation stops."""
+    by_id = by.id if by else None
+    return _change(
+        alert,
+        [Alert.acknowledged_at, Alert.closed_at],
+        {"acknowledged_at": now, "acknowledged_by_id": by_id, "acknowledged_by_name": name[:120]},
+        AlertStep(
+            alert_id=alert.id, at=now, what=StepKind.ACKNOWLEDGED, person_id=by_id, name=name[:120]
+        ),
+    )
 
 
 def do_acknowledge(staff: Person, alert_id: int, now: datetime | None = None) -> Alert:
@@ -440,28 +446,14 @@ def close_source(source_key: str, by: Person | None = None, now: datetime | None
 
 
 def _close(alert: Alert, now: datetime, by: Person | None) -> bool:
-    begin_write(db.session)
-    stmt = (
-        update(Alert)
-        .where(Alert.id == alert.id, Alert.closed_at.is_(None))
-        .values(closed_at=now, closed_by_id=by.id if by else None, next_at=None)
-        .execution_options(synchronize_session=False)
+    """Close the alert, unless it is closed already (False); escalation stops."""
+    by_id = by.id if by else None
+    return _change(
+        alert,
+        [Alert.closed_at],
+        {"closed_at": now, "closed_by_id": by_id},
+        AlertStep(alert_id=alert.id, at=now, what=StepKind.CLOSED, person_id=by_id),
     )
-    if db.session.execute(stmt).rowcount != 1:
-        db.session.refresh(alert)
-        return False
-    db.session.refresh(alert)
-    db.session.add(
-        AlertStep(
-            alert_id=alert.id,
-            at=now,
-            what=StepKind.CLOSED,
-            person_id=by.id if by else None,
-        )
-    )
-    db.session.flush()
-    _publish(alert)
-    return True
 
 
 # The acknowledgement link ---------------------------------------------------------------
@@ -731,7 +723,8 @@ def _render(alert: Alert, recipient: Recipient, link: str, channel: Channel) -> 
         if channel == Channel.SMS:
             body = " ".join(p for p in (subject, about, when, act, link) if p)
         else:
-            body = "\n\n".join(p for p in (lead, f"{what}: {about}" if about else what, when))
+            line = _("%(what)s: %(about)s", what=what, about=about) if about else what
+            body = "\n\n".join(p for p in (lead, line, when))
             body += f"\n\n{act}\n{link}\n"
     return str(subject), str(body)
 
@@ -748,12 +741,14 @@ def _send(message: Message) -> channels.Delivery:
 
 
 def _record_outcomes(results: list[tuple[int, bool]], alert_id: int) -> None:
-    """Write what became of each message of a round."""
+    """Write what became of each message of a round (one statement per outcome)."""
     begin_write(db.session)
-    for step_id, ok in results:
-        step = db.session.get(AlertStep, step_id)
-        if step is not None:
-            step.outcome = Outcome.DELIVERED if ok else Outcome.FAILED
+    for outcome, ok in ((Outcome.DELIVERED, True), (Outcome.FAILED, False)):
+        ids = [step_id for step_id, sent in results if sent is ok]
+        if ids:
+            db.session.execute(
+                update(AlertStep).where(AlertStep.id.in_(ids)).values(outcome=outcome)
+            )
     alert = db.session.get(Alert, alert_id)
     db.session.flush()
     if alert is not None:
@@ -862,40 +857,25 @@ def list_steps(alert: Alert) -> list[AlertStep]:
     return list(db.session.scalars(stmt.order_by(AlertStep.at, AlertStep.id)))
 
 
-def names_of(alert: Alert, steps: Iterable[AlertStep]) -> dict[int, str]:
-    """Full names of the staff on an alert's timeline, by id (staff names are read from
-    their account, never copied: an erased person's lines stay, without a name)."""
+def names_of(alerts: Iterable[Alert], steps: Iterable[AlertStep] = ()) -> dict[int, str]:
+    """Full names of the staff on these alerts (who is on each) and on a timeline, by id, in
+    one query (staff names are read from their account, never copied: an erased person's
+    lines stay, without a name)."""
     wanted = {s.person_id for s in steps if s.person_id is not None}
-    wanted.add(alert.acknowledged_by_id or 0)
-    stmt = select(Person).where(Person.id.in_(wanted))
-    return {p.id: p.full_name for p in db.session.scalars(stmt)}
-
-
-def acknowledged_name(alert: Alert) -> str:
-    """Who is on it: the staff member's name, or the contact's as the message named them."""
-    if alert.acknowledged_by_id is not None:
-        person = db.session.get(Person, alert.acknowledged_by_id)
-        return person.full_name if person is not None else ""
-    return alert.acknowledged_by_name
+    wanted |= {a.acknowledged_by_id for a in alerts if a.acknowledged_by_id is not None}
+    if not wanted:
+        return {}
+    stmt = select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(wanted))
+    return {pid: f"{first} {last}" for pid, first, last in db.session.execute(stmt).all()}
 
 
 def people_by_id(alerts: Iterable[Alert]) -> dict[int, Person]:
-    """The residents the alerts are about, by id."""
+    """The residents the alerts are about, by id, with their flat (one query)."""
     wanted = {a.person_id for a in alerts if a.person_id is not None}
     if not wanted:
         return {}
-    return {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(wanted)))}
-
-
-def count_open(staff: Person) -> int:
-    """Open, unacknowledged alerts of every building the staff member covers."""
-    ids = [b.id for b in list_staff_buildings(staff)]
-    if not ids:
-        return 0
-    stmt = select(Alert.id).where(
-        Alert.building_id.in_(ids), Alert.closed_at.is_(None), Alert.acknowledged_at.is_(None)
-    )
-    return len(list(db.session.scalars(stmt)))
+    stmt = select(Person).where(Person.id.in_(wanted)).options(joinedload(Person.dwelling))
+    return {p.id: p for p in db.session.scalars(stmt)}
 
 
 # Events ---------------------------------------------------------------------------------

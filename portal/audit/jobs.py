@@ -7,7 +7,7 @@ from flask import Flask
 
 from portal.audit import service
 from portal.db import utcnow
-from portal.scheduler import in_app_context
+from portal.retention import schedule_daily_purge
 
 PURGE_JOB_ID = "audit.purge"
 
@@ -18,14 +18,5 @@ def run_purge() -> int:
 
 
 def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
-    """Once a day, in its own transaction (in_app_context commits when it returns)."""
-    scheduler.add_job(
-        in_app_context(app, run_purge),
-        "interval",
-        days=1,
-        id=PURGE_JOB_ID,
-        name=PURGE_JOB_ID,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
+    """Once a day, in its own transaction, like every domain's purge."""
+    schedule_daily_purge(scheduler, app, PURGE_JOB_ID, run_purge, "AUDIT_RETENTION_DAYS")

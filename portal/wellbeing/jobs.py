@@ -10,7 +10,7 @@ from flask import Flask
 
 from portal.db import utcnow
 from portal.retention import purge_in_batches, schedule_daily_purge
-from portal.scheduler import in_app_context
+from portal.scheduler import schedule_every
 from portal.wellbeing import pauses, service
 
 JOB_ID = "wellbeing.missed_checkins"
@@ -37,14 +37,5 @@ def run_purge() -> int:
 def register_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     """Alerts every five minutes, in their own transaction (in_app_context commits when it
     returns); the purge once a day."""
-    scheduler.add_job(
-        in_app_context(app, run_missed_checkins),
-        "interval",
-        minutes=5,
-        id=JOB_ID,
-        name=JOB_ID,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
+    schedule_every(scheduler, app, JOB_ID, run_missed_checkins, minutes=5)
     schedule_daily_purge(scheduler, app, PURGE_JOB_ID, run_purge, "WELLBEING_RETENTION_DAYS")
