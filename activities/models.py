@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.db import Base, TimestampMixin, enum_column
@@ -37,18 +37,6 @@ class Audience(LabelledEnum):
     FAMILIES = "families", _l("Families")
 
 
-def _enum_by_value(cls: type[enum.Enum], length: int) -> Enum:
-    """An enum column that stores the member's value (these columns held plain strings
-    before they became enums; portal.db.enum_column stores the member's name)."""
-    return Enum(
-        cls,
-        native_enum=False,
-        length=length,
-        validate_strings=True,
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
 class Recurrence(enum.StrEnum):
     """How an activity repeats."""
 
@@ -75,7 +63,7 @@ class Activity(TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[ActivityCategory] = mapped_column(
-        _enum_by_value(ActivityCategory, 30), default=ActivityCategory.OTHER
+        enum_column(ActivityCategory, length=30, by_value=True), default=ActivityCategory.OTHER
     )
     place: Mapped[str] = mapped_column(String(200), default="")
     room_id: Mapped[int | None] = mapped_column(
@@ -83,7 +71,7 @@ class Activity(TimestampMixin, Base):
     )
     capacity: Mapped[int | None]
     audience: Mapped[Audience] = mapped_column(
-        _enum_by_value(Audience, 30), default=Audience.EVERYONE
+        enum_column(Audience, length=30, by_value=True), default=Audience.EVERYONE
     )
     recurrence: Mapped[Recurrence] = mapped_column(
         enum_column(Recurrence, length=20), default=Recurrence.NONE

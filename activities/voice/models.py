@@ -219,7 +219,10 @@ class Decision(TimestampMixin, Base):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
     meeting: Mapped[Meeting] = relationship(back_populates="decisions")
-    ideas: Mapped[list[Idea]] = relationship(secondary="voice_decision_ideas", order_by="Idea.id")
+    # Read with the decisions, for all of a list at once (no statement per decision).
+    ideas: Mapped[list[Idea]] = relationship(
+        secondary="voice_decision_ideas", order_by="Idea.id", lazy="selectin"
+    )
 
 
 class DecisionIdea(Base):

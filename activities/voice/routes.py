@@ -60,6 +60,18 @@ def _my_building() -> int:
     return int(current_user.building_id)
 
 
+def _staff_only(building_id: int) -> None:
+    """Pages and actions for the building's staff: to others they do not exist (404)."""
+    if not service.is_staff_of(current_user, building_id):
+        abort(404)
+
+
+def _deciders_only(building_id: int) -> None:
+    """Pages and actions for the building's coordinators and managers (404 to others)."""
+    if not service.is_decider_of(current_user, building_id):
+        abort(404)
+
+
 # The voice's home ------------------------------------------------------------------------
 
 
@@ -68,19 +80,18 @@ def _my_building() -> int:
 def index() -> str:
     """Questions, ideas, meetings and decisions of the building, in one place."""
     building_id = current_user.building_id
+    residents_ask = building_id is not None and service.residents_may_ask(building_id)
     return render_template(
         "voice/index.html",
         polls=service.list_polls(current_user),
-        meetings=service.list_meetings(current_user)[:5],
+        meetings=service.list_meetings(current_user, limit=5),
         may_ask=building_id is not None
         and (
             service.is_staff_of(current_user, building_id)
-            or (current_user.is_resident and service.residents_may_ask(building_id))
+            or (current_user.is_resident and residents_ask)
         ),
         is_decider=building_id is not None and service.is_decider_of(current_user, building_id),
-        settings_form=SettingsForm(
-            residents_may_ask=building_id is not None and service.residents_may_ask(building_id)
-        ),
+        settings_form=SettingsForm(residents_may_ask=residents_ask),
     )
 
 
@@ -89,8 +100,7 @@ def index() -> str:
 def settings() -> Response:
     """The coordinator lets residents ask questions (each one approved), or not."""
     building_id = _my_building()
-    if not service.is_decider_of(current_user, building_id):
-        abort(404)
+    _deciders_only(building_id)
     form = SettingsForm()
     if not form.validate_on_submit():
         abort(400)
@@ -205,8 +215,7 @@ def decide_poll(poll_id: int, decision: str) -> Response:
     if decision not in {"approve", "decline", "close"}:
         abort(404)
     poll = service.access_poll(current_user, poll_id)
-    if not service.is_staff_of(current_user, poll.building_id):
-        abort(404)
+    _staff_only(poll.building_id)
     _check_confirm_form()
     back = url_for("voice.poll", poll_id=poll_id)
     on_refusal(back)
@@ -226,8 +235,7 @@ def decide_poll(poll_id: int, decision: str) -> Response:
 def poll_print(poll_id: int) -> str:
     """The results on paper, for the hall (staff)."""
     poll = service.access_poll(current_user, poll_id)
-    if not service.is_staff_of(current_user, poll.building_id):
-        abort(404)
+    _staff_only(poll.building_id)
     return render_template(
         "voice/poll_print.html",
         poll=poll,
@@ -297,9 +305,7 @@ def _idea_context(idea_id: int) -> dict[str, object]:
     return {
         "view": service.get_idea_view(current_user, idea),
         "idea": idea,
-        "may_support": not idea.private
-        and current_user.is_resident
-        and current_user.building_id == idea.building_id,
+        "may_support": service.may_support(current_user, idea),
         "decider": service.is_decider_of(current_user, idea.building_id),
     }
 
@@ -347,8 +353,7 @@ def support(idea_id: int) -> Response:
 def answer_idea(idea_id: int) -> str | tuple[str, int] | Response:
     """The coordinator answers an idea publicly (the author is told)."""
     found = service.access_idea(current_user, idea_id)
-    if not service.is_decider_of(current_user, found.building_id):
-        abort(404)
+    _deciders_only(found.building_id)
     form = AnswerForm()
     if not form.validate_on_submit():
         abort(400)
@@ -378,8 +383,7 @@ def idea_photo(idea_id: int) -> Response:
 def new_meeting() -> str | tuple[str, int] | Response:
     """The coordinator plans a building meeting with an agenda of ideas and questions."""
     building_id = _my_building()
-    if not service.is_decider_of(current_user, building_id):
-        abort(404)
+    _deciders_only(building_id)
     form = MeetingForm()
     ideas_list, polls_list = service.list_agenda_sources(current_user, building_id)
 
@@ -434,8 +438,7 @@ def meeting(meeting_id: int) -> str:
 @login_required
 def minutes(meeting_id: int) -> Response:
     found = service.access_meeting(current_user, meeting_id)
-    if not service.is_decider_of(current_user, found.building_id):
-        abort(404)
+    _deciders_only(found.building_id)
     form = MinutesForm()
     if not form.validate_on_submit():
         abort(400)
@@ -449,8 +452,7 @@ def minutes(meeting_id: int) -> Response:
 @login_required
 def add_decision(meeting_id: int) -> Response:
     found = service.access_meeting(current_user, meeting_id)
-    if not service.is_decider_of(current_user, found.building_id):
-        abort(404)
+    _deciders_only(found.building_id)
     form = DecisionForm()
     back = url_for("voice.meeting", meeting_id=meeting_id)
     if not form.validate_on_submit():
@@ -477,8 +479,7 @@ def add_decision(meeting_id: int) -> Response:
 def decision_done(decision_id: int) -> Response:
     """The coordinator marks a decision done: those who took part are told."""
     found = service.access_decision(current_user, decision_id)
-    if not service.is_decider_of(current_user, found.meeting.building_id):
-        abort(404)
+    _deciders_only(found.meeting.building_id)
     _check_confirm_form()
     back = _back(url_for("voice.meeting", meeting_id=found.meeting_id))
     on_refusal(back)

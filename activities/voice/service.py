@@ -22,7 +22,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Insert, delete, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from activities import service as activities
 from activities.models import Activity, ActivityCategory, Occurrence, Signup, SignupStatus
@@ -85,10 +85,6 @@ def is_decider_of(person: Person, building_id: int) -> bool:
 def is_coordinator_of(person: Person, building_id: int) -> bool:
     """The building's coordinators: the only staff who read observations about a person."""
     return person.role == Role.COORDINATOR and building_id in people.building_ids_for(person)
-
-
-def _hidden(message: str) -> NotFound:
-    return NotFound(message)
 
 
 def check_decider(person: Person, building_id: int) -> None:
@@ -179,7 +175,7 @@ def do_create_poll(
     staff = is_staff_of(author, building_id)
     if not staff:
         if not (author.is_resident and author.building_id == building_id):
-            raise _hidden(_("This page does not exist, or you cannot see it."))
+            raise people.not_found()
         if not residents_may_ask(building_id):
             raise Forbidden(_("In this building, the staff ask the questions."), "not_allowed")
     question = _text(
@@ -229,17 +225,23 @@ def _load_poll(poll_id: int, *, lock: bool = False) -> Poll | None:
 
 def may_see_poll(person: Person, poll: Poll) -> bool:
     """A published poll: the building; one waiting or declined: its author and the staff."""
-    if poll.building_id not in people.building_ids_for(person):
+    return _sees_poll(person, poll, people.building_ids_for(person))
+
+
+def _sees_poll(person: Person, poll: Poll, buildings: set[int]) -> bool:
+    """may_see_poll with the person's buildings read once (a list of polls)."""
+    if poll.building_id not in buildings:
         return False
     if poll.status == PollStatus.OPEN:
         return True
-    return person.id == poll.author_id or is_staff_of(person, poll.building_id)
+    # Staff of one of their buildings (is_staff_of, without reading the buildings again).
+    return person.id == poll.author_id or person.role in STAFF_ROLES
 
 
 def access_poll(person: Person, poll_id: int, *, lock: bool = False) -> Poll:
     poll = _load_poll(poll_id, lock=lock)
     if poll is None or not may_see_poll(person, poll):
-        raise _hidden(_("This question does not exist."))
+        raise NotFound(_("This question does not exist."))
     return poll
 
 
@@ -450,7 +452,7 @@ def list_polls(person: Person) -> dict[str, list[Poll]]:
             .limit(200)
         )
     )
-    visible = [p for p in polls if may_see_poll(person, p)]
+    visible = [p for p in polls if _sees_poll(person, p, buildings)]
     return {
         "open": [p for p in visible if is_open(p, now)],
         "pending": [p for p in visible if p.status == PollStatus.PENDING],
@@ -473,7 +475,7 @@ def do_post_idea(
     """A resident posts an idea or an observation; one about a person goes to the
     coordinators only."""
     if not author.is_resident or author.building_id is None:
-        raise _hidden(_("This page does not exist, or you cannot see it."))
+        raise people.not_found()
     try:
         kind = IdeaKind(kind)
     except ValueError:
@@ -517,7 +519,7 @@ def may_see_idea(person: Person, idea: Idea) -> bool:
 def access_idea(person: Person, idea_id: int) -> Idea:
     idea = db.session.get(Idea, idea_id)
     if idea is None or not may_see_idea(person, idea):
-        raise _hidden(_("This idea does not exist."))
+        raise NotFound(_("This idea does not exist."))
     return idea
 
 
@@ -539,12 +541,17 @@ def _publish_idea(idea: Idea) -> None:
         realtime.publish(EVENT_IDEA_CHANGED, payload, realtime.user_room(idea.author_id))
 
 
+def may_support(person: Person, idea: Idea) -> bool:
+    """The residents of the building support its public ideas."""
+    return not idea.private and person.is_resident and person.building_id == idea.building_id
+
+
 def do_support(person: Person, idea_id: int, support: bool = True) -> int:
     """One tap to support an idea (again: nothing more); `support=False` takes it back.
     Returns the number of supporters."""
     begin_write(db.session)
     idea = access_idea(person, idea_id)
-    if idea.private or not (person.is_resident and person.building_id == idea.building_id):
+    if not may_support(person, idea):
         raise Forbidden(_("The residents of the building support ideas."), "not_supporter")
     if support:
         stmt = _insert(IdeaSupport).values(
@@ -723,7 +730,7 @@ def do_create_meeting(
 def access_meeting(person: Person, meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or meeting.building_id not in people.building_ids_for(person):
-        raise _hidden(_("This meeting does not exist."))
+        raise NotFound(_("This meeting does not exist."))
     return meeting
 
 
@@ -738,14 +745,17 @@ def first_occurrence(meeting: Meeting) -> Occurrence | None:
     return activity.occurrences[0] if activity.occurrences else None
 
 
-def list_meetings(person: Person) -> list[tuple[Meeting, Activity, Occurrence | None]]:
+def list_meetings(
+    person: Person, limit: int = 50
+) -> list[tuple[Meeting, Activity, Occurrence | None]]:
     """The meetings of the person's buildings, the next or latest first."""
     stmt = (
         select(Meeting, Activity)
         .join(Activity, Activity.id == Meeting.activity_id)
+        .options(selectinload(Activity.occurrences))  # one statement for all their dates
         .where(Meeting.building_id.in_(people.building_ids_for(person)))
         .order_by(Meeting.id.desc())
-        .limit(50)
+        .limit(limit)
     )
     return [
         (meeting, activity, activity.occurrences[0] if activity.occurrences else None)
@@ -805,7 +815,7 @@ def _publish_decision(meeting: Meeting, decision: Decision) -> None:
 def access_decision(person: Person, decision_id: int) -> Decision:
     decision = db.session.get(Decision, decision_id)
     if decision is None or decision.meeting.building_id not in people.building_ids_for(person):
-        raise _hidden(_("This decision does not exist."))
+        raise NotFound(_("This decision does not exist."))
     return decision
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -108,22 +109,25 @@ def test_the_printable_results_are_for_the_staff(world, client, login):
     assert client.get(f"/voice/polls/{poll.id}/print").status_code == 404
 
 
+def post_poll_form(client, question: str, answers: list[tuple[str, str]]):
+    """Send the "ask a question" form: (label, pictogram) answers, open 5 days, anonymous."""
+    path = "/voice/polls/new"
+    data = {
+        "csrf_token": token(client, path),
+        "question": question,
+        "closes_on": soon(5).date().isoformat(),
+        "anonymous": "1",
+    }
+    for index, (label, icon) in enumerate(answers):
+        data |= {f"label_{index}": label, f"icon_{index}": icon}
+    return client.post(path, data=data)
+
+
 def test_staff_create_a_poll_from_the_form(world, client, login):
     login(world["coordinator"])
-    path = "/voice/polls/new"
-    assert client.get(path).status_code == 200
-    response = client.post(
-        path,
-        data={
-            "csrf_token": token(client, path),
-            "question": "Which day for the party?",
-            "label_0": "Saturday",
-            "icon_0": "sun",
-            "label_1": "Sunday",
-            "icon_1": "party-popper",
-            "closes_on": soon(5).date().isoformat(),
-            "anonymous": "1",
-        },
+    assert client.get("/voice/polls/new").status_code == 200
+    response = post_poll_form(
+        client, "Which day for the party?", [("Saturday", "sun"), ("Sunday", "party-popper")]
     )
     assert response.status_code == 302
     polls = service.list_polls(world["coordinator"])["open"]
@@ -133,20 +137,7 @@ def test_staff_create_a_poll_from_the_form(world, client, login):
 
 def test_a_poll_form_with_an_unknown_pictogram_is_shown_again(world, client, login):
     login(world["coordinator"])
-    path = "/voice/polls/new"
-    response = client.post(
-        path,
-        data={
-            "csrf_token": token(client, path),
-            "question": "Q?",
-            "label_0": "A",
-            "icon_0": "sun",
-            "label_1": "B",
-            "icon_1": "skull",
-            "closes_on": soon(5).date().isoformat(),
-            "anonymous": "1",
-        },
-    )
+    response = post_poll_form(client, "Q?", [("A", "sun"), ("B", "skull")])
     assert response.status_code == 422
     assert "Choose a picture for each answer." in response.get_data(as_text=True)
 
@@ -350,3 +341,61 @@ def test_the_staff_home_has_a_voice_tile_with_what_waits(world, client, login):
     assert 'data-tile="voice"' in home and "2 to answer" in home  # the idea, the observation
     login(world["concierge"])
     assert "1 to answer" in client.get("/").get_data(as_text=True)  # the observation is not theirs
+
+
+WRITES = [
+    # (who, path template): each answers 404 and changes nothing
+    ("other_staff", "/voice/polls/{poll}/vote"),
+    ("other_staff", "/voice/polls/{poll}/close"),
+    ("other_staff", "/voice/polls/{poll}/approve"),
+    ("other_staff", "/voice/ideas/{idea}/support"),
+    ("other_staff", "/voice/ideas/{idea}/answer"),
+    ("stranger", "/voice/ideas/{idea}/support"),
+    ("neighbour", "/voice/ideas/{note}/support"),
+    ("other_staff", "/voice/meetings/{meeting}/minutes"),
+    ("other_staff", "/voice/meetings/{meeting}/decisions"),
+    ("other_staff", "/voice/decisions/{decision}/done"),
+    ("stranger", "/voice/meetings/{meeting}/minutes"),
+    ("concierge", "/voice/meetings/{meeting}/minutes"),
+    ("concierge", "/voice/meetings/{meeting}/decisions"),
+    ("concierge", "/voice/decisions/{decision}/done"),
+    ("resident", "/voice/meetings/{meeting}/decisions"),
+]
+
+
+@pytest.mark.parametrize(("who", "template"), WRITES)
+def test_writes_check_who_may_do_them_on_each_object(world, client, login, who, template):
+    starts = soon(3)
+    meeting = service.do_create_meeting(
+        world["coordinator"],
+        world["building"].id,
+        title="Café concertation",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+    )
+    decision = service.do_add_decision(world["coordinator"], meeting.id, text="Buy a bench")
+    db.session.commit()
+    login(world[who])
+    path = template.format(
+        poll=world["poll"].id,
+        idea=world["idea"].id,
+        note=world["note"].id,
+        meeting=meeting.id,
+        decision=decision.id,
+    )
+    data = {
+        "csrf_token": token(client, "/voice"),
+        "choice": str(world["poll"].choices[0].id),
+        "status": "planned",
+        "answer": "Soon",
+        "minutes": "We met.",
+        "text": "Paint the hall",
+    }
+    assert client.post(path, data=data).status_code == 404
+    db.session.expire_all()
+    assert service.get_results(world["poll"]).total == 0
+    assert service.is_open(world["poll"])
+    assert service.count_supporters(world["idea"].id) == 0
+    assert world["idea"].status == IdeaStatus.RECEIVED
+    assert meeting.minutes == "" and [d.text for d in meeting.decisions] == ["Buy a bench"]
+    assert decision.done_at is None
