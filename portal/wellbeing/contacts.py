@@ -71,18 +71,17 @@ def normalise_phone(value: str) -> str | None:
     text = value.strip()
     if not text or len(text) > MAX_PHONE_INPUT:
         return None
-    international = text.startswith("+")
-    if international:
-        text = text[1:]
-    text = text.replace("(0)", "", 1) if international or text.startswith("00") else text
+    if text.startswith("+"):
+        text = "00" + text[1:]  # one way to write the international prefix
+    if text.startswith("00"):
+        text = text.replace("(0)", "", 1)  # +44 (0)20 …: the 0 is not dialled from abroad
     digits = _SEPARATORS.sub("", text)
     if not _DIGITS.fullmatch(digits):
         return None
-    if not international and digits.startswith("00"):
-        international, digits = True, digits[2:]
-    if international:
+    if digits.startswith("00"):
+        digits = digits[2:]
         if digits.startswith("330") and len(digits) == 12:
-            digits = "33" + digits[3:]  # +33 0 6 12 …: the 0 is not dialled from abroad
+            digits = "33" + digits[3:]  # +33 0 6 12 …: nor is this one
         return _e164(digits)
     if len(digits) != 10 or digits[0] != "0":
         return None
@@ -188,22 +187,13 @@ def check_details(name: Any, relation: Any, email: Any, phone: Any, locale: Any)
 # Access ---------------------------------------------------------------------------------
 
 
-def access_owner(actor: Person, person_id: int) -> Person:
-    """The resident whose contacts `actor` may read and change: themself (a resident), or a
-    resident of a building the coordinator manages; anyone else: not found."""
-    if actor.id == person_id:
-        service.check_resident(actor)
-        return actor
-    return service.access_resident(actor, person_id)
-
-
 def access_contact(actor: Person, contact_id: int) -> EmergencyContact:
     """A contact of a resident `actor` may manage; anything else: not found."""
     contact = db.session.get(EmergencyContact, contact_id)
     if contact is None:
         raise NotFound(_("This contact does not exist."))
     try:
-        access_owner(actor, contact.person_id)
+        service.access_self_or_resident(actor, contact.person_id)
     except NotFound:
         raise NotFound(_("This contact does not exist.")) from None
     return contact
@@ -214,7 +204,7 @@ def access_contact(actor: Person, contact_id: int) -> EmergencyContact:
 
 def list_contacts(actor: Person, person_id: int) -> list[EmergencyContact]:
     """The resident's contacts, in the order they were named."""
-    owner = access_owner(actor, person_id)
+    owner = service.access_self_or_resident(actor, person_id)
     return _contacts_of(owner.id)
 
 
@@ -249,7 +239,7 @@ def do_add_contact(
 ) -> EmergencyContact:
     """Name an emergency contact, with the resident's agreement ticked (by the resident, or
     by the coordinator who asked them); at most three."""
-    owner = access_owner(actor, person_id)
+    owner = service.access_self_or_resident(actor, person_id)
     if not consent:
         message = (
             _("Tick the box to say you agree.")

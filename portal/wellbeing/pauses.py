@@ -8,11 +8,12 @@ kept, never a health detail. Services add and flush; the request commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, and_, delete, or_, select
 
 from portal import realtime
 from portal.audit import service as audit
@@ -23,19 +24,10 @@ from portal.people.models import Person
 from portal.retention import cutoff
 from portal.validation import as_day
 from portal.wellbeing import service
-from portal.wellbeing.models import CheckinPause, PauseReason
+from portal.wellbeing.models import CheckinEnrolment, CheckinPause, PauseReason
 
 MAX_PAUSE_DAYS = 365  # a longer absence is a reason to stop the check-in instead
 DEFAULT_PAUSE_DAYS = 7
-
-
-def access_pausable(actor: Person, person_id: int) -> Person:
-    """The resident whose check-in `actor` may pause: themself, or a resident of a building
-    the coordinator manages; anyone else: not found."""
-    if actor.id == person_id:
-        service.check_resident(actor)
-        return actor
-    return service.access_resident(actor, person_id)
 
 
 def today_of(person: Person, now: datetime | None = None) -> date:
@@ -62,20 +54,53 @@ def check_reason(value: Any) -> PauseReason | None:
         raise Invalid(_("Choose a reason from the list."), "bad_reason") from None
 
 
+def _running_on(today: date) -> tuple[ColumnElement[bool], ...]:
+    """SQL: a pause that runs on `today` (not resumed, started, last day not past)."""
+    return (
+        CheckinPause.resumed_at.is_(None),
+        CheckinPause.starts_on <= today,
+        CheckinPause.until >= today,
+    )
+
+
 def get_pause(person: Person, now: datetime | None = None) -> CheckinPause | None:
-    """The pause running for the person today, if any (not resumed, last day not past)."""
-    today = today_of(person, now)
+    """The pause running for the person today, if any (the latest one set)."""
     stmt = (
         select(CheckinPause)
-        .where(
-            CheckinPause.person_id == person.id,
-            CheckinPause.resumed_at.is_(None),
-            CheckinPause.starts_on <= today,
-            CheckinPause.until >= today,
-        )
+        .where(CheckinPause.person_id == person.id, *_running_on(today_of(person, now)))
         .order_by(CheckinPause.id.desc())
     )
     return db.session.scalars(stmt).first()
+
+
+@dataclass(frozen=True)
+class CheckinToday:
+    """An enrolled resident's daily check-in as their home shows it today."""
+
+    enrolment: CheckinEnrolment
+    pause: CheckinPause | None  # as get_pause
+    checked_in: bool  # as service.has_checked_in
+
+
+def get_checkin_today(person: Person, now: datetime | None = None) -> CheckinToday | None:
+    """The person's active enrolment, today's running pause and whether they checked in, in
+    one statement (the resident's home reads it on every visit); None when not enrolled."""
+    today = today_of(person, now)
+    stmt = (
+        select(CheckinEnrolment, CheckinPause, service.checked_in_on(person.id, today))
+        .outerjoin(
+            CheckinPause,
+            and_(CheckinPause.person_id == CheckinEnrolment.person_id, *_running_on(today)),
+        )
+        .where(CheckinEnrolment.person_id == person.id, CheckinEnrolment.active.is_(True))
+        .order_by(CheckinPause.id.desc())  # the latest pause first, as get_pause
+        .limit(1)
+    )
+    row = db.session.execute(stmt).first()
+    if row is None:
+        return None
+    enrolment, pause, checked_in = row
+    return CheckinToday(enrolment, pause, bool(checked_in))
 
 
 def list_paused(
@@ -110,7 +135,7 @@ def do_pause(
 ) -> CheckinPause:
     """Pause the resident's daily check-in from today to `until` (inclusive); a pause that
     is already running is changed to the new day and reason."""
-    resident = access_pausable(actor, person_id)
+    resident = service.access_self_or_resident(actor, person_id)
     if service.get_enrolment(resident) is None:
         raise Invalid(_("The daily check-in is not switched on."), "not_enrolled")
     moment = now or utcnow()
@@ -138,7 +163,7 @@ def do_pause(
 
 def do_resume(actor: Person, person_id: int, now: datetime | None = None) -> bool:
     """End the running pause now; False when there was none (nothing changes)."""
-    resident = access_pausable(actor, person_id)
+    resident = service.access_self_or_resident(actor, person_id)
     moment = now or utcnow()
     begin_write(db.session)
     pause = get_pause(resident, moment)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -55,14 +57,19 @@ def _back_or(fallback: str) -> str:
 
 
 def _render_settings(form: OptInForm) -> str:
-    """The resident's check-in page, with the form as it stands."""
+    """The resident's check-in page, with the form as it stands (on the first visit, their
+    own time chosen); their emergency contacts below."""
+    context = checkin_panel(current_user)  # None when the check-in is off
+    if context is not None and not form.is_submitted():
+        form.check_time.data = context["check_time"]
     return render_template(
         "wellbeing/settings.html",
         form=form,
-        enrolment=service.get_enrolment(current_user),
-        context=checkin_panel(current_user),
+        context=context,
         confirm_form=ConfirmForm(),
-        **_own_contacts_context(),
+        contacts=contacts.list_contacts(current_user, current_user.id),
+        max_contacts=contacts.MAX_CONTACTS,
+        languages=locale_names(),
     )
 
 
@@ -75,9 +82,6 @@ def settings() -> Page:
     service.check_resident(current_user)
     form = OptInForm()
     if request.method == "GET":
-        enrolment = service.get_enrolment(current_user)
-        if enrolment is not None:
-            form.check_time.data = enrolment.check_time.strftime("%H:%M")
         return _render_settings(form)
     if not form.validate_on_submit():
         return _render_settings(form), 422  # the field says why
@@ -300,20 +304,15 @@ def enrolments() -> Page:
     form = _enrol_form(building)
     if request.method == "GET":
         return _render_enrolments(building, form)
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
-        return _render_enrolments(building, form), 422
-
-    def refused(error: DomainError) -> Page:
-        # A missing consent shows beside its box; anything else above the form.
-        if error.code == "consent_needed":
-            form.consent.errors = [error.message]
-        else:
-            flash(error.message, "error")
-        return _render_enrolments(building, _keep(form, building)), 422
-
-    on_refusal(refused)
+    refused = _accept_form(
+        form,
+        ENROL_FIELDS,
+        partial(_render_enrolments, building, form),
+        # after the rollback, the choices are read again
+        lambda: _render_enrolments(building, _keep(form, building)),
+    )
+    if refused is not None:
+        return refused
     service.do_enrol(
         current_user,
         int(form.resident.data or 0),
@@ -372,16 +371,7 @@ CONTACT_FIELDS = {
     "consent_needed": "consent",
 }
 PAUSE_FIELDS = {"bad_until": "until", "bad_reason": "reason"}
-
-
-def _own_contacts_context() -> dict[str, Any]:
-    """What the resident's check-in page shows of their contacts and their pause."""
-    return {
-        "contacts": contacts.list_contacts(current_user, current_user.id),
-        "max_contacts": contacts.MAX_CONTACTS,
-        "pause": pauses.get_pause(current_user),
-        "languages": locale_names(),
-    }
+ENROL_FIELDS = {"consent_needed": "consent"}
 
 
 def _contact_form(owner: Person) -> ContactForm:
@@ -400,12 +390,12 @@ def _pause_form(owner: Person) -> PauseForm:
     return form
 
 
-def _owner_url(owner: Person) -> str:
+def _owner_url(owner_id: int) -> str:
     """Where the person who acted goes back to: the resident's own page, or the
     coordinator's page of that resident."""
-    if owner.id == current_user.id:
+    if owner_id == current_user.id:
         return url_for("wellbeing.settings")
-    return url_for("wellbeing.resident_page", person_id=owner.id)
+    return url_for("wellbeing.resident_page", person_id=owner_id)
 
 
 def _render_owner_page(
@@ -421,26 +411,35 @@ def _render_owner_page(
             count=len(contacts.list_contacts(current_user, owner.id)),
             max_contacts=contacts.MAX_CONTACTS,
         )
-    enrolment = service.get_enrolment(owner)
+    named = contacts.list_contacts(current_user, owner.id)
     return render_template(
         "wellbeing/resident.html",
         resident=owner,
-        enrolment=enrolment,
+        enrolment=service.get_enrolment(owner),
         pause=pauses.get_pause(owner),
-        contacts=contacts.list_contacts(current_user, owner.id),
+        contacts=named,
         max_contacts=contacts.MAX_CONTACTS,
         contact_form=contact_form or _contact_form(owner),
         pause_form=pause_form or _pause_form(owner),
         confirm_form=ConfirmForm(),
         languages=locale_names(),
-        recorders=service.names_of(
-            c.consent_recorded_by_id for c in contacts.list_contacts(current_user, owner.id)
-        ),
+        recorders=service.names_of(c.consent_recorded_by_id for c in named),
     )
 
 
-def _on_field(form: Any, fields: dict[str, str], render: Callable[[], str]) -> None:
-    """A refusal of the service shows beside its field (else above the form)."""
+def _accept_form(
+    form: FlaskForm,
+    fields: dict[str, str],
+    render: Callable[[], str],
+    render_refused: Callable[[], str] | None = None,
+) -> Page | None:
+    """None when the form is valid; a refusal of the service then shows beside its field
+    (else above the form), on `render_refused` (default `render`). Otherwise the answer:
+    400 without a valid CSRF token, else the form again with each field's reason (422)."""
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return render(), 422
 
     def answer(error: DomainError) -> Page:
         name = fields.get(error.code)
@@ -448,9 +447,10 @@ def _on_field(form: Any, fields: dict[str, str], render: Callable[[], str]) -> N
             getattr(form, name).errors = [error.message]
         else:
             flash(error.message, "error")
-        return render(), 403 if error.status == 403 else 422
+        return (render_refused or render)(), 403 if error.status == 403 else 422
 
     on_refusal(answer)
+    return None
 
 
 @bp.get("/wellbeing/residents/<int:person_id>")
@@ -472,13 +472,13 @@ def contact_new() -> str:
 @login_required
 def contact_add(person_id: int) -> Page:
     """Add an emergency contact (the resident for themself, or their coordinator)."""
-    owner = contacts.access_owner(current_user, person_id)
+    owner = service.access_self_or_resident(current_user, person_id)
     form = _contact_form(owner)
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
-        return _render_owner_page(owner, contact_form=form), 422
-    _on_field(form, CONTACT_FIELDS, lambda: _render_owner_page(owner, contact_form=form))
+    refused = _accept_form(
+        form, CONTACT_FIELDS, partial(_render_owner_page, owner, contact_form=form)
+    )
+    if refused is not None:
+        return refused
     contact = contacts.do_add_contact(
         current_user,
         owner.id,
@@ -490,7 +490,7 @@ def contact_add(person_id: int) -> Page:
         consent=bool(form.consent.data),
     )
     flash(_("Saved. %(name)s is an emergency contact.", name=contact.name), "success")
-    return redirect(_owner_url(owner))
+    return redirect(_owner_url(owner.id))
 
 
 @bp.route("/wellbeing/contacts/<int:contact_id>/remove", methods=["GET", "POST"])
@@ -498,8 +498,7 @@ def contact_add(person_id: int) -> Page:
 def contact_remove(contact_id: int) -> Page:
     """Ask first ("Remove Marie?"), then remove the contact."""
     contact = contacts.access_contact(current_user, contact_id)
-    owner = contacts.access_owner(current_user, contact.person_id)
-    back = _owner_url(owner)
+    back = _owner_url(contact.person_id)
     if request.method == "GET":
         return render_template(
             "wellbeing/contact_remove.html",
@@ -528,26 +527,24 @@ def pause_page() -> Page:
 @login_required
 def pause_set(person_id: int) -> Page:
     """Pause the daily check-in until a day (the resident, or their coordinator)."""
-    owner = pauses.access_pausable(current_user, person_id)
+    owner = service.access_self_or_resident(current_user, person_id)
     form = _pause_form(owner)
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
-        return _render_owner_page(owner, pause_form=form), 422
-    _on_field(form, PAUSE_FIELDS, lambda: _render_owner_page(owner, pause_form=form))
+    refused = _accept_form(form, PAUSE_FIELDS, partial(_render_owner_page, owner, pause_form=form))
+    if refused is not None:
+        return refused
     pause = pauses.do_pause(current_user, owner.id, form.until.data, form.reason.data)
     day = format_date(pause.until, "long")
     flash(_("The daily check-in is paused until %(day)s.", day=day), "success")
-    return redirect(url_for("home.index") if owner.id == current_user.id else _owner_url(owner))
+    return redirect(url_for("home.index") if owner.id == current_user.id else _owner_url(owner.id))
 
 
 @bp.post("/wellbeing/people/<int:person_id>/resume")
 @login_required
 def pause_resume(person_id: int) -> Response:
     """End the pause now: the daily check-in is on again."""
-    owner = pauses.access_pausable(current_user, person_id)
+    owner = service.access_self_or_resident(current_user, person_id)
     _confirmed()
-    back = _back_or(_owner_url(owner))
+    back = _back_or(_owner_url(owner.id))
     on_refusal(back)
     if pauses.do_resume(current_user, owner.id):
         flash(_("The daily check-in is on again."), "success")

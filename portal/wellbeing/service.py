@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import Exists, delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import realtime
 from portal.alerts import service as alerts
@@ -132,6 +132,16 @@ def access_resident(staff: Person, person_id: int) -> Person:
     ):
         raise NotFound(_("This resident does not exist."))
     return resident
+
+
+def access_self_or_resident(actor: Person, person_id: int) -> Person:
+    """The resident whose check-in pause and emergency contacts `actor` may read and change:
+    themself (a resident), or a resident of a building the coordinator manages; anyone
+    else: not found."""
+    if actor.id == person_id:
+        check_resident(actor)
+        return actor
+    return access_resident(actor, person_id)
 
 
 def access_missed(staff: Person, missed_id: int) -> MissedCheckin:
@@ -309,11 +319,16 @@ def list_not_enrolled(coordinator: Person, building_id: int) -> list[Person]:
 # Checking in ----------------------------------------------------------------------------
 
 
+def checked_in_on(person_id: int, day: date) -> Exists:
+    """SQL: the person said "I'm fine" on `day` (their local day)."""
+    stmt = select(Checkin.id).where(Checkin.person_id == person_id, Checkin.local_day == day)
+    return stmt.exists()
+
+
 def has_checked_in(person: Person, now: datetime | None = None) -> bool:
     """Whether the person already said "I'm fine" on their local today."""
     day = local_day(person, now or utcnow())
-    stmt = select(Checkin.id).where(Checkin.person_id == person.id, Checkin.local_day == day)
-    return db.session.scalars(stmt).first() is not None
+    return bool(db.session.scalar(select(checked_in_on(person.id, day))))
 
 
 def do_check_in(person: Person, now: datetime | None = None) -> bool:
@@ -601,6 +616,7 @@ def list_help_calls(staff: Person, building_id: int) -> list[ToCall]:
     stmt = (
         select(HelpCall, Person)
         .join(Person, Person.id == HelpCall.person_id)
+        .options(joinedload(Person.dwelling))  # the list shows each flat
         .where(HelpCall.building_id == building_id, HelpCall.active.is_(True))
         .order_by(HelpCall.created_at)
     )
@@ -617,6 +633,7 @@ def list_missed(staff: Person, building_id: int) -> list[ToCall]:
     stmt = (
         select(MissedCheckin, Person)
         .join(Person, Person.id == MissedCheckin.person_id)
+        .options(joinedload(Person.dwelling))  # the list shows each flat
         .where(MissedCheckin.building_id == building_id, MissedCheckin.status == AlertStatus.OPEN)
         .order_by(MissedCheckin.due_at)
     )

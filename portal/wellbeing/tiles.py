@@ -17,16 +17,15 @@ from portal.wellbeing.models import AlertStatus, HelpCall, MissedCheckin, Wellbe
 def checkin_panel(person: Person) -> dict[str, Any] | None:
     """Shown only to an enrolled resident: the one-tap button, or today's thanks (or, while
     away, until when the check-in is paused)."""
-    enrolment = service.get_enrolment(person)
-    if enrolment is None:
+    today = pauses.get_checkin_today(person)
+    if today is None:
         return None
-    pause = pauses.get_pause(person)
     return {
-        "paused_until": pause.until if pause is not None else None,
+        "paused_until": today.pause.until if today.pause is not None else None,
         "pause_url": path_for("wellbeing.pause_page"),
         "resume_url": path_for("wellbeing.pause_resume", person_id=person.id),
-        "checked_in": service.has_checked_in(person),
-        "check_time": enrolment.check_time.strftime("%H:%M"),
+        "checked_in": today.checked_in,
+        "check_time": today.enrolment.check_time.strftime("%H:%M"),
         "action_url": path_for("wellbeing.check_in"),
         "settings_url": path_for("wellbeing.settings"),
     }

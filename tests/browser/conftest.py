@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from babel.support import Translations
+from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests import media
@@ -261,6 +263,29 @@ def _seed_conversations(residents: dict[str, Resident]) -> dict[str, int]:
     return ids
 
 
+@contextmanager
+def seeded_app(seed: Seed, **config: Any) -> Iterator[Flask]:
+    """An app on the seeded database, for a test module to add its own people (commit what
+    the server must read); its connections are closed at the end."""
+    from portal.extensions import db
+    from portal.factory import create_app
+
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": seed.database_uri,
+            "PORTAL_UPLOAD_DIR": seed.upload_dir,
+            **config,
+        }
+    )
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
 # The real server ------------------------------------------------------------------------
 
 
@@ -345,9 +370,16 @@ def log_out(page: Page, lang: str = "fr") -> None:
 
 
 def login_staff(page: Page, seed: Seed, lang: str = "fr") -> None:
+    login_staff_as(page, seed.staff_email, lang, seed.staff_password)
+
+
+def login_staff_as(
+    page: Page, email: str, lang: str = "fr", password: str = STAFF_PASSWORD
+) -> None:
+    """Log a member of staff in with their email and password; lands on their home."""
     page.goto("/login/staff")
-    page.locator("#email").fill(seed.staff_email)
-    page.locator("#password").fill(seed.staff_password)
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
     page.locator("main").get_by_role("button", name=TEXT[lang]["log_in"]).click()
     page.wait_for_url("**/")
 
@@ -445,6 +477,12 @@ _OVERFLOW_SCRIPT = """
   };
 }
 """
+
+
+def check_page(page: Page) -> None:
+    """What every page passes: no axe violation, every target 48 x 48 CSS px."""
+    check_accessibility(page)
+    check_targets(page)
 
 
 def check_no_horizontal_scroll(page: Page) -> None:

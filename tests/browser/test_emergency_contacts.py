@@ -9,22 +9,22 @@ from dataclasses import dataclass
 from datetime import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     LOCALES,
     PIN,
     TABLET_PORTRAIT,
-    TEXT,
     NewPage,
     Resident,
     Seed,
-    check_accessibility,
     check_no_horizontal_scroll,
+    check_page,
     check_targets,
+    login_staff_as,
     login_with_card,
+    seeded_app,
 )
-from tests.factories import STAFF_PASSWORD
 
 LANDSCAPE = {"width": 1024, "height": 768}
 CONSENT = (
@@ -47,22 +47,14 @@ def contacts_seed(seed: Seed) -> ContactsSeed:
     enrolled in the daily check-in."""
     from portal.auth.service import do_issue_card
     from portal.extensions import db
-    from portal.factory import create_app
     from portal.people.models import Building, Organisation, Role
     from portal.wellbeing import contacts, service
     from tests.factories import make_building, make_resident, make_staff
 
-    app = create_app(
-        {
-            "ENV_NAME": "testing",
-            "SQLALCHEMY_DATABASE_URI": seed.database_uri,
-            "PORTAL_UPLOAD_DIR": seed.upload_dir,
-        }
-    )
-    with app.app_context():
+    with seeded_app(seed):
         first = db.session.get(Building, seed.building_id)
         org = db.session.get(Organisation, first.organisation_id)
-        building = make_building(org, "Résidence des Glycines")
+        building = make_building(org, "Résidence des Capucines")
         coordinator = make_staff(Role.COORDINATOR, [building], email="lilas-coord@example.org")
         made: dict[str, Resident] = {}
         for key, (first_name, last_name) in {
@@ -89,23 +81,7 @@ def contacts_seed(seed: Seed) -> ContactsSeed:
             consent=True,
         )
         db.session.commit()  # the server reads them from its own process
-        result = ContactsSeed(building.id, "lilas-coord@example.org", **made)
-        db.session.remove()
-        db.engine.dispose()
-    return result
-
-
-def login_coordinator(page: Page, email: str, lang: str = "en") -> None:
-    page.goto("/login/staff")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(STAFF_PASSWORD)
-    page.locator("main").get_by_role("button", name=TEXT[lang]["log_in"]).click()
-    page.wait_for_url("**/")
-
-
-def check_page(page: Page) -> None:
-    check_accessibility(page)
-    check_targets(page)
+        return ContactsSeed(building.id, "lilas-coord@example.org", **made)
 
 
 @pytest.mark.browser
@@ -158,7 +134,7 @@ def test_resident_names_a_contact_and_pauses_the_check_in(
 
     # The coordinator sees her away.
     staff = new_page(locale=LOCALES["en"])
-    login_coordinator(staff, contacts_seed.coordinator_email)
+    login_staff_as(staff, contacts_seed.coordinator_email, "en")
     staff.goto(f"/wellbeing/enrolments?building={contacts_seed.building_id}")
     row = staff.locator("li", has_text=contacts_seed.resident.full_name)
     expect(row).to_contain_text("Away until")
@@ -186,7 +162,7 @@ def test_contact_and_pause_pages_are_accessible_in_french(
         assert page.locator("html").get_attribute("lang") == "fr"
         check_page(page)
     staff = new_page(locale=LOCALES["fr"])
-    login_coordinator(staff, contacts_seed.coordinator_email, "fr")
+    login_staff_as(staff, contacts_seed.coordinator_email, "fr")
     response = staff.goto(f"/wellbeing/residents/{contacts_seed.large.id}")
     assert response is not None and response.status == 200
     check_page(staff)

@@ -10,22 +10,22 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import (
     LOCALES,
     PIN,
     TABLET_PORTRAIT,
-    TEXT,
     NewPage,
     Resident,
     Seed,
-    check_accessibility,
     check_no_horizontal_scroll,
+    check_page,
     check_targets,
+    login_staff_as,
     login_with_card,
+    seeded_app,
 )
-from tests.factories import STAFF_PASSWORD
 from tests.live import LiveServer, live_server
 
 CONNECTED = "() => document.documentElement.dataset.realtime === 'connected'"
@@ -55,19 +55,11 @@ def wb_seed(seed: Seed) -> WellbeingSeed:
     """A building of its own in the seeded database: its staff, four residents."""
     from portal.auth.service import do_issue_card
     from portal.extensions import db
-    from portal.factory import create_app
     from portal.people.models import Building, Organisation, Role
     from portal.wellbeing import service
     from tests.factories import make_building, make_dwelling, make_resident, make_staff
 
-    app = create_app(
-        {
-            "ENV_NAME": "testing",
-            "SQLALCHEMY_DATABASE_URI": seed.database_uri,
-            "PORTAL_UPLOAD_DIR": seed.upload_dir,
-        }
-    )
-    with app.app_context():
+    with seeded_app(seed):
         first = db.session.get(Building, seed.building_id)
         org = db.session.get(Organisation, first.organisation_id)
         building = make_building(org, "Résidence des Glycines")
@@ -103,26 +95,9 @@ def wb_seed(seed: Seed) -> WellbeingSeed:
         for key in ("enrolled", "large"):
             service.do_enrol(coordinator, made[key].id, time(21, 0), consent=True)
         db.session.commit()  # the server reads them from its own process
-        result = WellbeingSeed(
+        return WellbeingSeed(
             building.id, "glycines-coord@example.org", "glycines-desk@example.org", **made
         )
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
-    return result
-
-
-def login_as(page: Page, email: str, lang: str = "fr") -> None:
-    page.goto("/login/staff")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(STAFF_PASSWORD)
-    page.locator("main").get_by_role("button", name=TEXT[lang]["log_in"]).click()
-    page.wait_for_url("**/")
-
-
-def check_page(page: Page) -> None:
-    check_accessibility(page)
-    check_targets(page)
 
 
 # A missed check-in, live ----------------------------------------------------------------
@@ -155,7 +130,6 @@ def test_missed_check_in_appears_live_on_the_coordinators_list(
     browser: Browser, seed: Seed, wb_seed: WellbeingSeed, redis_server: tuple[LiveServer, str]
 ) -> None:
     from portal.extensions import db
-    from portal.factory import create_app
     from portal.wellbeing import jobs
 
     server, redis_url = redis_server
@@ -165,28 +139,19 @@ def test_missed_check_in_appears_live_on_the_coordinators_list(
     context.set_default_timeout(10_000)
     try:
         staff = context.new_page()
-        login_as(staff, wb_seed.coordinator_email, "en")
+        login_staff_as(staff, wb_seed.coordinator_email, "en")
         staff.goto(f"/wellbeing/to-call?building={wb_seed.building_id}")
         staff.wait_for_function(CONNECTED)
         name = wb_seed.missing.full_name
         listing = staff.locator("#to-call")
         expect(listing).not_to_contain_text(name)
 
-        scheduler = create_app(
-            {
-                "ENV_NAME": "testing",
-                "SQLALCHEMY_DATABASE_URI": seed.database_uri,
-                "REDIS_URL": redis_url,
-            }
-        )
-        with scheduler.app_context():
+        with seeded_app(seed, REDIS_URL=redis_url):  # the scheduler's process
             assert jobs.run_missed_checkins(_today_at(DUE) - timedelta(minutes=1)) == 0
             assert jobs.run_missed_checkins(_today_at(DUE) + timedelta(minutes=5)) == 1
             db.session.commit()  # as the scheduler's job wrapper does: the event leaves now
             assert jobs.run_missed_checkins(_today_at(DUE) + timedelta(minutes=10)) == 0
             db.session.commit()
-            db.session.remove()
-            db.engine.dispose()
 
         item = listing.locator("li", has_text=name)
         expect(item).to_be_visible(timeout=LIVE_MS)
@@ -209,7 +174,7 @@ def test_help_button_reaches_the_desk_live_and_the_resident_sees_coming(
 ) -> None:
     # In English: the buttons are found by the words a person reads.
     desk = new_page(locale=LOCALES["en"])
-    login_as(desk, wb_seed.concierge_email, "en")
+    login_staff_as(desk, wb_seed.concierge_email, "en")
     desk.goto(f"/desk?building={wb_seed.building_id}")
     desk.wait_for_function(CONNECTED)
     name = wb_seed.caller.full_name
@@ -281,7 +246,7 @@ def test_wellbeing_pages_are_accessible(
 
     for email in (wb_seed.coordinator_email, wb_seed.concierge_email):
         staff = new_page(locale=LOCALES[lang])
-        login_as(staff, email, lang)
+        login_staff_as(staff, email, lang)
         for template in STAFF_PAGES:
             path = template.format(b=wb_seed.building_id)
             response = staff.goto(path)
@@ -293,7 +258,7 @@ def test_wellbeing_pages_are_accessible(
             check_no_horizontal_scroll(staff)
     # A form sent with a mistake shows its message accessibly too.
     coordinator = new_page(locale=LOCALES[lang])
-    login_as(coordinator, wb_seed.coordinator_email, lang)
+    login_staff_as(coordinator, wb_seed.coordinator_email, lang)
     coordinator.goto(f"/wellbeing/enrolments?building={wb_seed.building_id}")
     coordinator.locator("#resident").select_option(index=1)
     coordinator.locator("main form").first.locator("button[type=submit]").click()

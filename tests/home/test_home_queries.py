@@ -30,8 +30,6 @@ from portal.wellbeing import service as wellbeing
 from tests.factories import make_building, make_organisation, make_resident, make_staff
 
 MAX_STATEMENTS = 10
-# The resident home also reads a running check-in pause and the open question of the week.
-MAX_RESIDENT_STATEMENTS = 12
 
 
 @dataclass
@@ -153,7 +151,7 @@ def test_badges_are_not_all_zero_in_this_world(app, world: World):
     assert tickets.count_open_for(world.jeanne) == 1
 
 
-def test_resident_home_reads_every_badge_in_one_statement_and_twelve_at_most(
+def test_resident_home_reads_every_badge_in_one_statement_and_ten_at_most(
     client, login, world: World
 ):
     login(world.jeanne)
@@ -163,7 +161,7 @@ def test_resident_home_reads_every_badge_in_one_statement_and_twelve_at_most(
     assert response.status_code == 200
     assert "Parcels: 1" in html and "1 today" in html and "1 report in progress" in html
     assert "Canicule" in html and "A parcel is waiting for you at the desk" in html
-    assert len(seen) <= MAX_RESIDENT_STATEMENTS, "\n".join(seen)
+    assert len(seen) <= MAX_STATEMENTS, "\n".join(seen)
     counting = [s for s in seen if "count(" in s.lower()]
     assert len(counting) == 1, "\n".join(counting)  # badges, hint and bell together
     assert notifications.count_unread(world.jeanne) > 0  # the bell was among them

@@ -1,12 +1,17 @@
-"""Helpers of the wellbeing tests: a frozen Paris clock and the people of two buildings."""
+"""Helpers of the wellbeing tests: a frozen Paris clock, the people of two buildings, forms
+posted with their CSRF token, and the SQL statements a page sends."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from portal.audit.models import AuditEntry
 from portal.extensions import db
@@ -21,6 +26,35 @@ MORNING = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 08:00 in Paris
 def at(hour: int, minute: int = 0, day: int = 23) -> datetime:
     """A UTC moment on a November 2026 day."""
     return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+def token(client) -> str:
+    """The CSRF token of the logged-in session, read from a page's meta tag."""
+    html = client.get("/help").get_data(as_text=True)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, html
+    return match.group(1)
+
+
+def post(client, url: str, data: dict[str, str] | None = None, *, csrf: bool = True):
+    """Send a form as the browser does: with the CSRF token, unless `csrf` is False."""
+    fields = {"csrf_token": token(client)} if csrf else {}
+    return client.post(url, data={**fields, **(data or {})})
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the block."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def notifications_of(person: Person) -> list[str]:

@@ -3,8 +3,6 @@ matrix, the source escalation reads, the pages with CSRF, and data rights."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import func, select
 
@@ -16,7 +14,7 @@ from portal.extensions import db
 from portal.wellbeing import contacts
 from portal.wellbeing.models import ContactRelation, EmergencyContact
 from tests.conftest import code
-from tests.wellbeing.conftest import Cast, at, audit_actions
+from tests.wellbeing.conftest import Cast, at, audit_actions, post
 
 MARIE = {
     "name": "Marie Dupont",
@@ -34,18 +32,6 @@ def add(actor, owner, consent: bool = True, **fields):
 
 def count() -> int:
     return int(db.session.scalar(select(func.count(EmergencyContact.id))) or 0)
-
-
-def token(client) -> str:
-    html = client.get("/help").get_data(as_text=True)
-    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
-    assert match, html
-    return match.group(1)
-
-
-def post(client, url: str, data: dict[str, str] | None = None, *, csrf: bool = True):
-    fields = {"csrf_token": token(client)} if csrf else {}
-    return client.post(url, data={**fields, **(data or {})})
 
 
 # The phone normaliser -------------------------------------------------------------------

@@ -20,7 +20,7 @@ from portal.wellbeing import jobs, pauses, service
 from portal.wellbeing.models import CheckinPause, MissedCheckin, PauseReason
 from portal.wellbeing.tiles import checkin_panel
 from tests.conftest import code
-from tests.wellbeing.conftest import Cast, at, audit_actions
+from tests.wellbeing.conftest import Cast, at, audit_actions, post
 
 # Jeanne checks in by 11:00 in Paris (10:00 UTC); she is away from Monday 23 to Wednesday
 # 25 November 2026 inclusive.
@@ -43,18 +43,6 @@ def enrolled(cast: Cast) -> Cast:
     service.do_opt_in(cast.paul, time(11, 0), now=at(6, day=20))
     db.session.commit()
     return cast
-
-
-def token(client) -> str:
-    html = client.get("/help").get_data(as_text=True)
-    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
-    assert match, html
-    return match.group(1)
-
-
-def post(client, url: str, data: dict[str, str] | None = None, *, csrf: bool = True):
-    fields = {"csrf_token": token(client)} if csrf else {}
-    return client.post(url, data={**fields, **(data or {})})
 
 
 # The job, with a frozen clock -----------------------------------------------------------

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import re
-from datetime import time
+from datetime import date, time
 
+import time_machine
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.home.tiles import panels_for
 from portal.notifications.models import Notification
 from portal.notifications.service import EVENT_CREATED as EVENT_NOTIFICATION
-from portal.wellbeing import jobs, service
+from portal.wellbeing import jobs, pauses, service
 from portal.wellbeing.models import (
     AlertStatus,
     CallStatus,
@@ -20,19 +20,8 @@ from portal.wellbeing.models import (
     HelpCall,
     MissedCheckin,
 )
-from tests.wellbeing.conftest import Cast, at, audit_actions
-
-
-def token(client) -> str:
-    html = client.get("/help").get_data(as_text=True)
-    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
-    assert match, html
-    return match.group(1)
-
-
-def post(client, url: str, data: dict[str, str] | None = None, *, csrf: bool = True):
-    fields = {"csrf_token": token(client)} if csrf else {}
-    return client.post(url, data={**fields, **(data or {})})
+from tests.factories import make_resident
+from tests.wellbeing.conftest import Cast, at, audit_actions, post, statements
 
 
 def count(model) -> int:
@@ -294,3 +283,46 @@ def test_an_enrolment_whose_audit_entry_fails_is_not_kept(
     assert service.get_enrolment(cast.jeanne) is None
     assert audit_actions(cast.jeanne) == []
     assert events.named(service.EVENT_CHANGED) == []
+
+
+# The coordinator's overview reads a fixed number of statements ---------------------------
+
+
+def test_the_coordinators_pages_read_the_same_statements_for_more_residents(
+    client, login, cast: Cast
+):
+    """Each resident on the list (enrolled, away, on "To call", not yet enrolled) costs no
+    statement of their own."""
+    pages = (
+        f"/wellbeing/enrolments?building={cast.building.id}",
+        f"/wellbeing/to-call?building={cast.building.id}",
+        f"/wellbeing/to-call/list?building={cast.building.id}",
+    )
+
+    def add_residents(count: int) -> None:
+        for _ in range(count):
+            resident = make_resident(cast.building, first_name="Yvette", locale="en")
+            service.do_enrol(cast.coordinator, resident.id, time(11, 0), consent=True, now=at(6))
+            make_resident(cast.building, first_name="Louis", locale="en")  # not enrolled
+        service.do_send_help_call(resident)
+        pauses.do_pause(cast.coordinator, resident.id, date(2026, 11, 30), now=at(7))
+        jobs.run_missed_checkins(at(10, 5))
+        db.session.commit()
+
+    def counted() -> list[int]:
+        sizes = []
+        for path in pages:
+            with statements() as seen:
+                assert client.get(path).status_code == 200, path
+            sizes.append(len(seen))
+        return sizes
+
+    with time_machine.travel(at(10, 30), tick=False):
+        login(cast.coordinator)
+        add_residents(2)
+        few = counted()
+        add_residents(5)
+        many = counted()
+        listing = client.get(pages[0]).get_data(as_text=True)
+    assert listing.count("Away until") == 2 and listing.count("Yvette") >= 7
+    assert many == few, (few, many)
