@@ -3,11 +3,7 @@ staff they show, and the escalation job costs the same for each alert it tells."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import time
-
-from sqlalchemy import event
 
 from portal.alerts import service
 from portal.alerts.models import AlertKind
@@ -15,27 +11,8 @@ from portal.extensions import db
 from portal.people.models import Role
 from tests.alerts.conftest import ALL_WEEK, NIGHT, Cast
 from tests.factories import make_resident, make_staff
-
-
-@contextmanager
-def counting_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
-def statements_for(client, path: str) -> int:
-    client.get(path)  # the first request warms caches
-    with counting_statements() as statements:
-        assert client.get(path).status_code == 200
-    return len(statements)
+from tests.queries import statements as counting_statements
+from tests.queries import statements_for
 
 
 def raise_acknowledged(cast: Cast, count: int, rounds: int = 1) -> list[int]:

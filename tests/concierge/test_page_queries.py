@@ -3,31 +3,14 @@ no statement per ticket, parcel, dwelling or logbook entry."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from concierge.desk import parcels, tickets
 from portal.extensions import db
 from portal.people import service as people
 from portal.people.models import DwellingType, Role
 from tests.factories import make_building, make_resident, make_staff
-
-
-@contextmanager
-def counting_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from tests.queries import statements_for
 
 
 @pytest.fixture
@@ -38,13 +21,6 @@ def building(app):
 @pytest.fixture
 def concierge(building):
     return make_staff(Role.CONCIERGE, [building])
-
-
-def statements_for(client, path: str) -> int:
-    client.get(path)  # first request warms caches
-    with counting_statements() as statements:
-        assert client.get(path).status_code == 200
-    return len(statements)
 
 
 def add_households(building, concierge, count: int) -> None:

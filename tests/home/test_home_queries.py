@@ -4,14 +4,10 @@ and every badge written as SQL counts what its domain's own count function count
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from activities import service as activities
 from activities.tiles import list_today
@@ -21,13 +17,13 @@ from concierge.exchange import service as helping
 from messaging import service as messaging
 from messaging.announcements import service as announcements
 from portal.db import utcnow
-from portal.extensions import db
 from portal.home.tiles import count_now, get_tile, tiles_for
 from portal.notifications import service as notifications
 from portal.people.models import Building, Person, Role
 from portal.wellbeing import jobs as wellbeing_jobs
 from portal.wellbeing import service as wellbeing
 from tests.factories import make_building, make_organisation, make_resident, make_staff
+from tests.queries import statements
 
 MAX_STATEMENTS = 10
 
@@ -45,21 +41,6 @@ class World:
 
     def everyone(self) -> list[Person]:
         return [self.jeanne, self.paul, self.lucie, self.coordinator, self.concierge, self.manager]
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """The SQL statements sent to the database inside the block."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

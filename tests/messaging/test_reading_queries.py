@@ -3,29 +3,11 @@ costs (the same however many conversations there are: no statement per conversat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from messaging import service
 from portal.extensions import db
 from tests.factories import make_resident
 from tests.messaging.conftest import cid
-
-
-@contextmanager
-def counting_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from tests.queries import statements as counting_statements
 
 
 def test_unread_counts_without_a_read_pointer_count_every_message_from_others(world):

@@ -11,8 +11,8 @@ from activities.voice import service
 from activities.voice.service import ChoiceInput
 from portal.extensions import db
 from portal.people.models import Role
-from tests.concierge.test_page_queries import counting_statements
 from tests.factories import make_building, make_resident, make_staff
+from tests.queries import statements_for
 from tests.voice.test_service import make_poll
 
 ANSWERS = [
@@ -36,13 +36,6 @@ def building(app):
 @pytest.fixture
 def coordinator(building):
     return make_staff(Role.COORDINATOR, [building])
-
-
-def statements_for(client, path: str) -> int:
-    client.get(path)  # the first request warms the caches
-    with counting_statements() as statements:
-        assert client.get(path).status_code == 200
-    return len(statements)
 
 
 def voted_poll(coordinator, building, voters, answers: int):

@@ -1,17 +1,14 @@
 """Helpers of the wellbeing tests: a frozen Paris clock, the people of two buildings, forms
-posted with their CSRF token, and the SQL statements a page sends."""
+posted with their CSRF token."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
 from portal.extensions import db
@@ -40,21 +37,6 @@ def post(client, url: str, data: dict[str, str] | None = None, *, csrf: bool = T
     """Send a form as the browser does: with the CSRF token, unless `csrf` is False."""
     fields = {"csrf_token": token(client)} if csrf else {}
     return client.post(url, data={**fields, **(data or {})})
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """The SQL statements sent to the database inside the block."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def notifications_of(person: Person) -> list[str]:

@@ -21,7 +21,8 @@ from portal.wellbeing.models import (
     MissedCheckin,
 )
 from tests.factories import make_resident
-from tests.wellbeing.conftest import Cast, at, audit_actions, post, statements
+from tests.queries import statements
+from tests.wellbeing.conftest import Cast, at, audit_actions, post
 
 
 def count(model) -> int:
