@@ -1,5 +1,11 @@
 """Residents' voice in the figures: who takes part in questions, ideas and meetings, by age
-band and by household type (residents counted once per row)."""
+band and by household type (residents counted once per row).
+
+Who answered a named question is in its votes (`voter_id`). Who answered an anonymous one
+is recorded nowhere: it is found again by computing the key of each person of the
+question's building (service.anonymous_keys, with the app's secret) and looking for it
+among the keys of its votes. The figure still reads the database with one statement (the
+acts, the keys, the people), the keys being matched in Python (HMACs are cheap)."""
 
 from __future__ import annotations
 
@@ -7,10 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, literal, or_, select, union_all
+from sqlalchemy import Integer, Select, String, case, cast, literal, null, or_, select, union_all
 
 from activities.models import Activity, ActivityCategory, Occurrence, Signup, SignupStatus
-from activities.voice.models import Idea, IdeaSupport, Poll, PollParticipant
+from activities.voice.models import Idea, IdeaSupport, Poll, PollVote
+from activities.voice.service import anonymous_keys
+from portal.extensions import db
 from portal.figures.service import (
     AGE_BANDS,
     HOUSEHOLDS,
@@ -22,7 +30,6 @@ from portal.figures.service import (
     _household_type,
     _households,
     age_band,
-    grouped,
     register_figure,
 )
 from portal.people.models import Person
@@ -36,27 +43,57 @@ WAYS: dict[str, Any] = {
 NO_HOUSEHOLD = "none"
 
 
+# Rows of the statement that are not acts of taking part: the keys of the anonymous votes
+# of the period, and the people of those questions' buildings (whose keys are computed).
+VOTE_KEY = "vote_key"
+CANDIDATE = "candidate"
+
+
 def _taking_part(scope: Scope, period: Period, now: datetime) -> Any:
-    """(way, person_id) for every act of taking part in the period, as one subquery."""
+    """Every act of taking part in the period, as one subquery of (way, person_id,
+    building_id, poll_id, voter_key): the acts name their person; an anonymous answer names
+    nobody, so its key comes instead (way VOTE_KEY), with the people who may have given it
+    (way CANDIDATE: everyone placed in a building with an anonymous question answered)."""
     bounds = period.moment_bounds()
     start, end = bounds[0], min(bounds[-1], now)
-    polls = (
-        select(literal("polls").label("way"), PollParticipant.person_id.label("person_id"))
-        .join(Poll, Poll.id == PollParticipant.poll_id)
-        .where(
-            Poll.building_id.in_(scope.building_ids),
-            Poll.opened_at >= start,
-            Poll.opened_at < end,
+    no_int, no_key = cast(null(), Integer), cast(null(), String(64))
+
+    def act(way: str, person: Any) -> Any:
+        return (
+            literal(way).label("way"),
+            person.label("person_id"),
+            no_int.label("building_id"),
+            no_int.label("poll_id"),
+            no_key.label("voter_key"),
         )
+
+    in_period = (
+        Poll.building_id.in_(scope.building_ids),
+        Poll.opened_at >= start,
+        Poll.opened_at < end,
     )
-    ideas = select(literal("ideas"), Idea.author_id).where(
+    named = (
+        select(*act("polls", PollVote.voter_id))
+        .join(Poll, Poll.id == PollVote.poll_id)
+        .where(*in_period, Poll.anonymous.is_(False), PollVote.voter_id.is_not(None))
+    )
+    anonymous = (
+        select(literal(VOTE_KEY), no_int, Poll.building_id, Poll.id, PollVote.voter_key)
+        .join(PollVote, PollVote.poll_id == Poll.id)
+        .where(*in_period, Poll.anonymous.is_(True))
+    )
+    answered_buildings = select(anonymous.subquery().c.building_id)
+    candidates = select(literal(CANDIDATE), Person.id, Person.building_id, no_int, no_key).where(
+        Person.building_id.in_(answered_buildings)
+    )
+    ideas = select(*act("ideas", Idea.author_id)).where(
         Idea.building_id.in_(scope.building_ids),
         Idea.author_id.is_not(None),
         Idea.created_at >= start,
         Idea.created_at < end,
     )
     supports = (
-        select(literal("supports"), IdeaSupport.person_id)
+        select(*act("supports", IdeaSupport.person_id))
         .join(Idea, Idea.id == IdeaSupport.idea_id)
         .where(
             Idea.building_id.in_(scope.building_ids),
@@ -65,7 +102,7 @@ def _taking_part(scope: Scope, period: Period, now: datetime) -> Any:
         )
     )
     meetings = (
-        select(literal("meetings"), Signup.person_id)
+        select(*act("meetings", Signup.person_id))
         .join(Occurrence, Occurrence.id == Signup.occurrence_id)
         .join(Activity, Activity.id == Occurrence.activity_id)
         .where(
@@ -78,13 +115,15 @@ def _taking_part(scope: Scope, period: Period, now: datetime) -> Any:
             or_(Signup.attended.is_(None), Signup.attended.is_(True)),
         )
     )
-    return union_all(polls, ideas, supports, meetings).subquery("taking_part")
+    parts = (named, anonymous, candidates, ideas, supports, meetings)
+    return union_all(*parts).subquery("taking_part")
 
 
 def _inner(scope: Scope, period: Period, now: datetime) -> Select[Any]:
+    """Each row once: (way, band, household, person, building, poll, key)."""
     acts = _taking_part(scope, period, now)
     households = _households(scope, period.ref_year)
-    return (
+    rows = (
         select(
             acts.c.way.label("way"),
             age_band(Person.birth_year, period.ref_year).label("band"),
@@ -93,11 +132,41 @@ def _inner(scope: Scope, period: Period, now: datetime) -> Select[Any]:
                 else_=_household_type(households),
             ).label("household"),
             acts.c.person_id.label("counted"),
+            acts.c.building_id.label("building_id"),
+            acts.c.poll_id.label("poll_id"),
+            acts.c.voter_key.label("voter_key"),
         )
         .select_from(acts)
-        .join(Person, Person.id == acts.c.person_id)
+        .outerjoin(Person, Person.id == acts.c.person_id)  # a vote's key names nobody
         .outerjoin(households, households.c.dwelling_id == Person.dwelling_id)
-    )
+    ).subquery("rows")
+    return select(*rows.c).distinct()
+
+
+def _counts(scope: Scope, period: Period, now: datetime, split: str) -> list[tuple[str, str, int]]:
+    """(way, band or household, residents): one statement, then the anonymous answers
+    matched in Python: each candidate's key for each question of their building (made with
+    the app's secret), looked for among that question's keys."""
+    taking_part: dict[tuple[str, str], set[int]] = {}
+    keys: dict[int, set[str]] = {}
+    building_of: dict[int, int] = {}
+    candidates: dict[int, list[tuple[int, str]]] = {}
+    for row in db.session.execute(_inner(scope, period, now)).mappings():
+        value = row[split]
+        if row["way"] == VOTE_KEY:
+            keys.setdefault(row["poll_id"], set()).add(row["voter_key"])
+            building_of[row["poll_id"]] = row["building_id"]
+        elif row["way"] == CANDIDATE:
+            candidates.setdefault(row["building_id"], []).append((row["counted"], value))
+        else:
+            taking_part.setdefault((row["way"], value), set()).add(row["counted"])
+    for poll_id, poll_keys in keys.items():
+        people = candidates.get(building_of[poll_id], [])
+        theirs = anonymous_keys(poll_id, [person_id for person_id, _value in people])
+        for person_id, value in people:
+            if theirs[person_id] in poll_keys:
+                taking_part.setdefault(("polls", value), set()).add(person_id)
+    return [(way, value, len(ids)) for (way, value), ids in taking_part.items()]
 
 
 def _figure(key: str, title: Any, split: str, labels: dict[str, Any], counts: Any) -> Figure:
@@ -125,14 +194,14 @@ def _figure(key: str, title: Any, split: str, labels: dict[str, Any], counts: An
 
 
 def get_voice_by_age(scope: Scope, period: Period, now: datetime) -> Figure:
-    counts = grouped(_inner(scope, period, now), "way", "band")
+    counts = _counts(scope, period, now, "band")
     return _figure(
         "voice-ages", _l("Residents' voice: who takes part, by age"), "band", AGE_BANDS, counts
     )
 
 
 def get_voice_by_household(scope: Scope, period: Period, now: datetime) -> Figure:
-    counts = grouped(_inner(scope, period, now), "way", "household")
+    counts = _counts(scope, period, now, "household")
     return _figure(
         "voice-households",
         _l("Residents' voice: who takes part, by household"),

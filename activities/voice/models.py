@@ -1,9 +1,21 @@
 """Residents' voice: polls and their votes, the idea box, meetings and their decisions.
 
-Anonymous votes keep no readable link to the person: one vote per person is held by a key,
-an HMAC of the person's id for that poll with the app's secret (service.voter_key), and who
-took part (without the answer) is kept apart, for the figures and the "you voted" screens.
-Neither table has a timestamp or a row id that would pair a vote with its voter.
+Anonymous votes: what the database holds, and what it allows.
+- A vote is one row of `voice_poll_votes`: the poll, the answer and `voter_key`, an
+  HMAC-SHA256 of the poll and the person's id with the app's SECRET_KEY
+  (service.voter_key). It has no person id and no timestamp.
+- Voting writes that row and nothing else: no table records who took part. (A second row
+  naming the voter, written in the same transaction, would share the vote's transaction id
+  on PostgreSQL (`xmin`) or follow it in insertion order on SQLite (rowid) and pair the two.)
+  "You voted", the figures and the data export find a person's participation by computing
+  their key again and looking for it among the votes.
+- Those hidden columns still tell in which order the votes were written; someone who also
+  knows when each person voted (from outside the database: server logs, being there) could
+  use that order. The database alone does not say it.
+- So, without the secret, nothing in the database links a voter to an anonymous answer.
+  With both the database and SECRET_KEY, one can compute every resident's key for a poll
+  and read what each answered: the secret must be kept apart from the data and its copies.
+Named polls keep the voter's id (`voter_id`), for the staff's results.
 """
 
 from __future__ import annotations
@@ -95,19 +107,6 @@ class PollVote(Base):
     )
     choice_id: Mapped[int] = mapped_column(
         ForeignKey("voice_poll_choices.id", ondelete="CASCADE"), index=True
-    )
-
-
-class PollParticipant(Base):
-    """Who took part in a poll, never what they answered (figures, "you voted")."""
-
-    __tablename__ = "voice_poll_participants"
-
-    poll_id: Mapped[int] = mapped_column(
-        ForeignKey("voice_polls.id", ondelete="CASCADE"), primary_key=True
-    )
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 

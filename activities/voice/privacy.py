@@ -1,14 +1,21 @@
 """Residents' voice in a person's data rights.
 
 Export: the questions they asked, their answers to named questions, the anonymous questions
-they took part in WITHOUT the answer (an anonymous vote is stored without any readable link
-to its voter, so it cannot be given back either), their ideas and observations with the
-answers, the ideas they support.
+of their building they took part in WITHOUT the answer, their ideas and observations with
+the answers, the ideas they support. No table records who took part in an anonymous
+question: their key for each anonymous question of their building is computed again (with
+the app's secret, service.anonymous_keys) and looked for among its votes. The answer stays
+out of the export: the vote row carries no person, only that key, and an export must not
+become the way to pair a voter with an anonymous answer. (Questions of a building the
+person has left are not found: their key is only computed for their present building.)
 
 Erasure: ideas and questions stay for the building without their author (author NULL, by
-the generic rule); the photos of their ideas go, rows' names and files; named votes,
-participations and supports go with the person (ON DELETE CASCADE). Anonymous votes name
-nobody and stay.
+the generic rule); the photos of their ideas go, rows' names and files; named votes and
+supports go with the person (ON DELETE CASCADE on `voter_id` / `person_id`). Anonymous
+votes hold no person id, so nothing person-linked is left in them once the person is gone:
+they stay, counted in the results. Their key is an HMAC of the person's id with the app's
+secret; only someone holding both SECRET_KEY and the erased person's former id could
+compute it again, and the person row it would point to no longer exists.
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from activities.voice.models import Idea, IdeaSupport, Poll, PollChoice, PollParticipant, PollVote
+from activities.voice.models import Idea, IdeaSupport, Poll, PollChoice, PollVote
+from activities.voice.service import anonymous_keys
 from portal.datarights.erasure import DomainErasure, ErasurePlan, register_erasure
 from portal.datarights.export import register_exporter
 from portal.extensions import db
@@ -33,12 +41,7 @@ def export_voice(person: Person) -> dict[str, Any]:
         .where(PollVote.voter_id == person.id, Poll.anonymous.is_(False))
         .order_by(Poll.id)
     )
-    anonymous = db.session.scalars(
-        select(Poll.question)
-        .join(PollParticipant, PollParticipant.poll_id == Poll.id)
-        .where(PollParticipant.person_id == person.id, Poll.anonymous.is_(True))
-        .order_by(Poll.id)
-    )
+    anonymous = _anonymous_questions_answered(person)
     ideas = db.session.scalars(select(Idea).where(Idea.author_id == person.id).order_by(Idea.id))
     supported = db.session.scalars(
         select(Idea.id)
@@ -74,6 +77,25 @@ def export_voice(person: Person) -> dict[str, Any]:
         ],
         "ideas_supported": list(supported),
     }
+
+
+def _anonymous_questions_answered(person: Person) -> list[str]:
+    """The anonymous questions of the person's building holding a vote with their key."""
+    if person.building_id is None:
+        return []
+    polls = db.session.execute(
+        select(Poll.id, Poll.question)
+        .where(Poll.building_id == person.building_id, Poll.anonymous.is_(True))
+        .order_by(Poll.id)
+    ).all()
+    if not polls:
+        return []
+    keys = {poll_id: anonymous_keys(poll_id, [person.id])[person.id] for poll_id, _q in polls}
+    stmt = select(PollVote.poll_id, PollVote.voter_key).where(
+        PollVote.poll_id.in_(keys), PollVote.voter_key.in_(keys.values())
+    )
+    found = {(poll_id, key) for poll_id, key in db.session.execute(stmt)}
+    return [question for poll_id, question in polls if (poll_id, keys[poll_id]) in found]
 
 
 def forget_idea_photos(plan: ErasurePlan, person_id: int) -> None:

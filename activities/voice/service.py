@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -38,7 +39,6 @@ from activities.voice.models import (
     Meeting,
     Poll,
     PollChoice,
-    PollParticipant,
     PollStatus,
     PollVote,
     VoiceSettings,
@@ -254,9 +254,20 @@ def voter_key(poll: Poll, person: Person) -> str:
     person with the app's secret, so the stored vote names nobody; named: the person's id."""
     if not poll.anonymous:
         return f"p:{person.id}"
+    return anonymous_keys(poll.id, [person.id])[person.id]
+
+
+def anonymous_keys(poll_id: int, person_ids: Iterable[int]) -> dict[int, str]:
+    """Each person's key for an anonymous poll (person id -> key). Only the holder of the
+    app's secret can make them: the figures and the export find who took part this way,
+    since nothing else in the database records it."""
     secret = str(current_app.config["SECRET_KEY"]).encode()
-    message = f"bon-voisin/voice/poll:{poll.id}/person:{person.id}".encode()
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+    return {
+        pid: hmac.new(
+            secret, f"bon-voisin/voice/poll:{poll_id}/person:{pid}".encode(), hashlib.sha256
+        ).hexdigest()
+        for pid in person_ids
+    }
 
 
 def _insert(model: type[Any]) -> Insert:
@@ -276,7 +287,11 @@ def may_vote(person: Person, poll: Poll) -> bool:
 
 def do_vote(person: Person, poll_id: int, choice_id: int) -> PollChoice:
     """One tap: record the answer, or change it. One row per person whatever the timing: an
-    INSERT … ON CONFLICT (poll, voter) DO UPDATE, atomic on SQLite and PostgreSQL alike."""
+    INSERT … ON CONFLICT (poll, voter) DO UPDATE, atomic on SQLite and PostgreSQL alike.
+
+    The vote is the only row the transaction writes: a second row naming the person (who
+    took part) would share the vote's transaction id (PostgreSQL `xmin`) or follow its
+    insertion order (SQLite rowid), and pair an anonymous answer with its voter."""
     begin_write(db.session)
     poll = access_poll(person, poll_id)
     if not may_vote(person, poll):
@@ -298,8 +313,6 @@ def do_vote(person: Person, poll_id: int, choice_id: int) -> PollChoice:
             set_={"choice_id": choice.id},
         )
     )
-    took_part = _insert(PollParticipant).values(poll_id=poll.id, person_id=person.id)
-    db.session.execute(took_part.on_conflict_do_nothing())
     db.session.expire_all()
     _publish_poll(EVENT_POLL_VOTED, poll)
     return choice
@@ -314,10 +327,8 @@ def get_my_choice_id(person: Person, poll: Poll) -> int | None:
 
 
 def has_voted(person: Person, poll: Poll) -> bool:
-    stmt = select(PollParticipant.person_id).where(
-        PollParticipant.poll_id == poll.id, PollParticipant.person_id == person.id
-    )
-    return db.session.scalar(stmt) is not None
+    """Whether the person answered: their key has a vote (one statement)."""
+    return get_my_choice_id(person, poll) is not None
 
 
 def may_see_results(person: Person, poll: Poll) -> bool:

@@ -111,16 +111,6 @@ def upgrade():
     with op.batch_alter_table('voice_poll_choices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_voice_poll_choices_poll_id'), ['poll_id'], unique=False)
 
-    op.create_table('voice_poll_participants',
-    sa.Column('poll_id', sa.Integer(), nullable=False),
-    sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_voice_poll_participants_person_id_people'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['poll_id'], ['voice_polls.id'], name=op.f('fk_voice_poll_participants_poll_id_voice_polls'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('poll_id', 'person_id', name=op.f('pk_voice_poll_participants'))
-    )
-    with op.batch_alter_table('voice_poll_participants', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_voice_poll_participants_person_id'), ['person_id'], unique=False)
-
     op.create_table('voice_agenda_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=False),
@@ -193,10 +183,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_voice_agenda_items_meeting_id'))
 
     op.drop_table('voice_agenda_items')
-    with op.batch_alter_table('voice_poll_participants', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_voice_poll_participants_person_id'))
-
-    op.drop_table('voice_poll_participants')
     with op.batch_alter_table('voice_poll_choices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_voice_poll_choices_poll_id'))
 

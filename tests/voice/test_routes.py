@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -399,3 +399,40 @@ def test_writes_check_who_may_do_them_on_each_object(world, client, login, who, 
     assert world["idea"].status == IdeaStatus.RECEIVED
     assert meeting.minutes == "" and [d.text for d in meeting.decisions] == ["Buy a bench"]
     assert decision.done_at is None
+
+
+def test_the_figures_find_who_answered_an_anonymous_question_by_their_key(app, client, login):
+    """Anonymous answers count who answered (each resident once per line), found again from
+    the votes' keys alone, with one statement per figure as before."""
+    from portal.figures import service as figures
+    from tests.queries import statements as counting_statements
+
+    building = make_building()
+    coordinator = make_staff(Role.COORDINATOR, [building])
+    jeanne, paul = make_resident(building), make_resident(building, first_name="Paul")
+    marie = make_resident(building, first_name="Marie", birth_year=1990)
+    make_resident(building, first_name="Luc")  # never answers
+    anonymous = make_poll(coordinator, building, anonymous=True)
+    again = make_poll(coordinator, building, anonymous=True, question="And in winter?")
+    named = make_poll(coordinator, building, anonymous=False, question="A named one?")
+    for voter, poll in ((jeanne, anonymous), (marie, anonymous), (jeanne, again)):
+        service.do_vote(voter, poll.id, poll.choices[0].id)
+    for voter in (paul, jeanne):
+        service.do_vote(voter, named.id, named.choices[1].id)
+    elsewhere = make_building()
+    far = make_poll(make_staff(Role.COORDINATOR, [elsewhere]), elsewhere, anonymous=True)
+    service.do_vote(make_resident(elsewhere), far.id, far.choices[0].id)
+    db.session.commit()
+    scope = figures.access_scope(coordinator, str(building.id))
+    now = datetime.now(UTC) + timedelta(minutes=1)
+    shown = figures.check_period(None, None, "Europe/Paris", now)
+    with counting_statements() as statements:
+        ages = figures.get_figure("voice-ages", scope, shown, now)
+    assert len(statements) == 1
+    polls = {c.key: v for c, v in zip(ages.columns, ages.rows[0].values, strict=True) if v}
+    assert ages.rows[0].key == "polls" and polls == {"18_59": 1, "75_plus": 2}
+    households = figures.get_figure("voice-households", scope, shown, now)
+    assert households.rows[0].values[0] == 3  # Jeanne, Paul and Marie each live alone
+    login(coordinator)
+    csv = client.get("/staff/figures/voice-ages.csv").get_data(as_text=True)
+    assert "Answered a question;0;1;0;2;0" in csv

@@ -14,7 +14,6 @@ from activities.voice import service
 from activities.voice.models import (
     IdeaKind,
     IdeaStatus,
-    PollParticipant,
     PollStatus,
     PollVote,
 )
@@ -190,7 +189,9 @@ def test_an_anonymous_vote_keeps_no_readable_link_to_its_voter(app, coordinator,
     # No timestamp or row id on a vote to pair it with who took part.
     columns = {c.key for c in inspect(PollVote).columns}
     assert columns == {"poll_id", "voter_key", "voter_id", "choice_id"}
-    assert {c.key for c in inspect(PollParticipant).columns} == {"poll_id", "person_id"}
+    # No table of the voice schema holds a person and a poll or an answer but the votes,
+    # whose person column stays empty for an anonymous poll: who took part is kept nowhere.
+    assert voice_tables_linking_a_person_to_a_poll() == {"voice_poll_votes"}
     # The same person has another key in another poll: keys do not follow a person around.
     other = make_poll(coordinator, building, question="Another?", anonymous=True)
     assert service.voter_key(other, jeanne) != service.voter_key(poll, jeanne)
@@ -203,6 +204,85 @@ def test_an_anonymous_vote_keeps_no_readable_link_to_its_voter(app, coordinator,
     assert poll.choices[0].label not in exported and poll.choices[1].label not in exported
     # Her own screen finds her answer again through the key.
     assert service.get_my_choice_id(jeanne, poll) == poll.choices[0].id
+
+
+def voice_tables_linking_a_person_to_a_poll() -> set[str]:
+    """The voice's tables holding a reference to a person and one to a poll or an answer."""
+    found = set()
+    for table in db.metadata.sorted_tables:
+        if not table.name.startswith("voice_"):
+            continue
+        targets = {fk.column.table.name for fk in table.foreign_keys}
+        if "people" in targets and targets & {"voice_polls", "voice_poll_choices"}:
+            found.add(table.name)
+    return found
+
+
+def every_row() -> dict[str, list[str]]:
+    """Every row of every table, as text, table by table (what a reader of the database sees)."""
+    rows = {}
+    for table in db.metadata.sorted_tables:
+        rows[table.name] = sorted(repr(tuple(r)) for r in db.session.execute(table.select()))
+    return rows
+
+
+def test_an_anonymous_vote_cannot_be_paired_with_its_voter_from_the_database_alone(
+    app, coordinator, building, client, login
+):
+    """Voting writes one row, in voice_poll_votes, naming nobody: no row written with it (same
+    transaction, same PostgreSQL xmin, next SQLite rowid) tells who the voter was."""
+    from tests.voice.test_routes import token
+
+    poll = make_poll(coordinator, building, anonymous=True)
+    jeanne, paul = make_resident(building), make_resident(building, locale="en")
+    db.session.commit()
+    for voter, choice in ((jeanne, poll.choices[0]), (paul, poll.choices[1])):
+        login(voter)
+        csrf = token(client, f"/voice/polls/{poll.id}")
+        db.session.rollback()
+        before = every_row()
+        response = client.post(
+            f"/voice/polls/{poll.id}/vote", data={"csrf_token": csrf, "choice": str(choice.id)}
+        )
+        assert response.status_code == 302
+        db.session.rollback()
+        after = every_row()
+        changed = {name for name in before if before[name] != after[name]}
+        assert changed == {"voice_poll_votes"}
+        (new,) = set(after["voice_poll_votes"]) - set(before["voice_poll_votes"])
+        assert len(after["voice_poll_votes"]) == len(before["voice_poll_votes"]) + 1
+        vote = db.session.scalars(
+            select(PollVote).where(
+                PollVote.poll_id == poll.id, PollVote.voter_key == service.voter_key(poll, voter)
+            )
+        ).one()
+        assert new == repr((vote.poll_id, vote.voter_key, None, choice.id))  # no person id
+    # Both took part, found again only through their keys (the app's secret).
+    assert service.has_voted(jeanne, poll) and service.has_voted(paul, poll)
+    assert not service.has_voted(make_resident(building), poll)
+
+
+def test_the_export_finds_the_anonymous_questions_answered_by_the_persons_key(
+    coordinator, building
+):
+    answered = make_poll(coordinator, building, anonymous=True, question="Answered?")
+    make_poll(coordinator, building, anonymous=True, question="Left aside?")
+    jeanne, paul = make_resident(building), make_resident(building)
+    service.do_vote(jeanne, answered.id, answered.choices[1].id)
+    named = make_poll(coordinator, building, anonymous=False, question="Named?")
+    service.do_vote(jeanne, named.id, named.choices[0].id)
+    db.session.commit()
+    assert build_export(jeanne)["voice"]["anonymous_questions_answered"] == ["Answered?"]
+    assert build_export(paul)["voice"]["anonymous_questions_answered"] == []
+    # Erased, she leaves her answer in the results, with nothing in it that names her.
+    from portal.datarights.erasure import erase
+
+    erase(jeanne, actor=None)
+    db.session.commit()
+    (vote,) = db.session.scalars(select(PollVote).where(PollVote.poll_id == answered.id))
+    assert vote.voter_id is None and vote.choice_id == answered.choices[1].id
+    assert service.get_results(answered).total == 1
+    assert service.get_results(named).total == 0  # a named vote goes with the person
 
 
 def test_a_named_poll_keeps_the_person_for_the_staff(coordinator, building):
@@ -253,13 +333,10 @@ def vote_at_once(uri: str, runners: int = 8) -> tuple[int, int, list[str]]:
         thread.join()
     with app.app_context():
         votes = len(list(db.session.scalars(select(PollVote).where(PollVote.poll_id == poll_id))))
-        took_part = len(
-            list(
-                db.session.scalars(
-                    select(PollParticipant).where(PollParticipant.poll_id == poll_id)
-                )
-            )
-        )
+        # Who took part, found again from the votes' keys (nothing else records it).
+        stmt = select(PollVote.voter_key).where(PollVote.poll_id == poll_id)
+        keys = set(db.session.scalars(stmt))
+        took_part = sum(key in keys for key in service.anonymous_keys(poll_id, ids).values())
         db.session.remove()
         db.engine.dispose()
     return votes, took_part, outcomes
