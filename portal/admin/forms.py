@@ -41,7 +41,9 @@ def kind_choices() -> list[SelectChoice]:
     return [SelectChoice(kind.value, kind.value) for kind in DwellingType]
 
 
-class NewResidentForm(FlaskForm):
+class NamedForm(FlaskForm):
+    """A new person's first and last name, both needed (the form's first fields)."""
+
     first_name = StringField(
         _l("First name"),
         validators=[DataRequired(_l("Please type the first name.")), Length(max=100)],
@@ -50,6 +52,9 @@ class NewResidentForm(FlaskForm):
         _l("Last name"),
         validators=[DataRequired(_l("Please type the last name.")), Length(max=100)],
     )
+
+
+class NewResidentForm(NamedForm):
     birth_year = StringField(_l("Birth year (for example 1942)"), validators=[Length(max=4)])
     phone = StringField(_l("Phone"), validators=[Length(max=40)])
     language = SelectField(_l("Language"), choices=language_choices(), default="fr")
@@ -150,15 +155,7 @@ class DwellingForm(FlaskForm):
     kind = SelectField(_l("Type"), choices=kind_choices(), default="T2")
 
 
-class InviteStaffForm(FlaskForm):
-    first_name = StringField(
-        _l("First name"),
-        validators=[DataRequired(_l("Please type the first name.")), Length(max=100)],
-    )
-    last_name = StringField(
-        _l("Last name"),
-        validators=[DataRequired(_l("Please type the last name.")), Length(max=100)],
-    )
+class InviteStaffForm(NamedForm):
     email = EmailField(
         _l("Email"), validators=[DataRequired(_l("Please type the email.")), Length(max=254)]
     )

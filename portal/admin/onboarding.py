@@ -11,10 +11,12 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Generic, Protocol, TypeVar
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -49,7 +51,7 @@ LANGUAGE_ALIASES = {
 }
 
 # Column -> the header names accepted for it (lower case, without accents).
-COLUMNS: dict[str, tuple[str, ...]] = {
+RESIDENT_ALIASES: dict[str, tuple[str, ...]] = {
     "number": (
         "dwelling",
         "dwelling number",
@@ -68,17 +70,41 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "phone": ("phone", "telephone", "tel"),
     "language": ("language", "langue"),
 }
-POSITIONAL = (
-    "number",
-    "floor",
-    "kind",
-    "first_name",
-    "last_name",
-    "birth_year",
-    "phone",
-    "language",
+
+
+@dataclass(frozen=True)
+class CsvColumns:
+    """What a kind of CSV file holds: its columns' header names, their order in a file
+    without a header line (the optional type column third), the columns it needs."""
+
+    aliases: dict[str, tuple[str, ...]]
+    positional: tuple[str, ...]
+    required: tuple[str, ...]
+    min_cells: int  # of the first line, in a file without a header line
+    not_recognised: LazyString
+    no_lines: LazyString
+
+
+RESIDENT_COLUMNS = CsvColumns(
+    aliases=RESIDENT_ALIASES,
+    positional=(
+        "number",
+        "floor",
+        "kind",
+        "first_name",
+        "last_name",
+        "birth_year",
+        "phone",
+        "language",
+    ),
+    required=("number", "floor", "first_name", "last_name"),
+    min_cells=7,
+    not_recognised=_l(
+        "The columns were not recognised. The first line should be: dwelling; floor; "
+        "type; first name; last name; birth year; phone; language."
+    ),
+    no_lines=_l("The file has no resident."),
 )
-REQUIRED_COLUMNS = ("number", "floor", "first_name", "last_name")
 
 
 class ImportRefused(DomainError):
@@ -87,6 +113,38 @@ class ImportRefused(DomainError):
     def __init__(self, messages: Sequence[str]) -> None:
         super().__init__(" ".join(messages), "import_refused")
         self.messages = list(messages)
+
+
+class CheckedLine(Protocol):
+    line: int
+    errors: list[str]
+
+
+LineT = TypeVar("LineT", bound=CheckedLine)
+
+
+@dataclass(frozen=True)
+class Preview(Generic[LineT]):
+    """What an import would do; nothing is written until staff confirm."""
+
+    lines: list[LineT]
+    file_errors: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and bool(self.lines) and not self.bad_lines
+
+    @property
+    def bad_lines(self) -> int:
+        return sum(1 for r in self.lines if r.errors)
+
+    @property
+    def error_count(self) -> int:
+        return len(self.file_errors) + self.bad_lines
+
+    def refusal(self) -> ImportRefused:
+        """Why nothing is imported: the file's problems, or how many lines have one."""
+        return ImportRefused(self.file_errors or [_lines_refused(self.bad_lines)])
 
 
 @dataclass
@@ -111,19 +169,8 @@ class ResidentLine:
 
 
 @dataclass(frozen=True)
-class ImportPreview:
-    """What an import would do; nothing is written until staff confirm."""
-
-    lines: list[ResidentLine]
-    file_errors: list[str]
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_errors and bool(self.lines) and all(r.ok for r in self.lines)
-
-    @property
-    def error_count(self) -> int:
-        return len(self.file_errors) + sum(1 for r in self.lines if not r.ok)
+class ImportPreview(Preview[ResidentLine]):
+    """The residents of a file, and the dwellings it would add."""
 
     @property
     def new_dwellings(self) -> list[str]:
@@ -207,18 +254,19 @@ def separator_of(text: str) -> str:
     return ";" if first.count(";") >= first.count(",") and ";" in first else ","
 
 
-def _header_map(cells: list[str]) -> dict[str, int] | None:
-    """Column positions if the first line names the columns, else None."""
+def _header_map(cells: list[str], columns: CsvColumns) -> dict[str, int] | None:
+    """Column positions if the first line names the columns (three of them, or every
+    required one), else None."""
     found: dict[str, int] = {}
     for index, cell in enumerate(cells):
         name = plain_words(cell)
-        for column, aliases in COLUMNS.items():
+        for column, aliases in columns.aliases.items():
             if name in aliases and column not in found:
                 found[column] = index
-    return found if len(found) >= 3 else None
+    return found if len(found) >= 3 or set(columns.required) <= set(found) else None
 
 
-def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+def read_rows(text: str, columns: CsvColumns) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     """The non-empty lines as {column: cell} with their line number, and file errors."""
     try:
         table = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator_of(text)))
@@ -227,16 +275,15 @@ def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     numbered = [(i, row) for i, row in enumerate(table, start=1) if any(c.strip() for c in row)]
     if not numbered:
         return [], [str(_l("The file is empty."))]
-    header = _header_map(numbered[0][1])
+    header = _header_map(numbered[0][1], columns)
     if header is not None:
         numbered = numbered[1:]
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
-        if missing:
-            return [], [_missing_columns()]
+        if not set(columns.required) <= set(header):
+            return [], [str(columns.not_recognised)]
     else:
-        header = {name: i for i, name in enumerate(POSITIONAL)}
-        if len(numbered[0][1]) < 7:
-            return [], [_missing_columns()]
+        header = {name: i for i, name in enumerate(columns.positional)}
+        if len(numbered[0][1]) < columns.min_cells:
+            return [], [str(columns.not_recognised)]
     if len(numbered) > MAX_LINES:
         message = _l(
             "The file has %(num)d lines: at most %(max)d at a time. Please split it.",
@@ -245,22 +292,14 @@ def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
         )
         return [], [str(message)]
     if not numbered:
-        return [], [str(_l("The file has no resident."))]
-    return [(line, _cells(row, header)) for line, row in numbered], []
+        return [], [str(columns.no_lines)]
+    return [(line, _cells(row, header, columns)) for line, row in numbered], []
 
 
-def _missing_columns() -> str:
-    return str(
-        _l(
-            "The columns were not recognised. The first line should be: dwelling; floor; "
-            "type; first name; last name; birth year; phone; language."
-        )
-    )
-
-
-def _cells(row: list[str], header: dict[str, int]) -> dict[str, str]:
-    # Seven cells without a header: the optional type column was left out.
-    if len(row) == 7 and header == {name: i for i, name in enumerate(POSITIONAL)}:
+def _cells(row: list[str], header: dict[str, int], columns: CsvColumns) -> dict[str, str]:
+    positional = {name: i for i, name in enumerate(columns.positional)}
+    # One cell short, in the columns' own order: the optional type column was left out.
+    if len(row) == len(positional) - 1 and header == positional:
         row = [*row[:2], "", *row[2:]]
     return {name: row[i].strip() if i < len(row) else "" for name, i in header.items()}
 
@@ -271,11 +310,7 @@ def _cells(row: list[str], header: dict[str, int]) -> dict[str, str]:
 def parse_line(line: int, cells: dict[str, str]) -> ResidentLine:
     """Check each cell of a line; every problem becomes a translated message."""
     errors: list[str] = []
-    number = cells.get("number", "")
-    if not number:
-        errors.append(str(_l("The dwelling number is missing.")))
-    elif len(number) > 20:
-        errors.append(str(_l("The dwelling number is too long (20 characters at most).")))
+    number = parse_number(cells.get("number", ""), errors)
     first_name, last_name = cells.get("first_name", ""), cells.get("last_name", "")
     if not first_name:
         errors.append(str(_l("The first name is missing.")))
@@ -295,6 +330,14 @@ def parse_line(line: int, cells: dict[str, str]) -> ResidentLine:
         language=_language(cells.get("language", ""), errors),
         errors=errors,
     )
+
+
+def parse_number(text: str, errors: list[str]) -> str:
+    if not text:
+        errors.append(str(_l("The dwelling number is missing.")))
+    elif len(text) > 20:
+        errors.append(str(_l("The dwelling number is too long (20 characters at most).")))
+    return text
 
 
 def parse_floor(text: str, errors: list[str]) -> int | None:
@@ -442,7 +485,7 @@ def _dwellings_of(building: Building) -> list[Dwelling]:
 
 def preview_import(building: Building, text: str) -> ImportPreview:
     """Read and check the whole file against the building as it is now."""
-    rows, file_errors = read_rows(text)
+    rows, file_errors = read_rows(text, RESIDENT_COLUMNS)
     if file_errors:
         return ImportPreview([], file_errors)
     lines = [parse_line(line, cells) for line, cells in rows]
@@ -483,12 +526,12 @@ def do_import(actor: Person, building: Building, text: str) -> list[Person]:
     begin_write(db.session)
     preview = preview_import(building, text)
     if not preview.ok:
-        raise ImportRefused(preview.file_errors or [_lines_refused(preview)])
+        raise preview.refusal()
     try:
         created = _create_all(actor, building, preview.lines)
     except IntegrityError:
         # Another staff member added the same dwelling meanwhile: the request undoes it all.
-        raise ImportRefused([_changed_meanwhile()]) from None
+        raise ImportRefused([changed_meanwhile_message()]) from None
     audit.record(
         "residents.imported",
         actor=actor,
@@ -498,12 +541,11 @@ def do_import(actor: Person, building: Building, text: str) -> list[Person]:
     return created
 
 
-def _changed_meanwhile() -> str:
+def changed_meanwhile_message() -> str:
     return str(_l("The building changed at the same moment. Please check the file again."))
 
 
-def _lines_refused(preview: ImportPreview) -> str:
-    count = sum(1 for r in preview.lines if not r.ok)
+def _lines_refused(count: int) -> str:
     return str(
         ngettext(
             "%(num)d line has a problem: nothing was imported. Please correct the file.",
@@ -519,16 +561,18 @@ def _create_all(actor: Person, building: Building, lines: list[ResidentLine]) ->
     for row in lines:
         key = row.number.casefold()
         if key not in dwellings:
-            dwellings[key] = Dwelling(
-                building=building,
-                number=row.number,
-                floor=row.floor or 0,
-                kind=row.kind or DEFAULT_KIND,
-            )
+            dwellings[key] = new_dwelling(building, row.number, row.floor, row.kind)
             db.session.add(dwellings[key])
         created.append(_new_resident(building, dwellings[key], row))
     db.session.flush()
     return created
+
+
+def new_dwelling(
+    building: Building, number: str, floor: int | None, kind: DwellingType | None
+) -> Dwelling:
+    """A dwelling of a checked line (or form): the ground floor and a T2 unless told."""
+    return Dwelling(building=building, number=number, floor=floor or 0, kind=kind or DEFAULT_KIND)
 
 
 def _new_resident(building: Building, dwelling: Dwelling, row: ResidentLine) -> Person:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import segno
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WResponse
@@ -27,7 +30,8 @@ from portal.people.models import Building, Person, Role
 from portal.validation import as_id
 
 onboarding_required = roles_required(Role.COORDINATOR, Role.MANAGER)
-EXPIRED = "The form had expired. Please try again."
+EXPIRED = _l("The form had expired. Please try again.")
+R = TypeVar("R")
 
 
 def residents_extras(building: Building) -> dict[str, Any]:
@@ -70,7 +74,7 @@ def new_resident(building_id: int) -> str | tuple[str, int] | WResponse:
     if request.method != "POST":
         return page([])
     if not form.validate_on_submit():
-        return page([_(EXPIRED)] if form.csrf_token.errors else []), 422
+        return page([str(EXPIRED)] if form.csrf_token.errors else []), 422
     on_refusal(lambda error: (page(onboarding.messages_of(error)), 422))
     person = onboarding.do_create_resident(current_user, building, _new_resident(form))
     message = _("%(name)s is added. You can print their login card now.", name=person.full_name)
@@ -118,57 +122,83 @@ def _upload_refused(building: Building, errors: list[str]) -> tuple[str, int]:
     return _upload_page(building, errors), 422
 
 
+@dataclass(frozen=True)
+class CsvImport:
+    """The pages of a CSV import: the file chosen, previewed, then confirmed as it was seen
+    (residents here, dwellings in setup_routes)."""
+
+    preview: Callable[[Building, str], onboarding.Preview[Any]]
+    template: str  # the preview page
+    refused: Callable[[Building, list[str]], tuple[str, int]]  # where the file is chosen
+
+    def preview_page(
+        self, building: Building, text: str, errors: list[str] | None = None
+    ) -> tuple[str, int]:
+        preview = self.preview(building, text)
+        confirm = ImportConfirmForm(
+            formdata=None,
+            content=text,
+            signature=onboarding.sign_content(current_user, building, text),
+        )
+        html = render_template(
+            self.template,
+            building=building,
+            preview=preview,
+            confirm_form=confirm,
+            errors=errors or [],
+        )
+        return html, 200 if preview.ok and not errors else 422
+
+    def upload(self, building: Building) -> tuple[str, int]:
+        """The file sent, checked and shown line by line; nothing is saved yet."""
+        form = ImportUploadForm()
+        if not form.validate_on_submit():
+            return self.refused(building, [str(EXPIRED)])
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            return self.refused(building, [_("Please choose a CSV file.")])
+        on_refusal(lambda error: self.refused(building, onboarding.messages_of(error)))
+        text = onboarding.decode_upload(upload.read(onboarding.MAX_FILE_BYTES + 1))
+        return self.preview_page(building, text)
+
+    def confirm(self, building: Building, do_import: Callable[[str], R]) -> R | tuple[str, int]:
+        """Import the file exactly as it was previewed (do_import answers the page)."""
+        form = ImportConfirmForm()
+        if not form.validate_on_submit():
+            return self.refused(building, [str(EXPIRED)])
+        on_refusal(lambda error: self.refused(building, onboarding.messages_of(error)))
+        text = onboarding.check_signed(
+            current_user, building, form.content.data or "", form.signature.data or ""
+        )
+        # Something changed since the preview: show the file again with what is wrong now.
+        on_refusal(lambda error: self.preview_page(building, text, onboarding.messages_of(error)))
+        return do_import(text)
+
+
+RESIDENTS_IMPORT = CsvImport(
+    onboarding.preview_import, "admin/import_preview.html", _upload_refused
+)
+
+
 @bp.post("/buildings/<int:building_id>/import")
 @onboarding_required
 def import_preview(building_id: int) -> tuple[str, int]:
     building = onboarding.access_onboarding_building(current_user, building_id)
-    form = ImportUploadForm()
-    if not form.validate_on_submit():
-        return _upload_refused(building, [_(EXPIRED)])
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _upload_refused(building, [_("Please choose a CSV file.")])
-    on_refusal(lambda error: _upload_refused(building, onboarding.messages_of(error)))
-    text = onboarding.decode_upload(upload.read(onboarding.MAX_FILE_BYTES + 1))
-    return _render_preview(building, text)
-
-
-def _render_preview(
-    building: Building, text: str, errors: list[str] | None = None
-) -> tuple[str, int]:
-    preview = onboarding.preview_import(building, text)
-    confirm = ImportConfirmForm(
-        formdata=None,
-        content=text,
-        signature=onboarding.sign_content(current_user, building, text),
-    )
-    html = render_template(
-        "admin/import_preview.html",
-        building=building,
-        preview=preview,
-        confirm_form=confirm,
-        errors=errors or [],
-    )
-    return html, 200 if preview.ok and not errors else 422
+    return RESIDENTS_IMPORT.upload(building)
 
 
 @bp.post("/buildings/<int:building_id>/import/confirm")
 @onboarding_required
 def import_confirm(building_id: int) -> str | tuple[str, int]:
     building = onboarding.access_onboarding_building(current_user, building_id)
-    form = ImportConfirmForm()
-    if not form.validate_on_submit():
-        return _upload_refused(building, [_(EXPIRED)])
-    on_refusal(lambda error: _upload_refused(building, onboarding.messages_of(error)))
-    text = onboarding.check_signed(
-        current_user, building, form.content.data or "", form.signature.data or ""
-    )
-    # Something changed since the preview: show the file again with what is wrong now.
-    on_refusal(lambda error: _render_preview(building, text, onboarding.messages_of(error)))
-    created = onboarding.do_import(current_user, building, text)
-    return render_template(
-        "admin/import_done.html", building=building, created=created, cards_form=ConfirmForm()
-    )
+
+    def do_import(text: str) -> str:
+        created = onboarding.do_import(current_user, building, text)
+        return render_template(
+            "admin/import_done.html", building=building, created=created, cards_form=ConfirmForm()
+        )
+
+    return RESIDENTS_IMPORT.confirm(building, do_import)
 
 
 # Login cards in bulk ----------------------------------------------------------------------
@@ -180,7 +210,7 @@ def print_cards(building_id: int) -> str | tuple[str, int]:
     building = people.access_building(current_user, building_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        return _residents_refused(building, _(EXPIRED))
+        return _residents_refused(building, str(EXPIRED))
     on_refusal(lambda error: _residents_refused(building, error.message))
     chosen = onboarding.list_card_targets(current_user, building, _chosen_ids())
     tokens = onboarding.do_issue_cards(current_user, building, chosen)

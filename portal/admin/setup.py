@@ -4,25 +4,25 @@ all or nothing) and its staff, each invited by email."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.admin.onboarding import (
-    MAX_LINES,
+    LANGUAGES,
+    CsvColumns,
     ImportRefused,
-    not_csv_message,
+    Preview,
+    changed_meanwhile_message,
+    new_dwelling,
     parse_floor,
     parse_kind,
-    plain_words,
-    separator_of,
+    parse_number,
+    read_rows,
 )
 from portal.audit import service as audit
 from portal.auth import links
@@ -40,14 +40,28 @@ from portal.people.models import (
     Role,
 )
 
-DEFAULT_KIND = DwellingType.T2
 WEEKDAYS = tuple(range(7))
-LANGUAGES = ("fr", "en", "ar")
-DWELLING_COLUMNS: dict[str, tuple[str, ...]] = {
-    "number": ("dwelling", "number", "logement", "numero", "numero de logement", "appartement"),
-    "floor": ("floor", "etage"),
-    "kind": ("type", "dwelling type", "type de logement"),
-}
+DWELLING_COLUMNS = CsvColumns(
+    aliases={
+        "number": (
+            "dwelling",
+            "number",
+            "logement",
+            "numero",
+            "numero de logement",
+            "appartement",
+        ),
+        "floor": ("floor", "etage"),
+        "kind": ("type", "dwelling type", "type de logement"),
+    },
+    positional=("number", "floor", "kind"),
+    required=("number", "floor"),
+    min_cells=2,
+    not_recognised=_l(
+        "The columns were not recognised. The first line should be: dwelling; floor; type."
+    ),
+    no_lines=_l("The file has no dwelling."),
+)
 
 
 # Access ---------------------------------------------------------------------------------
@@ -56,6 +70,13 @@ DWELLING_COLUMNS: dict[str, tuple[str, ...]] = {
 def check_manager(actor: Person) -> None:
     """Buildings and staff are the landlord's managers' to set up."""
     if actor.role != Role.MANAGER or not actor.active:
+        raise PermissionDenied()
+
+
+def check_manages(actor: Person, building: Building) -> None:
+    """A manager of the building's own organisation (403 for anyone else)."""
+    check_manager(actor)
+    if building.organisation_id != actor.organisation_id:
         raise PermissionDenied()
 
 
@@ -171,7 +192,7 @@ def do_create_building(actor: Person, data: BuildingData) -> Building:
 
 
 def do_update_building(actor: Person, building: Building, data: BuildingData) -> Building:
-    check_manager(actor)
+    check_manages(actor, building)
     check_building_data(data)
     _apply(building, data)
     db.session.flush()
@@ -210,89 +231,24 @@ class DwellingLine:
         return not self.errors
 
 
-@dataclass(frozen=True)
-class DwellingPreview:
-    lines: list[DwellingLine]
-    file_errors: list[str]
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_errors and bool(self.lines) and all(r.ok for r in self.lines)
-
-    @property
-    def error_count(self) -> int:
-        return len(self.file_errors) + sum(1 for r in self.lines if not r.ok)
-
-
-def _dwelling_header(cells: list[str]) -> dict[str, int] | None:
-    found: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        for column, aliases in DWELLING_COLUMNS.items():
-            if plain_words(cell) in aliases and column not in found:
-                found[column] = index
-    return found if {"number", "floor"} <= set(found) else None
-
-
-def _dwelling_columns_missing() -> str:
-    return str(
-        _l("The columns were not recognised. The first line should be: dwelling; floor; type.")
-    )
-
-
-def read_dwelling_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
-    """The non-empty lines as {column: cell} with their line number, and file errors."""
-    try:
-        table = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator_of(text)))
-    except csv.Error:
-        return [], [not_csv_message()]
-    numbered = [(i, row) for i, row in enumerate(table, start=1) if any(c.strip() for c in row)]
-    if not numbered:
-        return [], [str(_l("The file is empty."))]
-    header = _dwelling_header(numbered[0][1])
-    if header is not None:
-        numbered = numbered[1:]
-    elif len(numbered[0][1]) < 2:
-        return [], [_dwelling_columns_missing()]
-    else:
-        header = {"number": 0, "floor": 1, "kind": 2}
-    if len(numbered) > MAX_LINES:
-        message = _l(
-            "The file has %(num)d lines: at most %(max)d at a time. Please split it.",
-            num=len(numbered),
-            max=MAX_LINES,
-        )
-        return [], [str(message)]
-    if not numbered:
-        return [], [str(_l("The file has no dwelling."))]
-    rows = [
-        (line, {k: row[i].strip() if i < len(row) else "" for k, i in header.items()})
-        for line, row in numbered
-    ]
-    return rows, []
+DwellingPreview = Preview[DwellingLine]
 
 
 def parse_dwelling(line: int, cells: dict[str, str]) -> DwellingLine:
     errors: list[str] = []
-    number = cells.get("number", "")
-    if not number:
-        errors.append(str(_l("The dwelling number is missing.")))
-    elif len(number) > 20:
-        errors.append(str(_l("The dwelling number is too long (20 characters at most).")))
-    floor = parse_floor(cells.get("floor", ""), errors)
-    if floor is None and not errors:
-        errors.append(str(_l("The floor is missing.")))
-    kind = parse_kind(cells.get("kind", ""), errors)
-    return DwellingLine(line=line, number=number, floor=floor, kind=kind, errors=errors)
+    return DwellingLine(
+        line=line,
+        number=parse_number(cells.get("number", ""), errors),
+        floor=parse_floor(cells.get("floor", ""), errors),
+        kind=parse_kind(cells.get("kind", ""), errors),
+        errors=errors,
+    )
 
 
 def check_dwellings_against(lines: list[DwellingLine], building: Building) -> None:
     """A number the building has, or that the file gives twice, is refused."""
-    existing = {
-        number.casefold(): floor
-        for number, floor in db.session.execute(
-            select(Dwelling.number, Dwelling.floor).where(Dwelling.building_id == building.id)
-        )
-    }
+    stmt = select(Dwelling.number).where(Dwelling.building_id == building.id)
+    existing = {number.casefold() for number in db.session.scalars(stmt)}
     seen: dict[str, int] = {}
     for row in lines:
         key = row.number.casefold()
@@ -307,7 +263,7 @@ def check_dwellings_against(lines: list[DwellingLine], building: Building) -> No
 
 
 def preview_dwellings(building: Building, text: str) -> DwellingPreview:
-    rows, file_errors = read_dwelling_rows(text)
+    rows, file_errors = read_rows(text, DWELLING_COLUMNS)
     if file_errors:
         return DwellingPreview([], file_errors)
     lines = [parse_dwelling(line, cells) for line, cells in rows]
@@ -317,53 +273,33 @@ def preview_dwellings(building: Building, text: str) -> DwellingPreview:
 
 def do_import_dwellings(actor: Person, building: Building, text: str) -> list[Dwelling]:
     """Create every dwelling of the file, or none."""
-    check_manager(actor)
+    check_manages(actor, building)
     begin_write(db.session)
     preview = preview_dwellings(building, text)
     if not preview.ok:
-        raise ImportRefused(preview.file_errors or [_dwelling_lines_refused(preview)])
-    dwellings = [
-        Dwelling(
-            building=building, number=r.number, floor=r.floor or 0, kind=r.kind or DEFAULT_KIND
-        )
-        for r in preview.lines
-    ]
+        raise preview.refusal()
+    dwellings = [new_dwelling(building, r.number, r.floor, r.kind) for r in preview.lines]
     db.session.add_all(dwellings)
     try:
         db.session.flush()
     except IntegrityError:
-        raise ImportRefused(
-            [str(_l("The building changed at the same moment. Please check the file again."))]
-        ) from None
+        raise ImportRefused([changed_meanwhile_message()]) from None
     audit.record(
         "dwellings.imported", actor=actor, building_id=building.id, detail={"count": len(dwellings)}
     )
     return dwellings
 
 
-def _dwelling_lines_refused(preview: DwellingPreview) -> str:
-    count = sum(1 for r in preview.lines if not r.ok)
-    return str(
-        ngettext(
-            "%(num)d line has a problem: nothing was imported. Please correct the file.",
-            "%(num)d lines have a problem: nothing was imported. Please correct the file.",
-            count,
-        )
-    )
-
-
 def do_add_dwelling(
     actor: Person, building: Building, number: str, floor: str, kind: str
 ) -> Dwelling:
     """One dwelling from the form, checked like a line of the file."""
-    check_manager(actor)
+    check_manages(actor, building)
     row = parse_dwelling(0, {"number": number.strip(), "floor": floor, "kind": kind})
     check_dwellings_against([row], building)
     if not row.ok:
         raise ImportRefused(row.errors)
-    dwelling = Dwelling(
-        building=building, number=row.number, floor=row.floor or 0, kind=row.kind or DEFAULT_KIND
-    )
+    dwelling = new_dwelling(building, row.number, row.floor, row.kind)
     db.session.add(dwelling)
     db.session.flush()
     return dwelling
@@ -372,8 +308,15 @@ def do_add_dwelling(
 def list_dwellings(building: Building) -> list[tuple[Dwelling, int]]:
     """The building's dwellings by floor and number, each with how many live there."""
     stmt = select(Dwelling).where(Dwelling.building_id == building.id)
-    dwellings = list(db.session.scalars(stmt.order_by(Dwelling.floor, Dwelling.number)))
-    return [(d, sum(1 for p in d.residents if p.active)) for d in dwellings]
+    dwellings = db.session.scalars(stmt.order_by(Dwelling.floor, Dwelling.number))
+    living = (
+        select(Person.dwelling_id, func.count(Person.id))
+        .join(Dwelling, Dwelling.id == Person.dwelling_id)
+        .where(Dwelling.building_id == building.id, Person.active.is_(True))
+        .group_by(Person.dwelling_id)
+    )
+    counts: dict[int, int] = dict(db.session.execute(living).all())
+    return [(d, counts.get(d.id, 0)) for d in dwellings]
 
 
 # Staff ----------------------------------------------------------------------------------
@@ -394,7 +337,7 @@ class Invitation:
 def do_invite_staff(actor: Person, building: Building, data: Invitation) -> Person:
     """A staff account for the building (a manager: for the organisation) and a set-up link
     mailed to them; they choose their own password."""
-    check_manager(actor)
+    check_manages(actor, building)
     try:
         role = Role(data.role)
     except ValueError:

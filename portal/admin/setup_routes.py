@@ -5,17 +5,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as WResponse
 
 from portal.admin import bp, onboarding, setup
-from portal.admin.forms import (
-    BuildingForm,
-    DwellingForm,
-    ImportConfirmForm,
-    ImportUploadForm,
-    InviteStaffForm,
-)
+from portal.admin.forms import BuildingForm, DwellingForm, ImportUploadForm, InviteStaffForm
+from portal.admin.onboarding_routes import EXPIRED, CsvImport
 from portal.auth.decorators import roles_required
 from portal.errors import on_refusal
 from portal.forms import ConfirmForm
@@ -24,7 +20,6 @@ from portal.people import service as people
 from portal.people.models import Building, Role
 
 manager_required = roles_required(Role.MANAGER)
-EXPIRED = _l("The form had expired. Please try again.")
 
 register_tile(
     Tile(
@@ -151,59 +146,34 @@ def dwellings(building_id: int) -> tuple[str, int] | WResponse:
     return redirect(url_for("admin.dwellings", building_id=building.id))
 
 
-def _dwellings_preview(
-    building: Building, text: str, errors: list[str] | None = None
-) -> tuple[str, int]:
-    preview = setup.preview_dwellings(building, text)
-    confirm = ImportConfirmForm(
-        formdata=None,
-        content=text,
-        signature=onboarding.sign_content(current_user, building, text),
-    )
-    html = render_template(
-        "admin/dwellings_preview.html",
-        building=building,
-        preview=preview,
-        confirm_form=confirm,
-        errors=errors or [],
-    )
-    return html, 200 if preview.ok and not errors else 422
+def _dwellings_refused(building: Building, errors: list[str]) -> tuple[str, int]:
+    return _dwellings_page(building, errors=errors, status=422)
+
+
+DWELLINGS_IMPORT = CsvImport(
+    setup.preview_dwellings, "admin/dwellings_preview.html", _dwellings_refused
+)
 
 
 @bp.post("/buildings/<int:building_id>/dwellings/import")
 @manager_required
 def dwellings_import(building_id: int) -> tuple[str, int]:
     building = setup.access_managed_building(current_user, building_id)
-    form = ImportUploadForm()
-    if not form.validate_on_submit():
-        return _dwellings_page(building, errors=[str(EXPIRED)], status=422)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _dwellings_page(building, errors=[_("Please choose a CSV file.")], status=422)
-    on_refusal(
-        lambda error: _dwellings_page(building, errors=onboarding.messages_of(error), status=422)
-    )
-    text = onboarding.decode_upload(upload.read(onboarding.MAX_FILE_BYTES + 1))
-    return _dwellings_preview(building, text)
+    return DWELLINGS_IMPORT.upload(building)
 
 
 @bp.post("/buildings/<int:building_id>/dwellings/import/confirm")
 @manager_required
 def dwellings_import_confirm(building_id: int) -> tuple[str, int] | WResponse:
     building = setup.access_managed_building(current_user, building_id)
-    form = ImportConfirmForm()
-    if not form.validate_on_submit():
-        return _dwellings_page(building, errors=[str(EXPIRED)], status=422)
-    on_refusal(
-        lambda error: _dwellings_page(building, errors=onboarding.messages_of(error), status=422)
-    )
-    text = onboarding.check_signed(
-        current_user, building, form.content.data or "", form.signature.data or ""
-    )
-    on_refusal(lambda error: _dwellings_preview(building, text, onboarding.messages_of(error)))
-    created = setup.do_import_dwellings(current_user, building, text)
-    flash(_("%(num)d dwellings are added.", num=len(created)), "success")
-    return redirect(url_for("admin.dwellings", building_id=building.id))
+
+    def do_import(text: str) -> WResponse:
+        created = setup.do_import_dwellings(current_user, building, text)
+        added = ngettext("%(num)d dwelling is added.", "%(num)d dwellings are added.", len(created))
+        flash(added, "success")
+        return redirect(url_for("admin.dwellings", building_id=building.id))
+
+    return DWELLINGS_IMPORT.confirm(building, do_import)
 
 
 # Staff ----------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import ParamSpec
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -27,6 +28,8 @@ from portal.people.models import (
 )
 from portal.people.presence import add_activity_day
 from portal.uploads import store_image
+
+P = ParamSpec("P")
 
 # Dark tones: white initials on each of them keep a contrast ratio above 4.5:1.
 AVATAR_COLOURS = (
@@ -377,38 +380,6 @@ def do_create_dwellings(
     return dwellings
 
 
-def do_create_person(
-    *,
-    organisation: Organisation,
-    role: Role,
-    first_name: str,
-    last_name: str,
-    building: Building | None = None,
-    dwelling: Dwelling | None = None,
-    covered_buildings: Iterable[Building] = (),
-    birth_year: int | None = None,
-    phone: str = "",
-    email: str | None = None,
-    locale: str | None = None,
-) -> Person:
-    """Create a person (see add_person), flushed: they have their id and session version."""
-    person = add_person(
-        organisation=organisation,
-        role=role,
-        first_name=first_name,
-        last_name=last_name,
-        building=building,
-        dwelling=dwelling,
-        covered_buildings=covered_buildings,
-        birth_year=birth_year,
-        phone=phone,
-        email=email,
-        locale=locale,
-    )
-    db.session.flush()
-    return person
-
-
 def add_person(
     *,
     organisation: Organisation,
@@ -448,6 +419,21 @@ def add_person(
     person.staff_buildings = list(covered_buildings)
     db.session.add(person)
     return person
+
+
+def _flushed(add: Callable[P, Person]) -> Callable[P, Person]:
+    """The same call, then a flush."""
+
+    def do_create_person(*args: P.args, **kwargs: P.kwargs) -> Person:
+        """Create a person (see add_person), flushed: they have their id and session version."""
+        person = add(*args, **kwargs)
+        db.session.flush()
+        return person
+
+    return do_create_person
+
+
+do_create_person = _flushed(add_person)
 
 
 def do_update_preferences(

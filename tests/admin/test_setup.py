@@ -9,14 +9,15 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from portal.admin import setup
+from portal.admin import onboarding, setup
 from portal.auth import service as auth
+from portal.auth.models import AccountLink
 from portal.extensions import db
 from portal.people.models import Building, Dwelling, Organisation, Person, Role
 from tests.admin.test_onboarding_routes import hidden, token
 from tests.auth.test_links import LINK, use
 from tests.conftest import code
-from tests.factories import make_building, make_dwelling, make_staff
+from tests.factories import make_building, make_dwelling, make_resident, make_staff
 from tests.smtp import body_of
 
 DWELLINGS_CSV = "Logement;Étage;Type\n101;1;T2\n102;1;T3\n201;2;\n".encode()
@@ -192,6 +193,55 @@ def test_only_managers_of_the_organisation_set_up_buildings(client, login, world
     assert building.name != "Pris"
 
 
+def pending_coordinator(world) -> Person:
+    """A coordinator of the building invited and who never chose a password."""
+    person = make_staff(Role.COORDINATOR, [world["building"]], email="pending@example.org")
+    person.password_hash = None
+    db.session.commit()
+    return person
+
+
+@pytest.mark.parametrize("who", ["foreign_manager", "coordinator"])
+def test_no_one_but_the_organisations_managers_writes_to_its_building(client, login, world, who):
+    building, pending = world["building"], pending_coordinator(world)
+    login(world[who])
+    manager_form = token(client)
+    writes = {
+        f"/staff/buildings/{building.id}/dwellings": {"number": "Z9", "floor": "1", "kind": "T2"},
+        f"/staff/buildings/{building.id}/dwellings/import/confirm": {
+            "content": "Z9;1;T2\n",
+            "signature": "0" * 64,
+        },
+        f"/staff/buildings/{building.id}/staff/invite": {
+            "first_name": "Eve",
+            "last_name": "Intruse",
+            "email": "eve@example.org",
+            "role": "manager",
+            "language": "fr",
+        },
+        f"/staff/people/{pending.id}/invitation": {"building_id": str(building.id)},
+    }
+    for url, data in writes.items():
+        assert client.post(url, data={"csrf_token": manager_form, **data}).status_code == 404, url
+    assert upload_dwellings(client, building.id, DWELLINGS_CSV).status_code == 404
+    assert dwellings_count(building) == 0
+    assert db.session.scalar(select(Person.id).where(Person.email == "eve@example.org")) is None
+    assert db.session.scalar(select(func.count(AccountLink.id))) == 0
+
+
+def test_the_services_refuse_a_manager_of_another_organisation(app, world):
+    building, foreign = world["building"], world["foreign_manager"]
+    assert code(setup.do_add_dwelling, foreign, building, "Z9", "1", "T2") == "forbidden"
+    assert code(setup.do_import_dwellings, foreign, building, "Z9;1;T2\n") == "forbidden"
+    data = setup.Invitation("eve@example.org", "Eve", "Intruse", "manager", "fr")
+    assert code(setup.do_invite_staff, foreign, building, data) == "forbidden"
+    settings = setup.BuildingData("Pris", "", "Europe/Paris", "", "", 8, 18, (0,))
+    assert code(setup.do_update_building, foreign, building, settings) == "forbidden"
+    pending = pending_coordinator(world)
+    assert code(setup.do_resend_invitation, foreign, pending) == "not_found"
+    assert dwellings_count(building) == 0
+
+
 # Dwellings ------------------------------------------------------------------------------
 
 
@@ -224,6 +274,41 @@ def test_dwellings_from_a_csv_are_previewed_then_all_added(client, login, world)
         select(Dwelling.number).where(Dwelling.building_id == building.id).order_by(Dwelling.number)
     ).all()
     assert numbers == ["101", "102", "201"]
+
+
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        ("Logement;Étage;Type\n101;1;T2\n", [(2, {"number": "101", "floor": "1", "kind": "T2"})]),
+        ("Numéro,Étage\nA1,0\n", [(2, {"number": "A1", "floor": "0"})]),
+        ("\n101;1\n102;2;T3;x\n", [(2, {"number": "101", "floor": "1", "kind": ""}),
+                                    (3, {"number": "102", "floor": "2", "kind": "T3"})]),
+        ("101\n", []),
+        ("Logement;Étage;Type\n", []),
+    ],
+)  # fmt: skip
+def test_a_dwellings_file_is_read_with_or_without_its_header_line(app, text, rows):
+    read, errors = onboarding.read_rows(text, setup.DWELLING_COLUMNS)
+    assert read == rows
+    assert len(errors) == (0 if rows else 1)
+
+
+def test_one_dwelling_from_a_file_is_told_in_the_singular(client, login, world):
+    building = world["building"]
+    login(world["manager"])
+    html = upload_dwellings(client, building.id, b"A1;0;T1\n").get_data(as_text=True)
+    confirm = client.post(
+        f"/staff/buildings/{building.id}/dwellings/import/confirm",
+        data={
+            "csrf_token": token(client),
+            "content": hidden(html, "content"),
+            "signature": hidden(html, "signature"),
+        },
+    )
+    assert confirm.status_code == 302
+    page = client.get(confirm.headers["Location"]).get_data(as_text=True)
+    assert "1 dwelling is added." in page
+    assert dwellings_count(building) == 1
 
 
 def test_a_csv_with_one_bad_line_adds_no_dwelling(client, login, world):
@@ -266,6 +351,17 @@ def test_one_dwelling_from_the_form_and_a_duplicate_refused(client, login, world
     assert again.status_code == 422
     assert "Dwelling A1 already exists." in again.get_data(as_text=True)
     assert dwellings_count(building) == 1
+
+
+def test_the_dwellings_list_counts_who_lives_in_each(app, world):
+    building = world["building"]
+    full, empty = make_dwelling(building, "101", floor=1), make_dwelling(building, "001", floor=0)
+    make_resident(dwelling=full)
+    make_resident(dwelling=full).active = False
+    make_resident(dwelling=make_dwelling(make_building(), "101"))  # the same number elsewhere
+    db.session.flush()
+    listed = [(d.number, living) for d, living in setup.list_dwellings(building)]
+    assert listed == [(empty.number, 0), (full.number, 1)]
 
 
 # Staff ----------------------------------------------------------------------------------
