@@ -29,7 +29,7 @@ from activities.models import ActivityCategory, BookingStatus, Recurrence, Signu
 from activities.rules import access_occurrence, access_room, may_plan
 from portal.db import utcnow
 from portal.errors import Invalid, on_refusal, reshow_form
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, require_confirm_form
 from portal.i18n import zone_of
 from portal.uploads import path_of
 from portal.validation import as_id
@@ -52,12 +52,6 @@ def _require_planner() -> None:
 def _occurrence_page(occurrence_id: int) -> str:
     """The occurrence's page: where its forms send the person back."""
     return url_for("activities.occurrence", occurrence_id=occurrence_id)
-
-
-def _check_confirm_form() -> None:
-    """A state change needs the page's CSRF token (400 otherwise)."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
 
 
 @bp.get("/activities")
@@ -164,7 +158,7 @@ def sign_up(occurrence_id: int) -> Response:
 def cancel(occurrence_id: int) -> Response:
     """Give one's place back; the waiting list moves up."""
     access_occurrence(current_user, occurrence_id)
-    _check_confirm_form()
+    require_confirm_form()
     back = _occurrence_page(occurrence_id)
     on_refusal(back)
     service.do_cancel_signup(current_user, occurrence_id)
@@ -237,7 +231,7 @@ def my_calendar() -> str:
     """The private calendar link and the reminder choices."""
     link = None
     if request.method == "POST":
-        _check_confirm_form()
+        require_confirm_form()
         if request.form.get("action") == "reminders":
             reminders.do_set_preference(
                 current_user.id,
@@ -262,7 +256,7 @@ def cancel_activity(occurrence_id: int) -> Response:
     """Staff cancel one date or it and the following ones; everyone signed up is told."""
     _require_planner()
     access_occurrence(current_user, occurrence_id)
-    _check_confirm_form()
+    require_confirm_form()
     back = _occurrence_page(occurrence_id)
     on_refusal(back)
     series = request.form.get("scope") == "series"
@@ -284,7 +278,7 @@ def attendance(occurrence_id: int) -> Response:
     """Staff record who came."""
     _require_planner()
     access_occurrence(current_user, occurrence_id)
-    _check_confirm_form()
+    require_confirm_form()
     back = _occurrence_page(occurrence_id)
     on_refusal(back)
     chosen = (as_id(value) for value in request.form.getlist("present"))
@@ -341,7 +335,7 @@ def decide(proposal_id: int, decision: str) -> Response:
     """Approve a proposal (it becomes an activity) or decline it with a message."""
     if not _can_plan() or decision not in {"approve", "decline"}:
         abort(404)
-    _check_confirm_form()
+    require_confirm_form()
     back = url_for("activities.proposals_page")
     on_refusal(back)
     if decision == "approve":
@@ -436,7 +430,7 @@ def booking_action(booking_id: int, action: str) -> Response:
     """Cancel one's booking, or (staff) approve or decline one."""
     if action not in {"cancel", "approve", "decline"}:
         abort(400)
-    _check_confirm_form()
+    require_confirm_form()
     if action != "cancel" and not _can_plan():
         abort(404)  # only staff answer bookings: to others, there is nothing to answer
     on_refusal(url_for("activities.rooms_page"))
@@ -498,7 +492,7 @@ def add_photo(occurrence_id: int) -> Response:
     """Staff add a photo to the album once the activity started."""
     _require_planner()
     access_occurrence(current_user, occurrence_id)
-    _check_confirm_form()
+    require_confirm_form()
     back = _occurrence_page(occurrence_id)
     on_refusal(back)
     file = request.files.get("photo")

@@ -20,7 +20,7 @@ from portal.errors import (
     reshow_form,
     wants_json,
 )
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, require_confirm_form
 from portal.people import service as people
 from portal.people.models import Role
 from portal.validation import query_cursor
@@ -135,8 +135,7 @@ def new_message() -> str:
 @login_required
 def start_direct(person_id: int) -> Response:
     """Open (or create) the one-to-one conversation with someone."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm_form()
     conv = service.get_or_create_direct(current_user, person_id)
     return redirect(url_for("messaging.conversation", conversation_id=conv.id))
 
@@ -175,8 +174,7 @@ def new_group() -> str | tuple[str, int] | Response:
 @login_required
 def leave(conversation_id: int) -> Response:
     """Leave a group, after the plain confirmation."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm_form()
     conv = service.access_conversation(current_user, conversation_id)
     on_refusal(url_for("messaging.conversation", conversation_id=conv.id))
     service.do_leave(current_user, conv)
@@ -188,8 +186,7 @@ def leave(conversation_id: int) -> Response:
 @login_required
 def block(person_id: int) -> Response:
     """Block someone, or let them write again (undo)."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm_form()
     target = service.get_or_create_direct(current_user, person_id)
     on_refusal(url_for("messaging.conversation", conversation_id=target.id))
     if request.form.get("undo"):
@@ -205,8 +202,7 @@ def block(person_id: int) -> Response:
 @login_required
 def report(message_id: int) -> Response:
     """Report a message to the coordinator."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm_form()
     on_refusal(url_for("messaging.inbox"))
     reported = service.do_report(current_user, message_id, request.form.get("reason", ""))
     if wants_json():

@@ -27,18 +27,12 @@ from activities.voice.forms import (
 from activities.voice.icons import ANSWER_ICONS
 from activities.voice.panel import panel_context
 from portal.errors import on_refusal, reshow_form
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, require_confirm_form
 from portal.i18n import zone_of
 from portal.people import service as people
 from portal.uploads import path_of
 from portal.urls import is_local_path
 from portal.validation import as_id, query_id
-
-
-def _check_confirm_form() -> None:
-    """A state change needs the page's CSRF token (400 otherwise)."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
 
 
 def _ids(name: str) -> list[int]:
@@ -216,7 +210,7 @@ def decide_poll(poll_id: int, decision: str) -> Response:
         abort(404)
     poll = service.access_poll(current_user, poll_id)
     _staff_only(poll.building_id)
-    _check_confirm_form()
+    require_confirm_form()
     back = url_for("voice.poll", poll_id=poll_id)
     on_refusal(back)
     if decision == "close":
@@ -337,7 +331,7 @@ def idea_live(idea_id: int) -> str:
 def support(idea_id: int) -> Response:
     """One tap to support an idea, or to take the support back."""
     service.access_idea(current_user, idea_id)
-    _check_confirm_form()
+    require_confirm_form()
     back = _back(url_for("voice.idea", idea_id=idea_id))
     on_refusal(back)
     wanted = request.form.get("support", "1") != "0"
@@ -480,7 +474,7 @@ def decision_done(decision_id: int) -> Response:
     """The coordinator marks a decision done: those who took part are told."""
     found = service.access_decision(current_user, decision_id)
     _deciders_only(found.meeting.building_id)
-    _check_confirm_form()
+    require_confirm_form()
     back = _back(url_for("voice.meeting", meeting_id=found.meeting_id))
     on_refusal(back)
     service.do_mark_done(current_user, decision_id)

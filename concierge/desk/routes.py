@@ -35,7 +35,7 @@ from concierge.desk.forms import (
 from concierge.desk.models import LogbookKind, Priority, Ticket, TicketCategory, TicketStatus
 from portal.db import utcnow
 from portal.errors import DomainError, Refusal, on_refusal, render_error, reshow_form
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, require_confirm_form
 from portal.i18n import zone_of
 from portal.people import service as people
 from portal.people.models import Building, Dwelling, Person
@@ -408,8 +408,7 @@ def new_visit() -> Page:
 @login_required
 def cancel_visit(visit_id: int) -> Response:
     visit = visits.access_visit(current_user, visit_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm_form()
     if desk.is_building_staff(current_user, visit.building_id):
         back = url_for("concierge.dwelling", dwelling_id=visit.dwelling_id)
     else:

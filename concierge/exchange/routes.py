@@ -30,7 +30,7 @@ from concierge.exchange.models import HelpKind, HelpRequest, HelpStatus
 from portal.auth.decorators import roles_required
 from portal.db import utcnow
 from portal.errors import DomainError, on_refusal, reshow_form
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, require_confirm_form
 from portal.i18n import zone_of
 from portal.people import service as people
 from portal.people.models import STAFF_ROLES, Role
@@ -251,17 +251,11 @@ def _back_with(request_id: int, message: str) -> Response:
     return redirect(url_for("concierge.help_request", request_id=request_id))
 
 
-def _confirmed() -> None:
-    """A one-button form must carry its CSRF token."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-
-
 @bp.post("/neighbours/requests/<int:request_id>/take")
 @login_required
 def help_take(request_id: int) -> Response:
     """A neighbour (or the desk) takes the request on."""
-    _confirmed()
+    require_confirm_form()
     return _act(
         request_id,
         lambda: helping.do_take(current_user, request_id),
@@ -273,7 +267,7 @@ def help_take(request_id: int) -> Response:
 @login_required
 def help_release(request_id: int) -> Response:
     """The requester frees a helper who did not come."""
-    _confirmed()
+    require_confirm_form()
     return _act(
         request_id,
         lambda: helping.do_release(current_user, request_id),
@@ -285,7 +279,7 @@ def help_release(request_id: int) -> Response:
 @login_required
 def help_give_back(request_id: int) -> Response:
     """The helper cannot go after all."""
-    _confirmed()
+    require_confirm_form()
     return _act(
         request_id,
         lambda: helping.do_give_back(current_user, request_id),
@@ -297,7 +291,7 @@ def help_give_back(request_id: int) -> Response:
 @login_required
 def help_cancel(request_id: int) -> Response:
     """The requester no longer needs help."""
-    _confirmed()
+    require_confirm_form()
     return _act(
         request_id,
         lambda: helping.do_cancel(current_user, request_id),
@@ -352,7 +346,7 @@ def help_propose(request_id: int) -> Response:
 @login_required
 def help_accept(request_id: int) -> Response:
     """The neighbour the desk asked takes the request."""
-    _confirmed()
+    require_confirm_form()
     return _act(
         request_id,
         lambda: helping.do_take(current_user, request_id),
@@ -364,7 +358,7 @@ def help_accept(request_id: int) -> Response:
 @login_required
 def help_decline(request_id: int) -> Response:
     """The neighbour the desk asked cannot help."""
-    _confirmed()
+    require_confirm_form()
     return _act(
         request_id,
         lambda: helping.do_decline(current_user, request_id),
@@ -403,7 +397,7 @@ def help_offer() -> str | tuple[str, int] | Response:
 @login_required
 def help_withdraw(offer_id: int) -> Response:
     """A neighbour withdraws one of their offers (another's answers 404)."""
-    _confirmed()
+    require_confirm_form()
     helping.do_withdraw_offer(current_user, offer_id)
     flash(_("Your offer is withdrawn."), "success")
     return redirect(url_for("concierge.help_offer"))

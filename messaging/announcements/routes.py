@@ -15,7 +15,7 @@ from messaging.announcements import bp, service
 from messaging.announcements.forms import AnnouncementForm
 from messaging.announcements.models import Announcement
 from portal.errors import on_refusal
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, require_confirm_form
 from portal.i18n import zone_of
 from portal.people.models import Building
 from portal.uploads import path_of
@@ -28,12 +28,6 @@ def _require_staff() -> None:
     """The staff's pages do not exist for residents."""
     if not current_user.is_staff:
         abort(404)
-
-
-def _confirmed() -> None:
-    """A change needs the page's CSRF token."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
 
 
 # Residents -------------------------------------------------------------------------------
@@ -96,7 +90,7 @@ def show(announcement_id: int) -> str:
 def mark_read(announcement_id: int) -> Response:
     """The resident's "I have read it"."""
     service.access_announcement(current_user, announcement_id)
-    _confirmed()
+    require_confirm_form()
     service.do_mark_read(current_user, announcement_id)
     flash(_("Thank you. It is noted that you have read it."), "success")
     return redirect(url_for("announcements.show", announcement_id=announcement_id))
@@ -250,7 +244,7 @@ def _prefill_until(form: AnnouncementForm, found: Announcement) -> None:
 def _act(announcement_id: int, action: Any, done: str) -> Response:
     """Unpin or withdraw, then back to the announcement, saying what happened (or why not)."""
     service.access_for_staff(current_user, announcement_id)
-    _confirmed()
+    require_confirm_form()
     back = url_for("announcements.show", announcement_id=announcement_id)
     on_refusal(back)
     action(current_user, announcement_id)

@@ -18,19 +18,13 @@ from portal.alerts import bp, service
 from portal.alerts.forms import FallbackForm, RotaEntryForm, parse_time, weekday_names
 from portal.db import utcnow
 from portal.errors import on_refusal, reshow_form
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, require_confirm_form
 from portal.people import service as people
 from portal.people.models import Building, Person
 from portal.validation import as_id, query_id
 
 Page = str | tuple[str, int] | Response
 MAX_TOKEN = 300
-
-
-def _confirmed() -> None:
-    """A one-button form must carry its CSRF token (400 otherwise)."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
 
 
 # The building's alerts ------------------------------------------------------------------
@@ -100,7 +94,7 @@ def _act_on_alert(alert_id: int, act: Callable[[Person, int], object], done: str
     """One of the alert page's buttons: who may act on this alert is checked first (404 /
     403 before any other answer), then the form's CSRF token; a refusal goes back there."""
     service.access_alert(current_user, alert_id)
-    _confirmed()
+    require_confirm_form()
     back = url_for("alerts.alert_page", alert_id=alert_id)
     on_refusal(back)
     act(current_user, alert_id)
@@ -151,7 +145,7 @@ def acknowledge_link(token: str) -> str:
 @bp.post("/alerts/on-it/<token>")
 def acknowledge_link_post(token: str) -> Response:
     """ "I'm on it" from the link: only this alert, only with the form's CSRF token."""
-    _confirmed()
+    require_confirm_form()
     alert, done = service.do_acknowledge_link(_token(token))
     if done:
         flash(_("Thank you. Everyone can see that you are on it."), "success")
@@ -230,7 +224,7 @@ def rota_add() -> Page:
 def rota_delete(entry_id: int) -> Response:
     entry = service.access_entry(current_user, entry_id)
     building_id = entry.building_id
-    _confirmed()
+    require_confirm_form()
     on_refusal(url_for("alerts.rota", building=building_id))
     service.do_delete_entry(current_user, entry_id)
     flash(_("The line is removed from the rota."), "success")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, url_for
+from flask import flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, require_confirm_form
 from portal.notifications import bp, service
 from portal.urls import is_local_path
 
@@ -28,8 +28,7 @@ def index() -> str:
 @login_required
 def open_one(notification_id: int) -> Response:
     """Mark it read and open what it is about (a page of this site only)."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm_form()
     notification = service.do_open(current_user, notification_id)
     target = notification.url if is_local_path(notification.url) else ""
     return redirect(target or url_for("notifications.index"))
@@ -39,8 +38,7 @@ def open_one(notification_id: int) -> Response:
 @login_required
 def read_all() -> Response:
     """Mark everything read."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm_form()
     service.do_mark_all_read(current_user)
     flash(_("Everything is marked as read."), "success")
     return redirect(url_for("notifications.index"))

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as WResponse
 
 from portal import device
 from portal.errors import on_refusal, reshow_form
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, require_confirm_form
 from portal.people import bp
 from portal.people import service as people
 from portal.people.avatars import avatar_svg
@@ -76,8 +76,7 @@ def profile() -> Page:
 @login_required
 def remove_photo() -> WResponse:
     _resident_only()
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_confirm_form()
     people.do_remove_photo(current_user)
     flash(_("Your photo is removed."), "success")
     return redirect(url_for("people.profile"))

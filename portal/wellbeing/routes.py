@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal.errors import DomainError, on_refusal, reshow_form
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, require_confirm_form
 from portal.i18n import locale_names
 from portal.people.models import Building, Person
 from portal.urls import is_local_path
@@ -39,12 +39,6 @@ from portal.wellbeing.forms import (
 from portal.wellbeing.tiles import checkin_panel
 
 Page = str | tuple[str, int] | Response
-
-
-def _confirmed() -> None:
-    """A one-button form must carry its CSRF token (400 otherwise)."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
 
 
 def _back_or(fallback: str) -> str:
@@ -96,7 +90,7 @@ def settings() -> Page:
 def check_in() -> Response:
     """One tap, "I'm fine today"; back to where the button was."""
     service.check_resident(current_user)
-    _confirmed()
+    require_confirm_form()
     back = _back_or(url_for("home.index"))
     on_refusal(back)
     service.do_check_in(current_user)
@@ -109,7 +103,7 @@ def check_in() -> Response:
 def stop() -> Response:
     """The resident stops their own daily check-in."""
     service.check_resident(current_user)
-    _confirmed()
+    require_confirm_form()
     on_refusal(url_for("wellbeing.settings"))
     service.do_stop(current_user, current_user.id)
     flash(_("The daily check-in is stopped. You can switch it on again at any time."), "success")
@@ -126,7 +120,7 @@ def need_help() -> Page:
     service.check_resident(current_user)
     if request.method == "GET":
         return render_template("wellbeing/need_help.html", **_call_context())
-    _confirmed()
+    require_confirm_form()
     on_refusal(url_for("wellbeing.need_help"))
     _call, created = service.do_send_help_call(current_user)
     if created:
@@ -218,7 +212,7 @@ def reached(missed_id: int) -> Page:
 def _call_action(call_id: int, action: str) -> Response:
     """Answer a call for help ("seen") or close it ("resolve"), then back to the page."""
     building_id = service.access_help_call(current_user, call_id).building_id
-    _confirmed()
+    require_confirm_form()
     back = _back_or(_list_url(building_id))
     on_refusal(back)
     if action == "seen":
@@ -336,7 +330,7 @@ def _keep(form: EnrolForm, building: Building) -> EnrolForm:
 def enrolment_stop(person_id: int) -> Response:
     """The coordinator stops a resident's daily check-in."""
     building = _managed_building()
-    _confirmed()
+    require_confirm_form()
     back = url_for("wellbeing.enrolments", building=building.id)
     on_refusal(back)
     service.do_stop(current_user, person_id)
@@ -506,7 +500,7 @@ def contact_remove(contact_id: int) -> Page:
             back=back,
             confirm_form=ConfirmForm(),
         )
-    _confirmed()
+    require_confirm_form()
     on_refusal(back)
     contacts.do_remove_contact(current_user, contact_id)
     flash(_("Done. This person is removed from the emergency contacts."), "success")
@@ -543,7 +537,7 @@ def pause_set(person_id: int) -> Page:
 def pause_resume(person_id: int) -> Response:
     """End the pause now: the daily check-in is on again."""
     owner = service.access_self_or_resident(current_user, person_id)
-    _confirmed()
+    require_confirm_form()
     back = _back_or(_owner_url(owner.id))
     on_refusal(back)
     if pauses.do_resume(current_user, owner.id):
