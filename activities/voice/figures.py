@@ -27,9 +27,9 @@ from portal.figures.service import (
     Period,
     Row,
     Scope,
-    _household_type,
-    _households,
     age_band,
+    household_type_of,
+    households_of,
     register_figure,
 )
 from portal.people.models import Person
@@ -122,14 +122,14 @@ def _taking_part(scope: Scope, period: Period, now: datetime) -> Any:
 def _inner(scope: Scope, period: Period, now: datetime) -> Select[Any]:
     """Each row once: (way, band, household, person, building, poll, key)."""
     acts = _taking_part(scope, period, now)
-    households = _households(scope, period.ref_year)
+    households = households_of(scope, period.ref_year)
     rows = (
         select(
             acts.c.way.label("way"),
             age_band(Person.birth_year, period.ref_year).label("band"),
             case(
                 (households.c.dwelling_id.is_(None), NO_HOUSEHOLD),
-                else_=_household_type(households),
+                else_=household_type_of(households),
             ).label("household"),
             acts.c.person_id.label("counted"),
             acts.c.building_id.label("building_id"),

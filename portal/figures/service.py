@@ -283,7 +283,7 @@ def _current_residents(scope: Scope) -> list[ColumnElement[bool]]:
     ]
 
 
-def _households(scope: Scope, ref_year: int) -> Any:
+def households_of(scope: Scope, ref_year: int) -> Any:
     """Per dwelling: occupants, and how many are under 18, under 60, 75 and over."""
 
     def count_if(condition: ColumnElement[bool]) -> Any:
@@ -303,7 +303,7 @@ def _households(scope: Scope, ref_year: int) -> Any:
     )
 
 
-def _household_type(households: Any) -> ColumnElement[str]:
+def household_type_of(households: Any) -> ColumnElement[str]:
     return case(
         (households.c.occupants == 1, "single"),
         (and_(households.c.old > 0, households.c.under_60 > 0), "intergenerational"),
@@ -365,14 +365,14 @@ def get_active_counts(scope: Scope, period: Period) -> ActiveCounts:
     bands only: their household is NULL, left out of the household figure.
     """
     bounds = period.day_bounds()
-    households = _households(scope, period.ref_year)
+    households = households_of(scope, period.ref_year)
     inner = (
         select(
             bucket(ActivityDay.day, bounds).label("week"),
             ActivityDay.person_id.label("counted"),
             age_band(Person.birth_year, period.ref_year).label("band"),
             case(
-                (households.c.dwelling_id.is_(None), None), else_=_household_type(households)
+                (households.c.dwelling_id.is_(None), None), else_=household_type_of(households)
             ).label("household"),
         )
         .join(Person, Person.id == ActivityDay.person_id)
@@ -449,7 +449,7 @@ def group_label(group: int) -> str:
 
 def get_pyramid(scope: Scope, period: Period) -> Figure:
     """Current residents by 10-year age group (oldest on top), split by occupancy."""
-    households = _households(scope, period.ref_year)
+    households = households_of(scope, period.ref_year)
     inner = (
         select(
             _age_group(Person.birth_year, period.ref_year).label("age_group"),
