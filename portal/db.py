@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, Enum, Index, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, scoped_session
@@ -208,3 +208,10 @@ def enum_column(cls: type[enum.Enum], length: int = 24, *, by_value: bool = Fals
         validate_strings=True,
         values_callable=(lambda members: [m.value for m in members]) if by_value else None,
     )
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over the rows matching `where` only, on SQLite and PostgreSQL alike (a
+    unique one makes "one at a time" hold under concurrent writes)."""
+    condition = text(where)
+    return Index(name, *columns, unique=unique, sqlite_where=condition, postgresql_where=condition)

@@ -6,10 +6,10 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, TimestampMixin, enum_column
+from portal.db import Base, TimestampMixin, enum_column, partial_index
 from portal.enums import LabelledEnum
 
 
@@ -137,12 +137,8 @@ class Parcel(TimestampMixin, Base):
     __tablename__ = "parcels"
     __table_args__ = (
         # The desk's queue and counts read only the parcels still waiting.
-        Index(
-            "ix_parcels_waiting",
-            "building_id",
-            "created_at",
-            sqlite_where=text("collected_at IS NULL"),
-            postgresql_where=text("collected_at IS NULL"),
+        partial_index(
+            "ix_parcels_waiting", "building_id", "created_at", where="collected_at IS NULL"
         ),
     )
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import Base, utcnow
+from portal.db import Base, partial_index, utcnow
 
 
 class ErasureRequest(Base):
@@ -19,12 +19,11 @@ class ErasureRequest(Base):
     __tablename__ = "erasure_requests"
     __table_args__ = (
         # One pending request per person, even when the button is pressed twice at once.
-        Index(
+        partial_index(
             "uq_erasure_requests_pending_person",
             "person_id",
+            where="declined_at IS NULL",
             unique=True,
-            sqlite_where=text("declined_at IS NULL"),
-            postgresql_where=text("declined_at IS NULL"),
         ),
     )
 

@@ -7,10 +7,10 @@ import enum
 from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import Base, TimestampMixin, enum_column, utcnow
+from portal.db import Base, TimestampMixin, enum_column, partial_index, utcnow
 from portal.enums import LabelledEnum
 
 
@@ -93,13 +93,7 @@ class HelpCall(Base):
     __tablename__ = "help_calls"
     __table_args__ = (
         # One call at a time per person, even when the button is pressed twice at once.
-        Index(
-            "uq_help_calls_active_person",
-            "person_id",
-            unique=True,
-            sqlite_where=text("active"),
-            postgresql_where=text("active"),
-        ),
+        partial_index("uq_help_calls_active_person", "person_id", where="active", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
