@@ -55,7 +55,7 @@ def contacts_seed(seed: Seed) -> ContactsSeed:
         first = db.session.get(Building, seed.building_id)
         org = db.session.get(Organisation, first.organisation_id)
         building = make_building(org, "Résidence des Capucines")
-        coordinator = make_staff(Role.COORDINATOR, [building], email="lilas-coord@example.org")
+        coordinator = make_staff(Role.COORDINATOR, [building], email="capucines-coord@example.org")
         made: dict[str, Resident] = {}
         for key, (first_name, last_name) in {
             "resident": ("Colette", "Vidal"),
@@ -81,7 +81,7 @@ def contacts_seed(seed: Seed) -> ContactsSeed:
             consent=True,
         )
         db.session.commit()  # the server reads them from its own process
-        return ContactsSeed(building.id, "lilas-coord@example.org", **made)
+        return ContactsSeed(building.id, "capucines-coord@example.org", **made)
 
 
 @pytest.mark.browser
