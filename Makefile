@@ -14,7 +14,7 @@ UV_VERSION := 0.13.9
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check -c $(LOCK)
 
 .PHONY: run test install install-test assets translations migrate demo lint format chromium clean \
-	lock wheel
+	lock wheel screens
 
 run: install assets translations migrate demo
 	$(BIN)/python app.py
@@ -67,6 +67,10 @@ migrate: install
 
 demo: install
 	$(BIN)/flask demo load
+
+# Screenshots of the resident's home at the six sizes it must fit (docs/screens/*.png).
+screens: install-test assets translations chromium
+	$(BIN)/python docs/screens/make_screens.py
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -28,12 +28,12 @@ class BuildError(RuntimeError):
 
 
 def compile_translations(target: Path) -> list[Path]:
-    """Compile every translations/<lang>/LC_MESSAGES/messages.po to a .mo under target."""
+    """Compile every translations/<lang>/LC_MESSAGES/*.po (standard, easy-to-read) to .mo files."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
     written = []
-    for po_path in sorted((ROOT / "translations").glob("*/LC_MESSAGES/messages.po")):
+    for po_path in sorted((ROOT / "translations").glob("*/LC_MESSAGES/*.po")):
         locale = po_path.parent.parent.name
         with po_path.open("rb") as handle:
             catalogue = read_po(handle, locale=locale)

@@ -16,16 +16,16 @@ from portal.enums import LabelledEnum
 class ActivityCategory(LabelledEnum):
     """The kind of activity, shown with its pictogram."""
 
-    MEAL = "meal", _l("Shared meal"), "🍲"
-    CRAFTS = "crafts", _l("Crafts and knitting"), "🧶"
-    LEARNING = "learning", _l("Homework and learning"), "📚"
-    DIGITAL = "digital", _l("Tablet and computers"), "💻"
-    SPORT = "sport", _l("Walks and gentle exercise"), "🚶"
-    GAMES = "games", _l("Games"), "🎲"
-    CULTURE = "culture", _l("Outings and culture"), "🎭"
-    OTHER = "other", _l("Other"), "✨"
+    MEAL = "meal", _l("Shared meal"), "soup"
+    CRAFTS = "crafts", _l("Crafts and knitting"), "scissors"
+    LEARNING = "learning", _l("Homework and learning"), "book-open"
+    DIGITAL = "digital", _l("Tablet and computers"), "laptop"
+    SPORT = "sport", _l("Walks and gentle exercise"), "footprints"
+    GAMES = "games", _l("Games"), "dices"
+    CULTURE = "culture", _l("Outings and culture"), "drama"
+    OTHER = "other", _l("Other"), "sparkles"
     # A building meeting (café concertation): its agenda and decisions live in activities.voice.
-    MEETING = "meeting", _l("Building meeting"), "☰"
+    MEETING = "meeting", _l("Building meeting"), "messages-square"
 
 
 class Audience(LabelledEnum):

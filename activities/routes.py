@@ -27,6 +27,7 @@ from activities.forms import (
 )
 from activities.models import ActivityCategory, BookingStatus, Recurrence, SignupStatus
 from activities.rules import access_occurrence, access_room, may_plan
+from portal.confirm import confirm_page
 from portal.db import utcnow
 from portal.errors import Invalid, on_refusal, reshow_form
 from portal.forms import ConfirmForm, require_confirm_form
@@ -153,13 +154,26 @@ def sign_up(occurrence_id: int) -> Response:
     return redirect(back)
 
 
-@bp.post("/activities/occurrences/<int:occurrence_id>/cancel")
+@bp.route("/activities/occurrences/<int:occurrence_id>/cancel", methods=["GET", "POST"])
 @login_required
-def cancel(occurrence_id: int) -> Response:
-    """Give one's place back; the waiting list moves up."""
-    access_occurrence(current_user, occurrence_id)
-    require_confirm_form()
+def cancel(occurrence_id: int) -> str | Response:
+    """Ask first ("Cancel my place?"), then give one's place back; the waiting list moves up."""
+    found = access_occurrence(current_user, occurrence_id)
     back = _occurrence_page(occurrence_id)
+    if request.method == "GET":
+        status = service.get_signup_status(current_user, found.id)
+        if status not in (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED):
+            return redirect(back)
+        return confirm_page(
+            question=_("Cancel your place at %(title)s?", title=found.activity.title),
+            consequence=_("Your place goes to someone else. You can sign up again later."),
+            yes=_("Yes, cancel my place"),
+            no=_("No, keep my place"),
+            action=url_for("activities.cancel", occurrence_id=occurrence_id),
+            back=back,
+            pictogram="calendar-x",
+        )
+    require_confirm_form()
     on_refusal(back)
     service.do_cancel_signup(current_user, occurrence_id)
     flash(_("Your place is cancelled."), "success")
@@ -422,6 +436,25 @@ def room(room_id: int) -> str | tuple[str, int] | Response:
     else:
         flash(_("The room is booked for you."), "success")
     return redirect(url_for("activities.room", room_id=found.id))
+
+
+@bp.get("/activities/bookings/<int:booking_id>/cancel")
+@login_required
+def booking_cancel_confirm(booking_id: int) -> str | Response:
+    """Ask first ("Cancel this booking?"); the POST to the same address cancels it."""
+    booking = rooms.access_booking(current_user, booking_id)
+    back = url_for("activities.room", room_id=booking.room_id)
+    if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
+        return redirect(back)
+    return confirm_page(
+        question=_("Cancel this booking?"),
+        consequence=_("The room is free again for the other residents."),
+        yes=_("Yes, cancel the booking"),
+        no=_("No, keep the booking"),
+        action=url_for("activities.booking_action", booking_id=booking.id, action="cancel"),
+        back=back,
+        pictogram="calendar-x",
+    )
 
 
 @bp.post("/activities/bookings/<int:booking_id>/<action>")

@@ -83,7 +83,7 @@ register_tile(
     Tile(
         key="activities",
         endpoint="activities.calendar",
-        icon="📅",
+        icon="calendar",
         label=_l("Activities"),
         order=20,
         badge_count=count_today,

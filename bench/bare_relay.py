@@ -34,7 +34,8 @@ def build(members: dict[str, list[int]]) -> tuple[Flask, SocketIO]:
     def send_message(payload: dict[str, Any]) -> dict[str, Any]:
         message = {**payload, "id": 0}
         rooms = [f"user:{pid}" for pid in members[str(payload["conversation_id"])]]
-        emit("messaging.message_created", message, to=rooms)
+        # As the portal: not echoed to the sending socket (it has its acknowledgement).
+        emit("messaging.message_created", message, to=rooms, include_self=False)
         return {"ok": True, "message": message}
 
     return app, socketio

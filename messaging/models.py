@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     BigInteger,
     ForeignKey,
     Index,
@@ -28,11 +30,12 @@ MessageId = BigInteger().with_variant(Integer(), "sqlite")
 class ConversationKind(LabelledEnum):
     """What a conversation is, with the name the figures give it and its inbox pictogram."""
 
-    DIRECT = "direct", _l("Between two neighbours"), "✉"  # two people
-    GROUP = "group", _l("Groups"), "👥"  # a club, a floor…
+    DIRECT = "direct", _l("Between two neighbours"), "mail"  # two people
+    GROUP = "group", _l("Groups"), "users"  # a club, a floor…
     # The building's channel: staff write, residents read.
-    ANNOUNCEMENTS = "announcements", _l("Announcements"), "📢"
-    DESK = "desk", _l("With the concierge desk"), "🛎"  # one resident with the concierge desk
+    ANNOUNCEMENTS = "announcements", _l("Announcements"), "megaphone"
+    # One resident with the concierge desk.
+    DESK = "desk", _l("With the concierge desk"), "concierge-bell"
 
 
 class MessageKind(enum.StrEnum):
@@ -133,6 +136,11 @@ class Message(Base):
     client_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[MessageKind] = mapped_column(enum_column(MessageKind, length=20))
     body: Mapped[str] = mapped_column(Text, default="")
+    # A message the system writes for a person ("I'll do it: …") is kept as a key and its
+    # parameters and written in each reader's language when shown; `body` keeps it in the
+    # writer's language (search, data export, and the text if the key is ever unknown).
+    body_key: Mapped[str | None] = mapped_column(String(64))
+    body_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
     as_desk: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,6 +12,8 @@ from werkzeug.wrappers import Response
 
 from messaging import bp, service, uploads
 from messaging.forms import GroupForm, MessageForm
+from messaging.models import ConversationKind
+from portal.confirm import confirm_page
 from portal.errors import (
     BadRequest,
     DomainError,
@@ -86,7 +88,7 @@ def _conversation_context(conversation: Any, form: MessageForm | None = None) ->
         "form": form,
         "confirm_form": ConfirmForm(),
         "quick_replies": quick_replies(),
-        "reaction_choices": service.REACTIONS,
+        "reaction_choices": service.REACTION_PICTOGRAMS,
         "page_size": service.PAGE_SIZE,
     }
 
@@ -170,16 +172,56 @@ def new_group() -> str | tuple[str, int] | Response:
     return redirect(url_for("messaging.conversation", conversation_id=conv.id))
 
 
-@bp.post("/messages/<int:conversation_id>/leave")
+@bp.route("/messages/<int:conversation_id>/leave", methods=["GET", "POST"])
 @login_required
-def leave(conversation_id: int) -> Response:
-    """Leave a group, after the plain confirmation."""
-    require_confirm_form()
+def leave(conversation_id: int) -> str | Response:
+    """Leave a group, after the plain confirmation ("Leave the group?")."""
     conv = service.access_conversation(current_user, conversation_id)
+    if request.method == "GET":
+        back = url_for("messaging.conversation", conversation_id=conv.id)
+        if conv.kind != ConversationKind.GROUP:
+            return redirect(back)
+        return confirm_page(
+            question=_(
+                "Leave the group %(name)s?", name=service.conversation_title(current_user, conv)
+            ),
+            consequence=_("You will no longer get its messages. You cannot come back on your own."),
+            yes=_("Yes, leave the group"),
+            no=_("No, stay in the group"),
+            action=url_for("messaging.leave", conversation_id=conv.id),
+            back=back,
+            pictogram="log-out",
+        )
+    require_confirm_form()
     on_refusal(url_for("messaging.conversation", conversation_id=conv.id))
     service.do_leave(current_user, conv)
     flash(_("You have left the group."), "success")
     return redirect(url_for("messaging.inbox"))
+
+
+@bp.get("/messages/<int:conversation_id>/block")
+@login_required
+def block_confirm(conversation_id: int) -> str | Response:
+    """Ask first ("Block Gabriel?") from the one-to-one conversation; nothing changes yet."""
+    conv = service.access_conversation(current_user, conversation_id)
+    back = url_for("messaging.conversation", conversation_id=conv.id)
+    partner_id = service.direct_partner_id(conv, current_user.id)
+    partner = people.get_person(partner_id) if partner_id else None
+    if partner is None or partner.is_staff or service.has_blocked(current_user, partner.id):
+        return redirect(back)
+    return confirm_page(
+        question=_("Block %(name)s?", name=partner.first_name),
+        consequence=_(
+            "%(name)s can no longer write to you, and you cannot write to them. "
+            "You can unblock them later on this page.",
+            name=partner.first_name,
+        ),
+        yes=_("Yes, block %(name)s", name=partner.first_name),
+        no=_("No, go back"),
+        action=url_for("messaging.block", person_id=partner.id),
+        back=back,
+        pictogram="ban",
+    )
 
 
 @bp.post("/messages/block/<int:person_id>")

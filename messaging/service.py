@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ScalarSelect, Select, and_, delete, exists, func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
@@ -30,7 +32,7 @@ from messaging.models import (
 )
 from portal import ratelimits, realtime
 from portal.db import begin_write, one_at_a_time, utcnow
-from portal.errors import DomainError, Forbidden, Invalid, NotFound
+from portal.errors import Forbidden, Invalid, NotFound
 from portal.extensions import db
 from portal.people import service as people
 from portal.people.models import Person, Role
@@ -41,7 +43,16 @@ from portal.validation import as_cursor, as_id
 MAX_TEXT = 2000
 PAGE_SIZE = 50
 CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
-REACTIONS = ("👍", "❤️", "😊", "👏", "🙏")
+# Reactions are stored and sent as these emoji, but drawn as SVG pictograms with their words
+# (no page depends on an emoji font): stored value -> (lucide-static icon, label).
+REACTION_PICTOGRAMS: dict[str, tuple[str, Any]] = {
+    "\N{THUMBS UP SIGN}": ("thumbs-up", _l("I like it")),
+    "\N{HEAVY BLACK HEART}\N{VARIATION SELECTOR-16}": ("heart", _l("I love it")),
+    "\N{SMILING FACE WITH SMILING EYES}": ("smile", _l("It makes me smile")),
+    "\N{CLAPPING HANDS SIGN}": ("party-popper", _l("Well done")),
+    "\N{PERSON WITH FOLDED HANDS}": ("hand-heart", _l("Thank you")),
+}
+REACTIONS = tuple(REACTION_PICTOGRAMS)
 DESK_ROLES = frozenset({Role.CONCIERGE, Role.COORDINATOR})
 ONLINE_WINDOW = timedelta(seconds=90)
 
@@ -296,10 +307,13 @@ def recipient_rooms(conversation: Conversation) -> list[str]:
     return [realtime.user_room(pid) for pid in active_member_ids(conversation)]
 
 
-def _publish_to(conversation: Conversation, event: str, payload: dict[str, Any]) -> None:
-    """Queue an event for every room of the conversation (sent after the commit)."""
+def _publish_to(
+    conversation: Conversation, event: str, payload: dict[str, Any], *, skip_origin: bool = False
+) -> None:
+    """Queue an event for every room of the conversation (sent after the commit); with
+    `skip_origin`, not to the socket whose event caused it (realtime.publish)."""
     for room in recipient_rooms(conversation):
-        realtime.publish(event, payload, to=room)
+        realtime.publish(event, payload, to=room, skip_origin=skip_origin)
 
 
 def sender_payload(message: Message) -> dict[str, Any]:
@@ -335,14 +349,51 @@ def attachment_payload(attachment: Attachment | None) -> dict[str, Any] | None:
     }
 
 
-def message_payload(message: Message) -> dict[str, Any]:
+# Texts the system writes for a person -----------------------------------------------------
+# A domain that writes a message for someone (taking a help request writes the helper's first
+# words) registers how its key reads, in the current language, for a reader; the message
+# keeps the key and its parameters, so that each reader sees it in their own language.
+
+SystemText = Callable[[Mapping[str, Any], Person | None], str]
+_system_texts: dict[str, SystemText] = {}
+
+
+def register_system_text(key: str, render: SystemText) -> None:
+    """Let messages stored with this key be written for each reader by `render`."""
+    _system_texts[key] = render
+
+
+def _current_reader() -> Person | None:
+    """The logged-in person reading, when there is one."""
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user.is_authenticated:
+        person: Person = current_user._get_current_object()  # type: ignore[attr-defined]
+        return person
+    return None
+
+
+def message_text(message: Message, reader: Person | None = None) -> str:
+    """The message's text for a reader (by default the logged-in one) in the current
+    language: a system message from its key, any other exactly as written."""
+    render = _system_texts.get(message.body_key or "")
+    if render is None:
+        return message.body
+    try:
+        return render(message.body_params or {}, reader or _current_reader())
+    except (KeyError, TypeError, ValueError):
+        return message.body  # parameters a later version no longer reads: the stored text
+
+
+def message_payload(message: Message, reader: Person | None = None) -> dict[str, Any]:
     """A message as clients receive it, live and when catching up."""
     return {
         "id": message.id,
         "conversation_id": message.conversation_id,
         "client_id": message.client_id,
         "kind": message.kind.value,
-        "body": message.body,
+        "body": message_text(message, reader),
         "sender": sender_payload(message),
         "attachment": attachment_payload(message.attachment),
         "created_at": message.created_at.isoformat(),
@@ -432,10 +483,30 @@ def do_send_message(
     # messages commit, and their events leave to every worker, in the order of their ids
     # (a row lock would end at COMMIT, before the event is out). This commit ends what the
     # request did so far (reads, or a caller's earlier steps, which the send's commit would
-    # carry anyway), so that the turn is waited for holding no pooled connection.
-    db.session.commit()
-    with one_at_a_time(db.engine, ORDER_NAMESPACE, conversation_id):
+    # carry anyway), so that the turn is waited for holding no pooled connection. What was
+    # loaded stays loaded (not expired): reloading the sender would cost a statement a send.
+    _commit_keeping_loaded()
+    plan = current_app.config["DB_POOL_PLAN"]
+    with one_at_a_time(
+        db.engine,
+        ORDER_NAMESPACE,
+        conversation_id,
+        wait=plan["pool_timeout"],
+        pool_max=plan["order_pool"],
+    ):
         return _store_and_announce(person, conversation_id, client_id, kind, body, attachment_id)
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring the session's objects (they were read, or written by this
+    request, just now)."""
+    session = db.session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 def _store_and_announce(
@@ -475,14 +546,23 @@ def _store_and_announce(
     conversation.last_message_at = message.created_at
     _advance_read(person, conversation, message.id)
     payload = message_payload(message)
-    _publish_to(conversation, EVENT_CREATED, payload)
+    # Not echoed to the sending socket: its acknowledgement carries the same message.
+    _publish_to(conversation, EVENT_CREATED, payload, skip_origin=True)
     # Kept on purpose, inside the per-conversation lock: events must leave in id order across
     # workers, so the lock is held across this commit and the publish that follows it.
     db.session.commit()
     return SendResult(message, created=True, payload=payload)
 
 
-def add_message(person: Person, conversation_id: int, *, client_id: Any, body: Any) -> Message:
+def add_message(
+    person: Person,
+    conversation_id: int,
+    *,
+    client_id: Any,
+    body: Any,
+    key: str | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> Message:
     """A text message written as one step of a larger operation (taking a help request writes
     the helper's first words): it is added to the caller's transaction, without the send lock,
     and stands or falls with the rest; its event leaves when that transaction commits.
@@ -490,7 +570,8 @@ def add_message(person: Person, conversation_id: int, *, client_id: Any, body: A
     Only for a conversation that the operation itself has just opened or locked: the
     conversation's row stays locked until the commit, so ids follow the commits. Every
     refusal comes before anything is written. Sends a person types go through
-    do_send_message.
+    do_send_message. With a `key` (see register_system_text) each reader sees the text in
+    their own language; `body` is the writer's version, kept as well.
     """
     client_id = check_client_id(client_id)
     existing = find_sent(person, client_id)
@@ -507,14 +588,34 @@ def add_message(person: Person, conversation_id: int, *, client_id: Any, body: A
         client_id=client_id,
         kind=MessageKind.TEXT,
         body=text,
+        body_key=key,
+        body_params=dict(params) if params is not None else None,
     )
     db.session.add(message)
     db.session.flush()
     conversation.last_message_id = message.id
     conversation.last_message_at = message.created_at
     _advance_read(person, conversation, message.id)
-    _publish_to(conversation, EVENT_CREATED, message_payload(message))
+    _publish_written_for_each(conversation, message)
     return message
+
+
+def _publish_written_for_each(conversation: Conversation, message: Message) -> None:
+    """A new message's event; a system message is written for each person's own room in
+    that person's language (rooms of several people get the current language)."""
+    if message.body_key is None:
+        _publish_to(conversation, EVENT_CREATED, message_payload(message))
+        return
+    for room in recipient_rooms(conversation):
+        kind, _sep, ident = room.partition(":")
+        reader = db.session.get(Person, int(ident)) if kind == "user" and ident.isdigit() else None
+        if reader is None:
+            realtime.publish(EVENT_CREATED, message_payload(message), to=room)
+            continue
+        locale = reader.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+        with force_locale(locale):
+            payload = message_payload(message, reader)
+        realtime.publish(EVENT_CREATED, payload, to=room)
 
 
 def _advance_read(person: Person, conversation: Conversation, message_id: int) -> Membership:
@@ -569,43 +670,134 @@ def list_messages(
 CATCH_UP_OVERLAP = timedelta(seconds=5)
 
 
-def catch_up_floor(conversation_id: int, last_id: int) -> int:
-    """The id to catch up after: the client's last id, moved back over CATCH_UP_OVERLAP."""
-    if last_id <= 0:
-        return 0
-    last_created = db.session.scalar(
-        select(Message.created_at).where(
-            Message.id == last_id, Message.conversation_id == conversation_id
-        )
-    )
-    if last_created is None:
-        return last_id
-    earliest = db.session.scalar(
-        select(func.min(Message.id)).where(
-            Message.conversation_id == conversation_id,
-            Message.id < last_id,
-            Message.created_at >= last_created - CATCH_UP_OVERLAP,
-        )
-    )
-    return earliest - 1 if earliest is not None else last_id
+CATCH_UP_CONVERSATIONS = 200  # conversations one catch-up looks at, at most
+CATCH_UP_MESSAGES = 500  # messages it returns per conversation, at most
 
 
 def catch_up(person: Person, after: dict[Any, Any]) -> dict[int, list[dict[str, Any]]]:
     """Everything after the last id the client has (and a few seconds before it, see
-    CATCH_UP_OVERLAP), per conversation it names."""
-    result: dict[int, list[dict[str, Any]]] = {}
-    for raw_id, raw_last in list(after.items())[:200]:
+    CATCH_UP_OVERLAP), per conversation it names.
+
+    A burst of catch-ups (every socket of a worker after a Redis restart) must not cost
+    per conversation: this asks the database the same handful of statements whatever the
+    number of conversations named (the conversations, the person's memberships among
+    them, the last ids' times, the overlaps' floors, the messages with their senders and
+    files)."""
+    wanted: dict[int, int] = {}
+    for raw_id, raw_last in list(after.items())[:CATCH_UP_CONVERSATIONS]:
         conversation_id, last_id = as_id(raw_id), as_cursor(raw_last or 0)
-        if conversation_id is None or last_id is None:
-            continue  # names nothing an id could: nothing to send back for it
-        try:
-            conversation = access_conversation(person, conversation_id)
-        except DomainError:
-            continue
-        floor = catch_up_floor(conversation_id, last_id)
-        messages = list_messages(person, conversation, after_id=floor, limit=500)
-        result[conversation_id] = [message_payload(m) for m in messages if m.id != last_id]
+        if conversation_id is not None and last_id is not None:
+            wanted[conversation_id] = last_id  # else it names nothing an id could
+    readable = _readable_among(person, list(wanted))
+    if not readable:
+        return {}
+    floors = _catch_up_floors({cid: wanted[cid] for cid in readable})
+    result: dict[int, list[dict[str, Any]]] = {cid: [] for cid in readable}
+    for message in _messages_after(floors):
+        if message.id != wanted[message.conversation_id]:
+            result[message.conversation_id].append(message_payload(message))
     return result
+
+
+def _readable_among(person: Person, conversation_ids: list[int]) -> list[int]:
+    """The ids among these that the person may read (may_read), in two statements: the
+    conversations, then the person's membership rows among them."""
+    if not conversation_ids:
+        return []
+    conversations = db.session.scalars(
+        select(Conversation).where(Conversation.id.in_(conversation_ids))
+    ).all()
+    memberships = db.session.scalars(
+        select(Membership).where(
+            Membership.person_id == person.id, Membership.conversation_id.in_(conversation_ids)
+        )
+    ).all()
+    cache = db.session.info.setdefault("bv_memberships", {})
+    for membership in memberships:
+        cache[(membership.conversation_id, person.id)] = membership
+    with_membership = {m.conversation_id for m in memberships}
+    member_kinds = (ConversationKind.DIRECT, ConversationKind.GROUP)
+    return [
+        conversation.id
+        for conversation in conversations
+        # Without a membership row a one-to-one or group conversation is not readable:
+        # may_read would only ask the database again to say so.
+        if (conversation.kind not in member_kinds or conversation.id in with_membership)
+        and may_read(person, conversation)
+    ]
+
+
+def _catch_up_floors(last_ids: dict[int, int]) -> dict[int, int]:
+    """Per conversation, the id to catch up after: the client's last id, moved back over
+    CATCH_UP_OVERLAP (two statements for all the conversations)."""
+    floors = dict(last_ids)
+    named = {last: cid for cid, last in last_ids.items() if last > 0}
+    if not named:
+        return floors
+    rows = db.session.execute(
+        select(Message.id, Message.conversation_id, Message.created_at).where(
+            Message.id.in_(list(named))
+        )
+    ).all()
+    # A last id of another conversation says nothing of this one: the floor stays there.
+    created = {cid: at for mid, cid, at in rows if named.get(mid) == cid}
+    # Just after this process lost Redis, reach back to the loss (portal.realtime).
+    missed = realtime.missed_since()
+    if missed is not None:
+        created = {cid: min(at, missed) for cid, at in created.items()}
+    if not created:
+        return floors
+    earliest = db.session.execute(
+        select(Message.conversation_id, func.min(Message.id))
+        .where(
+            or_(
+                *(
+                    and_(
+                        Message.conversation_id == cid,
+                        Message.id < last_ids[cid],
+                        Message.created_at >= at - CATCH_UP_OVERLAP,
+                    )
+                    for cid, at in created.items()
+                )
+            )
+        )
+        .group_by(Message.conversation_id)
+    ).all()
+    for cid, first in earliest:
+        if first is not None:
+            floors[cid] = first - 1
+    return floors
+
+
+def _messages_after(floors: dict[int, int]) -> list[Message]:
+    """The visible messages after each conversation's floor, oldest first, at most
+    CATCH_UP_MESSAGES per conversation, with senders and files (three statements)."""
+    position = (
+        func.row_number()
+        .over(partition_by=Message.conversation_id, order_by=Message.id)
+        .label("position")
+    )
+    ranked = (
+        select(Message.id, position)
+        .where(
+            Message.hidden_at.is_(None),
+            or_(
+                *(
+                    and_(Message.conversation_id == cid, Message.id > floor)
+                    for cid, floor in floors.items()
+                )
+            ),
+        )
+        .subquery()
+    )
+    stmt = (
+        select(Message)
+        .join(ranked, ranked.c.id == Message.id)
+        .where(ranked.c.position <= CATCH_UP_MESSAGES)
+        .order_by(Message.conversation_id, Message.id)
+        .options(selectinload(Message.sender), selectinload(Message.attachment))
+    )
+    return list(db.session.scalars(stmt))
 
 
 @dataclass

@@ -21,7 +21,7 @@ register_tile(
     Tile(
         key="messages",
         endpoint="messaging.inbox",
-        icon="✉",
+        icon="mail",
         label=_l("Messages"),
         order=10,
         badge_count=unread_count,

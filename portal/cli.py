@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal.config import PROJECT_ROOT
+from portal.easyread import EASY_DOMAIN
 from portal.transaction import owns_transaction
 
 translate = AppGroup("translate", help="Extract, update and compile the translations.")
@@ -79,8 +80,32 @@ def update_command() -> None:
 
 @translate.command("compile")
 def compile_command() -> None:
-    """Compile every catalogue to .mo files."""
+    """Compile every catalogue to .mo files (the standard ones and the easy-to-read ones)."""
     _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+    if any(TRANSLATIONS.glob(f"*/LC_MESSAGES/{EASY_DOMAIN}.po")):
+        _pybabel("compile", "-d", str(TRANSLATIONS), "-D", EASY_DOMAIN, "--statistics")
+
+
+@translate.command("easy-update")
+def easy_update_command() -> None:
+    """Add the new resident-facing strings to every easy.po (empty), drop those gone."""
+    from portal import easyread
+
+    for locale, count in easyread.update_catalogues(TRANSLATIONS).items():
+        click.echo(f"{locale}: {count} easy-to-read texts to write.")
+
+
+@translate.command("easy-check")
+def easy_check_command() -> None:
+    """List the resident-facing strings without an easy-to-read version, or breaking its rules."""
+    from portal import easyread
+
+    problems = easyread.catalogue_problems(TRANSLATIONS)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise click.ClickException(f"{len(problems)} easy-to-read problems.")
+    click.echo("Every resident-facing string has an easy-to-read version.")
 
 
 @translate.command("init")

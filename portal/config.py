@@ -26,10 +26,19 @@ class BaseConfig:
     PORTAL_DATA_DIR: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: bonvoisin.sqlite3 in the data folder
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
-    # PostgreSQL connections per worker process (see factory._size_server_pool).
-    DB_POOL_SIZE = 10
-    DB_MAX_OVERFLOW = 20
-    DB_POOL_TIMEOUT = 10.0
+    # One setting sizes a worker (portal.db.plan_pools, README "Capacity plan"): the database
+    # operations it runs at once. Its pools, the send-order pool and how many may wait for a
+    # connection follow from it; each key below left None is derived, a value wins.
+    WORKER_CONCURRENCY = 20
+    DB_POOL_SIZE: int | None = None  # C // 2
+    DB_MAX_OVERFLOW: int | None = None  # C - C // 2
+    DB_ORDER_POOL: int | None = None  # max(2, C // 4): sends in flight (advisory locks)
+    DB_ADMISSION_LIMIT: int | None = None  # 2 × C: operations let in, the rest refused at once
+    # Fail fast: a wait for a connection or for a send's turn ends after this (well under the
+    # clients' retry interval); the refusal tells the client to come back in DB_RETRY_AFTER.
+    DB_POOL_TIMEOUT = 1.5
+    DB_RETRY_AFTER = 2
+    SQLITE_POOL_TIMEOUT = 30.0  # one SQLite connection per process (SQLITE_SERIALIZE)
     REDIS_URL: str | None = None
     SQLITE_SERIALIZE = True  # see factory._prepare_sqlite
 
@@ -81,6 +90,10 @@ class BaseConfig:
     MESSAGING_SEND_LIMIT = "20/10 seconds"
     SOCKETIO_MAX_PAYLOAD = 64 * 1024
     SOCKETIO_EVENT_LIMIT = "120/10 seconds"
+    # After a Redis restart a worker's sockets catch up spread over sockets / this seconds
+    # (portal.realtime.resync_window, at most 60 s): about this many catch-ups a second, a
+    # fraction of what a worker serves, so that live sends keep their room meanwhile.
+    SOCKETIO_RESYNC_PER_SECOND = 30.0
 
     # The concierge desk: targets per priority, in working hours of the building's desk.
     CONCIERGE_TARGETS: dict[str, dict[str, int]] = {
@@ -136,6 +149,20 @@ class BaseConfig:
     # The first round after the commit that raised the alert: None, on a thread of its own
     # (under TESTING, left to the minute job); True, in the committing thread; False, the job.
     ALERTS_SEND_AT_ONCE: bool | None = None
+
+    # Video calls (messaging/calls, README "Video calls") ----------------------------------
+    # ICE servers given to the browsers of a call: none, direct connections only (one local
+    # network); STUN finds a tablet's public address; TURN relays media behind strict NAT
+    # (deploy/coturn.conf). With CALLS_TURN_SECRET (coturn's static-auth-secret) each call
+    # gets a login valid CALLS_TURN_TTL_SECONDS; else the fixed username and password.
+    CALLS_STUN_URLS: tuple[str, ...] = ()
+    CALLS_TURN_URLS: tuple[str, ...] = ()
+    CALLS_TURN_SECRET: str | None = None
+    CALLS_TURN_USERNAME: str | None = None
+    CALLS_TURN_PASSWORD: str | None = None
+    CALLS_TURN_TTL_SECONDS = 6 * 3600
+    CALLS_RING_SECONDS = 45  # then the call counts as missed
+    CALLS_MAX_MINUTES = 240  # a call still under way after this is ended by the minute job
 
     # Scheduler leadership (portal/leadership.py, README "Scheduler failover") -----------
     # Every process with SCHEDULER_ENABLED stands for election; on PostgreSQL the holder of
@@ -205,6 +232,9 @@ ENV_KEYS: dict[str, tuple[str, Any]] = {
     "BV_STOP_TIMEOUT": ("SERVER_STOP_TIMEOUT", float),
     "BV_DB_POOL_SIZE": ("DB_POOL_SIZE", int),
     "BV_DB_MAX_OVERFLOW": ("DB_MAX_OVERFLOW", int),
+    "BV_WORKER_CONCURRENCY": ("WORKER_CONCURRENCY", int),
+    "BV_DB_POOL_TIMEOUT": ("DB_POOL_TIMEOUT", float),
+    "BV_DB_RETRY_AFTER": ("DB_RETRY_AFTER", int),
     "BV_AUDIT_RETENTION_DAYS": ("AUDIT_RETENTION_DAYS", int),
     # Retention (README "Retention") ----------------------------------------------------
     "BV_MESSAGING_RETENTION_DAYS": ("MESSAGING_RETENTION_DAYS", int),
@@ -225,6 +255,19 @@ ENV_KEYS: dict[str, tuple[str, Any]] = {
     "BV_ALERTS_ESCALATE_MINUTES": ("ALERTS_ESCALATE_AFTER_MINUTES", int),
     "BV_ALERTS_URGENT_REQUEST_MINUTES": ("ALERTS_URGENT_REQUEST_MINUTES", int),
     "BV_ALERTS_LINK_HOURS": ("ALERTS_LINK_HOURS", int),
+    # Video calls: URL lists are comma-separated ("stun:turn.example.org:3478,…") ---------
+    "BV_STUN_URLS": (
+        "CALLS_STUN_URLS",
+        lambda v: tuple(u.strip() for u in v.split(",") if u.strip()),
+    ),
+    "BV_TURN_URLS": (
+        "CALLS_TURN_URLS",
+        lambda v: tuple(u.strip() for u in v.split(",") if u.strip()),
+    ),
+    "BV_TURN_SECRET": ("CALLS_TURN_SECRET", str),
+    "BV_TURN_USERNAME": ("CALLS_TURN_USERNAME", str),
+    "BV_TURN_PASSWORD": ("CALLS_TURN_PASSWORD", str),
+    "BV_CALLS_RING_SECONDS": ("CALLS_RING_SECONDS", int),
     # Scheduler leadership ----------------------------------------------------------------
     "BV_SCHEDULER_HEARTBEAT_SECONDS": ("SCHEDULER_HEARTBEAT_SECONDS", float),
     "BV_SCHEDULER_RETRY_SECONDS": ("SCHEDULER_LEADER_RETRY_SECONDS", float),

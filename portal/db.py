@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import DateTime, Enum, Index, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, scoped_session
 from sqlalchemy.types import TypeDecorator
 
@@ -146,46 +147,110 @@ def _sqlite_has_written(connection: Any) -> bool:
     return bool(connection.connection.dbapi_connection.in_transaction)
 
 
+# Pools sized from one setting (README "Capacity plan") ------------------------------------
+
+
+def plan_pools(config: Mapping[str, Any]) -> dict[str, int | float]:
+    """Every pool and wait of a worker from WORKER_CONCURRENCY (C), the database operations
+    it runs at once:
+
+    - main pool: C // 2 connections kept, C - C // 2 more at peaks (at most C);
+    - send-order pool: max(2, C // 4) connections holding advisory locks (sends in flight;
+      each also holds one of the main pool's, so sends never take the whole pool);
+    - admission: 2 × C operations let in, C holding a connection and C allowed to wait for
+      one, each at most DB_POOL_TIMEOUT seconds; the next is refused at once.
+
+    DB_POOL_SIZE, DB_MAX_OVERFLOW, DB_ORDER_POOL and DB_ADMISSION_LIMIT, when set, win.
+    """
+    concurrency = max(2, int(config["WORKER_CONCURRENCY"]))
+
+    def given(key: str, derived: int) -> int:
+        value = config.get(key)
+        return derived if value is None else int(value)
+
+    pool_size = given("DB_POOL_SIZE", concurrency // 2)
+    max_overflow = given("DB_MAX_OVERFLOW", concurrency - concurrency // 2)
+    return {
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+        "pool_timeout": float(config["DB_POOL_TIMEOUT"]),
+        "order_pool": given("DB_ORDER_POOL", max(2, concurrency // 4)),
+        "admission_limit": given("DB_ADMISSION_LIMIT", 2 * concurrency),
+    }
+
+
 # One at a time per key: a write, its commit and the events that commit sends ---------------
 
 _STRIPES = [threading.Lock() for _ in range(64)]  # gevent-aware once monkey-patched
 ADVISORY_KEY_RANGE = 2**31  # pg_advisory_lock(int4, int4)
-LOCK_POOL_MAX = 8  # connections per process holding advisory locks (sends in flight)
-_lock_engines: dict[str, Engine] = {}
+LOCK_POOL_MAX = 8  # connections per process holding advisory locks, unless told otherwise
+LOCK_WAIT = 10.0  # seconds a send waits for its turn, unless told otherwise
+_lock_engines: dict[tuple[str, int, float], Engine] = {}
+
+
+class TurnNotFree(PoolTimeout):
+    """The turn was not free within the wait: answered like a pool timeout (unavailable)."""
 
 
 @contextmanager
-def one_at_a_time(engine: Engine, namespace: int, key: int) -> Iterator[None]:
+def one_at_a_time(
+    engine: Engine,
+    namespace: int,
+    key: int,
+    *,
+    wait: float = LOCK_WAIT,
+    pool_max: int = LOCK_POOL_MAX,
+) -> Iterator[None]:
     """Let one holder at a time through for (namespace, key): in this process by a lock,
     across processes on PostgreSQL by a session advisory lock.
 
     Held around a write *and* its commit, it makes the events sent after that commit leave
     in the order of the writes (a row lock ends at COMMIT, before the events are out).
     Enter it holding no pooled connection: the holder takes one from the pool inside, and
-    the advisory lock lives on a connection of a small pool of its own (LOCK_POOL_MAX), so
-    waiters never starve the holder.
+    the advisory lock lives on a connection of a small pool of its own (`pool_max`), so
+    waiters never starve the holder. Each of the three waits (this process's lock, a
+    connection of the lock pool, the advisory lock) ends after `wait` seconds with
+    TurnNotFree or the pool's TimeoutError, so a caller never queues blind.
     """
-    with _STRIPES[hash((namespace, key)) % len(_STRIPES)]:
+    stripe = _STRIPES[hash((namespace, key)) % len(_STRIPES)]
+    if not stripe.acquire(timeout=wait):
+        raise TurnNotFree(f"the turn of ({namespace}, {key}) was not free within {wait} s")
+    try:
         if engine.dialect.name != "postgresql":
             yield
             return
         arguments = {"namespace": namespace, "key": key % ADVISORY_KEY_RANGE}
-        with _lock_engine(engine).connect() as connection:
-            connection.execute(text("SELECT pg_advisory_lock(:namespace, :key)"), arguments)
-            connection.commit()
+        with _lock_engine(engine, pool_max, wait).connect() as connection:
+            try:
+                connection.execute(text("SELECT pg_advisory_lock(:namespace, :key)"), arguments)
+            except DBAPIError as error:
+                if getattr(error.orig, "sqlstate", None) == "55P03":  # lock_timeout
+                    raise TurnNotFree(f"advisory lock not granted within {wait} s") from error
+                raise
             try:
                 yield
             finally:
                 _advisory_unlock(connection, arguments)
+    finally:
+        stripe.release()
 
 
-def _lock_engine(engine: Engine) -> Engine:
-    """One small pool per database (advisory locks are per database, not per schema)."""
+def _lock_engine(engine: Engine, pool_max: int, wait: float) -> Engine:
+    """One small pool per database (advisory locks are per database, not per schema); its
+    connections give up on an advisory lock after `wait` seconds (lock_timeout)."""
     url = engine.url.set(query={})
-    key = url.render_as_string(hide_password=False)
+    key = (url.render_as_string(hide_password=False), pool_max, wait)
     if key not in _lock_engines:
+        # Autocommit: taking and giving back the lock are one round trip each (no BEGIN,
+        # no COMMIT). No ping before use either: after a restart of the server the first
+        # send fails (`unavailable`, retried) and the pool drops every old connection.
         _lock_engines[key] = create_engine(
-            url, pool_size=1, max_overflow=LOCK_POOL_MAX - 1, pool_pre_ping=True
+            url,
+            pool_size=1,
+            max_overflow=max(0, pool_max - 1),
+            pool_timeout=wait,
+            isolation_level="AUTOCOMMIT",
+            connect_args={"options": f"-c lock_timeout={max(1, int(wait * 1000))}"},
         )
     return _lock_engines[key]
 
@@ -193,7 +258,6 @@ def _lock_engine(engine: Engine) -> Engine:
 def _advisory_unlock(connection: Any, arguments: dict[str, int]) -> None:
     try:
         connection.execute(text("SELECT pg_advisory_unlock(:namespace, :key)"), arguments)
-        connection.commit()
     except DBAPIError:
         connection.invalidate()  # the server ends the lock with the connection
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import enum
 from typing import Any, Self
 
+from portal.icons import LazyIcon
+
 
 class LabelledEnum(enum.StrEnum):
     """A StrEnum whose members are declared `NAME = "value", _l("Label"), "icon"`.
 
     The value is what is stored and sent; `.label` is translated when read (in the reader's
-    language), `.icon` is the pictogram shown beside it.
+    language), `.icon` is the pictogram shown beside it: a lucide-static icon's name, which
+    Jinja draws as inline SVG (portal.icons).
     """
 
     _label: Any
@@ -28,5 +31,5 @@ class LabelledEnum(enum.StrEnum):
         return str(self._label) if self._label is not None else self.value
 
     @property
-    def icon(self) -> str:
-        return self._icon
+    def icon(self) -> LazyIcon:
+        return LazyIcon(self._icon)

@@ -11,13 +11,15 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 log = logging.getLogger(__name__)
 
-# The database cannot be reached (restarting, failing over, connections exhausted).
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+# The database cannot be reached (restarting, failing over, connections exhausted), or this
+# worker refused the work at once (portal.admission: a pool timeout not waited for).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
 # Codes that older call sites give a plain DomainError, and the status each one means.
@@ -105,6 +107,20 @@ def wants_json() -> bool:
 def error_body(code: str, message: str) -> dict[str, object]:
     """The one shape of a refusal in JSON and in socket acknowledgements."""
     return {"ok": False, "error": code, "message": message}
+
+
+def unavailable_retry_after(error: BaseException) -> int:
+    """Count an `unavailable` answer (portal.admission) and forget who is logged in, so
+    that answering never waits for the database again; the seconds to wait before retrying."""
+    from portal import admission
+
+    return admission.refuse(error)
+
+
+def unavailable_body(retry_after: int) -> dict[str, object]:
+    """The answer when the database cannot take the work now: the client keeps what it sent
+    and tries again after `retry_after` seconds (docs/api.md, "When the server is busy")."""
+    return {**error_body("unavailable", str(UNAVAILABLE_MESSAGE)), "retry_after": retry_after}
 
 
 # What a page answers when a service refuses --------------------------------------------------
@@ -236,13 +252,18 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
     def database_unavailable(error: Exception) -> ResponseReturnValue:
-        log.warning("database unavailable: %s", type(error).__name__)
         _undo_transaction()
+        retry_after = unavailable_retry_after(error)
         if wants_json():
-            body = error_body("unavailable", str(UNAVAILABLE_MESSAGE))
-            return app.json.response(body), 503
-        return error_page(503)
+            body = unavailable_body(retry_after)
+            response = app.json.response(body)
+        else:
+            response = app.make_response(error_page(503))
+        response.status_code = 503
+        response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> ResponseReturnValue:

@@ -39,14 +39,17 @@ def _configure(app: Flask, overrides: Mapping[str, Any]) -> None:
 
 
 def _size_server_pool(app: Flask) -> None:
-    """PostgreSQL: each worker keeps DB_POOL_SIZE connections, DB_MAX_OVERFLOW more at peaks."""
+    """PostgreSQL: the worker's pool as portal.db.plan_pools derives it (WORKER_CONCURRENCY)."""
+    from portal.db import plan_pools
+
+    plan = app.config["DB_POOL_PLAN"] = plan_pools(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-        "pool_size": app.config["DB_POOL_SIZE"],
-        "max_overflow": app.config["DB_MAX_OVERFLOW"],
-        "pool_timeout": app.config["DB_POOL_TIMEOUT"],
+        "pool_size": plan["pool_size"],
+        "max_overflow": plan["max_overflow"],
+        "pool_timeout": plan["pool_timeout"],
     }
 
 
@@ -75,18 +78,30 @@ def _prepare_sqlite(app: Flask) -> None:
             app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
                 "pool_size": 1,
                 "max_overflow": 0,
-                "pool_timeout": 30,
+                "pool_timeout": app.config["SQLITE_POOL_TIMEOUT"],
             }
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal import health, i18n, logs, mail, realtime, security, validation
+    from portal import (
+        admission,
+        easyread,
+        health,
+        i18n,
+        icons,
+        logs,
+        mail,
+        realtime,
+        security,
+        validation,
+    )
     from portal.auth import init_app as init_auth
     from portal.errors import register_error_handlers
 
     validation.init_app(app)  # before any route: `<int:…>` ids are bounded
     install_sqlite_tuning()
     db.init_app(app)
+    admission.init_app(app)  # before any route's own hooks: refused work touches nothing
     migrate.init_app(
         app,
         db,
@@ -104,6 +119,8 @@ def _init_extensions(app: Flask) -> None:
     logs.init_app(app)
     health.init_app(app)
     mail.init_app(app)
+    icons.init_app(app)
+    easyread.init_app(app)
     register_error_handlers(app)
 
 
@@ -113,6 +130,8 @@ def _register_domains(app: Flask) -> None:
     from concierge import bp as concierge_bp
     from messaging import bp as messaging_bp
     from messaging.announcements import bp as announcements_bp
+    from messaging.calls import bp as calls_bp
+    from messaging.family import bp as family_bp
     from portal import cli, scheduler, transaction
     from portal.admin import bp as admin_bp
     from portal.audit import bp as audit_bp
@@ -122,6 +141,7 @@ def _register_domains(app: Flask) -> None:
     from portal.figures import bp as figures_bp
     from portal.home import bp as home_bp
     from portal.notifications import bp as notifications_bp
+    from portal.offline import bp as offline_bp
     from portal.people import bp as people_bp
     from portal.wellbeing import bp as wellbeing_bp
 
@@ -129,6 +149,9 @@ def _register_domains(app: Flask) -> None:
     for blueprint in (auth_bp, home_bp, people_bp, admin_bp, notifications_bp, *domains):
         app.register_blueprint(blueprint)
     app.register_blueprint(announcements_bp)
+    app.register_blueprint(family_bp)
+    app.register_blueprint(calls_bp)
+    app.register_blueprint(offline_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(datarights_bp)
     app.register_blueprint(figures_bp)
@@ -136,15 +159,20 @@ def _register_domains(app: Flask) -> None:
     from portal import alerts
 
     alerts.init(app)
+    from portal.referrals import bp as referrals_bp
+
+    app.register_blueprint(referrals_bp)
     from activities import jobs as activities_jobs
     from concierge.desk import jobs as desk_jobs
     from concierge.exchange import jobs as exchange_jobs
     from messaging import jobs as messaging_jobs
+    from messaging.calls import jobs as calls_jobs
     from portal.alerts import jobs as alerts_jobs
     from portal.audit import jobs as audit_jobs
     from portal.datarights import jobs as datarights_jobs
     from portal.notifications import jobs as notifications_jobs
     from portal.people import jobs as people_jobs
+    from portal.referrals import jobs as referrals_jobs
     from portal.wellbeing import jobs as wellbeing_jobs
 
     registrars = [
@@ -155,10 +183,12 @@ def _register_domains(app: Flask) -> None:
         audit_jobs.register_jobs,
         wellbeing_jobs.register_jobs,
         messaging_jobs.register_jobs,
+        calls_jobs.register_jobs,
         notifications_jobs.register_jobs,
         people_jobs.register_jobs,
         datarights_jobs.register_jobs,
         alerts_jobs.register_jobs,
+        referrals_jobs.register_jobs,
     ]
     scheduler.init_app(app, job_registrars=registrars)
     cli.init_app(app)

@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from portal import scheduler
+from portal import admission, scheduler
 from portal.db import utcnow
 from portal.extensions import db, limiter
 
@@ -69,14 +69,17 @@ def check_scheduler() -> tuple[str, dict[str, Any] | None]:
 
 
 def report() -> dict[str, Any]:
-    """Every check, and "ok" only when none is failing; with the scheduler checked, its
-    details name the leader and the age of its heartbeat."""
+    """Every check, and "ok" only when none is failing; the details give this worker's
+    admission figures and, with the scheduler checked, the leader and its heartbeat's age."""
     checks = {"database": check_database(), "redis": check_redis()}
     checks["scheduler"], scheduler_details = check_scheduler()
     healthy = FAILING not in checks.values()
     result: dict[str, Any] = {"status": OK if healthy else FAILING, "checks": checks}
+    # What this worker refused at once (`unavailable`) since it started, and what runs now:
+    # load shed on purpose, not a failure, so it leaves the status alone.
+    result["details"] = {"admission": admission.of().details()}
     if scheduler_details is not None:
-        result["details"] = {"scheduler": scheduler_details}
+        result["details"]["scheduler"] = scheduler_details
     return result
 
 

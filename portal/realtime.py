@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import socketio as python_socketio
@@ -15,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal import validation
-from portal.db import is_ending_reads
+from portal.db import is_ending_reads, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class Event:
     name: str
     payload: dict[str, Any]
     to: str | list[str]
+    skip_sid: str | None = None  # the socket that caused it, which has its acknowledgement
 
 
 def user_room(person_id: int) -> str:
@@ -48,11 +50,21 @@ def conversation_room(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
 
 
-def publish(name: str, payload: dict[str, Any], to: str) -> None:
-    """Queue an event for the room `to`; it leaves only when the current transaction commits."""
+def publish(name: str, payload: dict[str, Any], to: str, *, skip_origin: bool = False) -> None:
+    """Queue an event for the room `to`; it leaves only when the current transaction commits.
+    With `skip_origin`, the socket whose event caused it does not get it (its acknowledgement
+    already carries the same thing); the person's other sockets still do."""
     from portal.extensions import db
 
-    db.session.info.setdefault(PENDING_KEY, []).append(Event(name, payload, to))
+    skip_sid = _origin_sid() if skip_origin else None
+    db.session.info.setdefault(PENDING_KEY, []).append(Event(name, payload, to, skip_sid))
+
+
+def _origin_sid() -> str | None:
+    """The Socket.IO session id of the event being handled (None in an HTTP request or a job)."""
+    from flask import has_request_context, request
+
+    return getattr(request, "sid", None) if has_request_context() else None
 
 
 def emit_now(name: str, payload: dict[str, Any], to: str) -> None:
@@ -83,7 +95,7 @@ def _emit(evt: Event) -> None:
     if _socketio is None or _socketio.server is None:
         log.warning("event %s dropped: Socket.IO is not initialised", evt.name)
         return
-    _socketio.emit(evt.name, evt.payload, to=evt.to)
+    _socketio.emit(evt.name, evt.payload, to=evt.to, skip_sid=evt.skip_sid)
 
 
 def _after_commit(session: Session) -> None:
@@ -98,9 +110,14 @@ def _merge_rooms(events: list[Event]) -> list[Event]:
     merged: list[Event] = []
     for evt in events:
         last = merged[-1] if merged else None
-        if last is not None and last.name == evt.name and last.payload is evt.payload:
+        if (
+            last is not None
+            and last.name == evt.name
+            and last.payload is evt.payload
+            and last.skip_sid == evt.skip_sid
+        ):
             rooms = last.to if isinstance(last.to, list) else [last.to]
-            merged[-1] = Event(evt.name, evt.payload, [*rooms, evt.to])
+            merged[-1] = Event(evt.name, evt.payload, [*rooms, evt.to], evt.skip_sid)
         else:
             merged.append(evt)
     return merged
@@ -130,6 +147,11 @@ class CatchUpRedisManager(python_socketio.RedisManager):  # type: ignore[misc]
 
     RETRY_MAX = 8.0
 
+    def __init__(self, *args: Any, resync_per_second: float = 30.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.resync_per_second = resync_per_second
+        self.lost_at: datetime | None = None
+
     def _redis_listen_with_retries(self) -> Iterator[Any]:
         delay, lost = 0.5, False
         while True:
@@ -137,15 +159,59 @@ class CatchUpRedisManager(python_socketio.RedisManager):  # type: ignore[misc]
                 self._redis_connect()
                 self.pubsub.subscribe(self.channel)
                 if lost:
-                    log.warning("Redis is back: this process's clients catch up")
-                    self.server.emit(RESYNC_EVENT, {}, namespace="/", ignore_queue=True)
+                    window = resync_window(self.socket_count(), self.resync_per_second)
+                    # Until every socket has caught up, catch-ups reach back to the loss,
+                    # whatever newer live event a client got while waiting for its moment.
+                    _note_gap(self.lost_at or utcnow(), window + RESYNC_SLACK_S)
+                    self.lost_at = None
+                    log.warning(
+                        "Redis is back: this process's %d sockets catch up within %d s",
+                        self.socket_count(),
+                        window,
+                    )
+                    self.server.emit(
+                        RESYNC_EVENT, {"window_s": window}, namespace="/", ignore_queue=True
+                    )
                 delay, lost = 0.5, False
                 yield from self.pubsub.listen()
             except Exception as exc:  # redis raises its own and socket errors alike
                 log.error("Redis subscription lost (%s); retrying in %.1f s", exc, delay)
+                if not lost:
+                    self.lost_at = utcnow()
                 lost = True
                 time.sleep(delay)
                 delay = min(delay * 2, self.RETRY_MAX)
+
+    def socket_count(self) -> int:
+        """The sockets this process holds (python-socketio keeps every one in room None)."""
+        return len(self.rooms.get("/", {}).get(None, {}))
+
+
+RESYNC_WINDOW_MAX = 60  # seconds: every socket has caught up within this after a resync
+RESYNC_SLACK_S = 60  # catch-ups refused and retried after the window still reach back
+_gap: tuple[datetime, float] | None = None  # (events lost since, until this monotonic time)
+
+
+def _note_gap(since: datetime, seconds: float) -> None:
+    """Remember that this process's sockets may have missed events since `since`."""
+    global _gap
+    _gap = (since, time.monotonic() + seconds)
+
+
+def missed_since() -> datetime | None:
+    """While this process's sockets are catching up after a Redis loss: when the loss
+    began (a catch-up then returns everything since, not only what follows the client's
+    newest id); None otherwise."""
+    if _gap is None or time.monotonic() > _gap[1]:
+        return None
+    return _gap[0]
+
+
+def resync_window(sockets: int, per_second: float) -> int:
+    """Seconds over which a process's sockets spread their catch-ups after a resync, so
+    that the process serves about `per_second` of them a second (at least 1 s, at most
+    RESYNC_WINDOW_MAX): it grows with the number of sockets the process holds."""
+    return int(min(RESYNC_WINDOW_MAX, max(1, -(-sockets // max(1, int(per_second))))))
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
@@ -163,7 +229,9 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
     socketio.server_options.pop("message_queue", None)
     if app.config.get("REDIS_URL"):
         options["client_manager"] = CatchUpRedisManager(
-            app.config["REDIS_URL"], channel=QUEUE_CHANNEL
+            app.config["REDIS_URL"],
+            channel=QUEUE_CHANNEL,
+            resync_per_second=app.config["SOCKETIO_RESYNC_PER_SECOND"],
         )
     socketio.init_app(app, **options)
     _socketio = socketio

@@ -21,7 +21,7 @@ BUNDLE_DIR = PACKAGE_DIR / "_bundle"
 NODE_MODULES_FILES: dict[str, tuple[str, ...]] = {
     "socket.io-client": ("dist/socket.io.min.js",),
     "chart.js": ("dist/chart.umd.min.js",),
-    "lucide-static": ("icons/*.svg", "LICENSE"),  # pictograms drawn inline (activities/voice)
+    "lucide-static": ("icons/*.svg", "LICENSE"),  # pictograms drawn inline (portal/icons.py)
 }
 
 # Front-end files from npm that the portal serves itself (`/vendor/...`, portal/home/routes.py).

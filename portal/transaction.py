@@ -23,6 +23,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 AFTER_COMMIT_KEY = "bv_after_commit"
 AFTER_ROLLBACK_KEY = "bv_after_rollback"
+RUNNING_AFTER_COMMIT_KEY = "bv_running_after_commit"
 
 
 def owns_transaction(work: Callable[P, R]) -> Callable[P, R]:
@@ -58,8 +59,18 @@ def _run_after_commit(session: Session) -> None:
     if session.in_nested_transaction() or is_ending_reads(session):
         return  # a savepoint released, or reads ended: the writes are still to come
     session.info.pop(AFTER_ROLLBACK_KEY, None)
-    for callback in session.info.pop(AFTER_COMMIT_KEY, []):
-        callback()
+    session.info[RUNNING_AFTER_COMMIT_KEY] = True
+    try:
+        for callback in session.info.pop(AFTER_COMMIT_KEY, []):
+            callback()
+    finally:
+        session.info.pop(RUNNING_AFTER_COMMIT_KEY, None)
+
+
+def running_after_commit() -> bool:
+    """Whether the request's session is running its after-commit work (a handler reached
+    from there, such as a socket disconnected at logout, must not use that session)."""
+    return bool(db.session.info.get(RUNNING_AFTER_COMMIT_KEY))
 
 
 def _run_after_rollback(session: Session, previous_transaction: Any) -> None:

@@ -55,3 +55,12 @@ def test_building_events_reach_only_that_building(app, db, socket_client):
     db.session.commit()
     assert [m["name"] for m in near.get_received()] == ["test.building_news"]
     assert far.get_received() == []
+
+
+def test_the_resync_window_grows_with_the_sockets_of_the_process():
+    from portal.realtime import RESYNC_WINDOW_MAX, resync_window
+
+    assert resync_window(0, 100) == resync_window(1, 100) == 1
+    assert resync_window(250, 100) == 3
+    assert resync_window(5_000, 100) == 50
+    assert resync_window(40_000, 100) == RESYNC_WINDOW_MAX

@@ -25,6 +25,8 @@ def test_scheduler_collects_every_registered_job(app):
         "alerts.escalate",
         "alerts.purge",
         "audit.purge",
+        "calls.purge",
+        "calls.stale",
         "concierge.help",
         "concierge.parcel_reminders",
         "concierge.ticket_alerts",
@@ -33,6 +35,7 @@ def test_scheduler_collects_every_registered_job(app):
         "notifications.purge",
         "people.activity_days_purge",
         "portal.heartbeat",
+        "referrals.purge",
         "wellbeing.missed_checkins",
         "wellbeing.purge",
     ]

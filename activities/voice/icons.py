@@ -1,20 +1,17 @@
-"""Pictograms of residents' voice: SVG icons of the npm package lucide-static (ISC), drawn
-inline so they take the text's colour, each beside its words and hidden from screen readers.
+"""Pictograms of residents' voice, drawn by portal.icons (lucide-static SVG, inline).
 
 Poll answers choose from ANSWER_ICONS only: a fixed set, each with the name the picker shows.
 """
 
 from __future__ import annotations
 
-import re
-from functools import cache
-from pathlib import Path
-
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-PACKAGE_DIR = "lucide-static/icons"
+from portal.icons import PACKAGE_DIR, LazyIcon
+from portal.icons import icon as portal_icon
+
+__all__ = ["ANSWER_ICONS", "PACKAGE_DIR", "UI_ICONS", "LazyIcon", "icon", "is_answer_icon"]
 
 # The pictograms a poll's answer may carry, in the order the picker shows them.
 ANSWER_ICONS: dict[str, object] = {
@@ -77,9 +74,6 @@ UI_ICONS = frozenset(
     }
 )
 
-_ATTRIBUTES = re.compile(r"<svg\b[^>]*>", re.S)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-
 
 def is_answer_icon(name: str) -> bool:
     return name in ANSWER_ICONS
@@ -89,40 +83,6 @@ def answer_icon_label(name: str) -> str:
     return str(ANSWER_ICONS.get(name, ""))
 
 
-@cache
-def _svg_body(folder: str, name: str) -> str:
-    """The icon's drawing (inside <svg>), read once per process."""
-    text = (Path(folder) / PACKAGE_DIR / f"{name}.svg").read_text(encoding="utf-8")
-    text = _COMMENT.sub("", text)
-    start = _ATTRIBUTES.search(text)
-    end = text.rfind("</svg>")
-    if start is None or end < 0:
-        return ""
-    return text[start.end() : end].strip()
-
-
 def icon(name: str, size: int = 32, css: str = "") -> Markup:
-    """An inline SVG pictogram, decorative (the words beside it say the same)."""
-    if name not in ANSWER_ICONS and name not in UI_ICONS:
-        return Markup("")
-    try:
-        body = _svg_body(current_app.config["PORTAL_NODE_MODULES"], name)
-    except OSError:
-        return Markup("")  # the npm packages are not installed: the words remain
-    classes = escape(f"voice-icon {css}".strip())
-    return Markup(
-        f'<svg class="{classes}" xmlns="http://www.w3.org/2000/svg" width="{int(size)}" '
-        f'height="{int(size)}" viewBox="0 0 24 24" fill="none" stroke="currentColor" '
-        'stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" '
-        f'focusable="false">{body}</svg>'
-    )
-
-
-class LazyIcon(str):
-    """A pictogram's name that Jinja draws as its SVG (a home tile's icon is made at import,
-    before the app that knows where the npm packages are)."""
-
-    __slots__ = ()
-
-    def __html__(self) -> str:
-        return str(icon(str(self)))
+    """A voice page's pictogram (portal.icons), with the class voice's stylesheet sizes."""
+    return portal_icon(name, size, f"voice-icon {css}".strip())

@@ -16,14 +16,14 @@ from portal.enums import LabelledEnum
 class TicketCategory(LabelledEnum):
     """What a reported problem is about, with the pictogram the resident picks it by."""
 
-    REPAIR = "repair", _l("Repair"), "🔧"
-    HEATING = "heating", _l("Heating"), "🔥"
-    WATER = "water", _l("Water, leak"), "💧"
-    LIFT = "lift", _l("Lift"), "🛗"
-    CLEANLINESS = "cleanliness", _l("Cleanliness"), "🧹"
-    NOISE = "noise", _l("Noise"), "🔊"
-    KEYS = "keys", _l("Keys, badge"), "🔑"
-    OTHER = "other", _l("Something else"), "❓"
+    REPAIR = "repair", _l("Repair"), "wrench"
+    HEATING = "heating", _l("Heating"), "flame"
+    WATER = "water", _l("Water, leak"), "droplet"
+    LIFT = "lift", _l("Lift"), "arrow-up-down"
+    CLEANLINESS = "cleanliness", _l("Cleanliness"), "brush-cleaning"
+    NOISE = "noise", _l("Noise"), "volume-2"
+    KEYS = "keys", _l("Keys, badge"), "key-round"
+    OTHER = "other", _l("Something else"), "circle-help"
 
 
 class TicketStatus(LabelledEnum):
@@ -163,12 +163,12 @@ class Parcel(TimestampMixin, Base):
 class LogbookKind(LabelledEnum):
     """The kind of an intervention in a dwelling's logbook (TICKET: written by the desk)."""
 
-    TICKET = "ticket", _l("Report to the desk"), "🛠"
-    REPAIR = "repair", _l("Repair"), "🔧"
-    INSPECTION = "inspection", _l("Inspection"), "🔍"
-    BOILER = "boiler", _l("Boiler service"), "🔥"
-    RENOVATION = "renovation", _l("Energy renovation works"), "🏗"
-    OTHER = "other", _l("Other intervention"), "📄"
+    TICKET = "ticket", _l("Report to the desk"), "hammer"
+    REPAIR = "repair", _l("Repair"), "wrench"
+    INSPECTION = "inspection", _l("Inspection"), "search"
+    BOILER = "boiler", _l("Boiler service"), "flame"
+    RENOVATION = "renovation", _l("Energy renovation works"), "construction"
+    OTHER = "other", _l("Other intervention"), "file-text"
 
 
 class LogbookEntry(TimestampMixin, Base):
@@ -214,8 +214,8 @@ class VisitKind(LabelledEnum):
     """What a resident tells the desk about someone coming."""
 
     # A contractor may enter while the resident is away.
-    ENTRY_PERMISSION = "entry_permission", _l("Permission to enter"), "🔑"
-    VISITOR = "visitor", _l("Expected visitor"), "🚪"  # somebody is expected
+    ENTRY_PERMISSION = "entry_permission", _l("Permission to enter"), "key-round"
+    VISITOR = "visitor", _l("Expected visitor"), "door-open"  # somebody is expected
 
 
 class Visit(TimestampMixin, Base):

@@ -115,7 +115,7 @@ def parcel_items(context: QueueContext) -> list[QueueItem]:
     return [
         QueueItem(
             kind="parcel",
-            icon="📦",
+            icon="package",
             title=parcel_for % {"dwelling": words.place(context.numbers.get(line.dwelling_id))},
             detail=" · ".join(p for p in (line.carrier, size[line.size]) if p),
             url=url(line.dwelling_id),

@@ -33,6 +33,7 @@ from concierge.desk.forms import (
     VisitForm,
 )
 from concierge.desk.models import LogbookKind, Priority, Ticket, TicketCategory, TicketStatus
+from portal.confirm import confirm_page
 from portal.db import utcnow
 from portal.errors import DomainError, Refusal, on_refusal, render_error, reshow_form
 from portal.forms import ConfirmForm, require_confirm_form
@@ -404,15 +405,28 @@ def new_visit() -> Page:
     return redirect(url_for("concierge.my_home"))
 
 
-@bp.post("/visits/<int:visit_id>/cancel")
+@bp.route("/visits/<int:visit_id>/cancel", methods=["GET", "POST"])
 @login_required
-def cancel_visit(visit_id: int) -> Response:
+def cancel_visit(visit_id: int) -> str | Response:
+    """Ask first ("Cancel the visit of …?"), then cancel it; the desk is told."""
     visit = visits.access_visit(current_user, visit_id)
-    require_confirm_form()
     if desk.is_building_staff(current_user, visit.building_id):
         back = url_for("concierge.dwelling", dwelling_id=visit.dwelling_id)
     else:
         back = url_for("concierge.my_home")
+    if request.method == "GET":
+        if visit.cancelled_at is not None:
+            return redirect(back)
+        return confirm_page(
+            question=_("Cancel the visit of %(name)s?", name=visit.visitor),
+            consequence=_("The desk is told that nobody is expected."),
+            yes=_("Yes, cancel the visit"),
+            no=_("No, keep the visit"),
+            action=url_for("concierge.cancel_visit", visit_id=visit.id),
+            back=back,
+            pictogram="calendar-x",
+        )
+    require_confirm_form()
     on_refusal(back)
     visits.do_cancel_visit(current_user, visit.id)
     flash(_("It is cancelled; the desk is told."), "success")

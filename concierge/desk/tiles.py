@@ -90,7 +90,7 @@ def parcel_today_items(person: Person) -> list[TodayItem]:
         "%(num)d parcels are waiting for you at the desk",
         count,
     )
-    return [TodayItem(icon="📦", text=text, url=url_for("concierge.my_home"))]
+    return [TodayItem(icon="package", text=text, url=url_for("concierge.my_home"))]
 
 
 # The resident's "Concierge" tile opens their home page: problems, parcels, logbook, visits.
@@ -98,8 +98,8 @@ register_tile(
     Tile(
         key="concierge",
         endpoint="concierge.my_home",
-        icon="🛎",
-        label=_l("Concierge"),
+        icon="concierge-bell",
+        label=_l("The concierge desk"),  # one name for the desk (docs/glossary.md)
         order=40,
         roles=frozenset({Role.RESIDENT}),
         hint_count=open_tickets_count,
@@ -115,7 +115,7 @@ register_tile(
     Tile(
         key="desk",
         endpoint="concierge.desk_page",
-        icon="🛎",
+        icon="concierge-bell",
         label=_l("Concierge desk"),
         order=5,
         roles=desk.DESK_STAFF_ROLES,

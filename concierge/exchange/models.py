@@ -16,14 +16,14 @@ from portal.enums import LabelledEnum
 class HelpKind(LabelledEnum):
     """What a neighbour is asked for, with the label and pictogram shown beside it."""
 
-    GROCERIES = "groceries", _l("Groceries"), "🛒"
-    PHARMACY = "pharmacy", _l("Pharmacy run"), "⚕️"
-    REPAIR = "repair", _l("Small repair or DIY"), "🔧"
-    COMPANY = "company", _l("Company or a walk"), "☕"
-    TABLET = "tablet", _l("Help with the tablet"), "📱"
-    PAPERWORK = "paperwork", _l("Help with paperwork"), "📄"
-    ACCOMPANIMENT = "accompaniment", _l("Going with me to an appointment"), "🤝"
-    OTHER = "other", _l("Something else"), "💬"
+    GROCERIES = "groceries", _l("Groceries"), "shopping-cart"
+    PHARMACY = "pharmacy", _l("Pharmacy run"), "pill"
+    REPAIR = "repair", _l("Small repair or DIY"), "wrench"
+    COMPANY = "company", _l("Company or a walk"), "coffee"
+    TABLET = "tablet", _l("Help with the tablet"), "tablet-smartphone"
+    PAPERWORK = "paperwork", _l("Help with paperwork"), "file-text"
+    ACCOMPANIMENT = "accompaniment", _l("Going with me to an appointment"), "handshake"
+    OTHER = "other", _l("Something else"), "message-circle"
 
 
 class Urgency(LabelledEnum):

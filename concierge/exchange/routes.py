@@ -28,6 +28,7 @@ from concierge.exchange.forms import (
 )
 from concierge.exchange.models import HelpKind, HelpRequest, HelpStatus
 from portal.auth.decorators import roles_required
+from portal.confirm import confirm_page
 from portal.db import utcnow
 from portal.errors import DomainError, on_refusal, reshow_form
 from portal.forms import ConfirmForm, require_confirm_form
@@ -275,10 +276,24 @@ def help_release(request_id: int) -> Response:
     )
 
 
-@bp.post("/neighbours/requests/<int:request_id>/give-back")
+@bp.route("/neighbours/requests/<int:request_id>/give-back", methods=["GET", "POST"])
 @login_required
-def help_give_back(request_id: int) -> Response:
-    """The helper cannot go after all."""
+def help_give_back(request_id: int) -> str | Response:
+    """Ask first ("You cannot go after all?"), then the helper gives the request back."""
+    if request.method == "GET":
+        found = helping.access_request(current_user, request_id)
+        back = url_for("concierge.help_request", request_id=request_id)
+        if found.helper_id != current_user.id or found.status != HelpStatus.TAKEN:
+            return redirect(back)
+        return confirm_page(
+            question=_("You cannot go after all?"),
+            consequence=_("The request is open again for the other neighbours. We tell them."),
+            yes=_("Yes, I cannot go"),
+            no=_("No, I will go"),
+            action=url_for("concierge.help_give_back", request_id=request_id),
+            back=back,
+            pictogram="undo-2",
+        )
     require_confirm_form()
     return _act(
         request_id,
@@ -287,10 +302,29 @@ def help_give_back(request_id: int) -> Response:
     )
 
 
-@bp.post("/neighbours/requests/<int:request_id>/cancel")
+@bp.route("/neighbours/requests/<int:request_id>/cancel", methods=["GET", "POST"])
 @login_required
-def help_cancel(request_id: int) -> Response:
-    """The requester no longer needs help."""
+def help_cancel(request_id: int) -> str | Response:
+    """Ask first ("You no longer need help?"), then the requester's request is cancelled."""
+    if request.method == "GET":
+        found = helping.access_request(current_user, request_id)
+        helping.check_is_requester(current_user, found)
+        back = url_for("concierge.help_request", request_id=request_id)
+        if found.status not in (HelpStatus.OPEN, HelpStatus.TAKEN):
+            return redirect(back)
+        return confirm_page(
+            question=_("You no longer need help with: %(kind)s?", kind=found.kind.label),
+            consequence=(
+                _("Your helper is told that you no longer need them.")
+                if found.helper_id
+                else _("Your neighbours no longer see your request.")
+            ),
+            yes=_("Yes, I no longer need help"),
+            no=_("No, keep my request"),
+            action=url_for("concierge.help_cancel", request_id=request_id),
+            back=back,
+            pictogram="circle-x",
+        )
     require_confirm_form()
     return _act(
         request_id,
@@ -393,10 +427,23 @@ def help_offer() -> str | tuple[str, int] | Response:
     return redirect(url_for("concierge.help_offer"))
 
 
-@bp.post("/neighbours/offers/<int:offer_id>/withdraw")
+@bp.route("/neighbours/offers/<int:offer_id>/withdraw", methods=["GET", "POST"])
 @login_required
-def help_withdraw(offer_id: int) -> Response:
-    """A neighbour withdraws one of their offers (another's answers 404)."""
+def help_withdraw(offer_id: int) -> str | Response:
+    """Ask first, then a neighbour withdraws one of their offers (another's answers 404)."""
+    if request.method == "GET":
+        offer = next((o for o in helping.list_my_offers(current_user) if o.id == offer_id), None)
+        if offer is None:
+            abort(404)
+        return confirm_page(
+            question=_("Withdraw your offer: %(kind)s?", kind=offer.kind.label),
+            consequence=_("Your neighbours no longer see that you offer this help."),
+            yes=_("Yes, withdraw my offer"),
+            no=_("No, keep my offer"),
+            action=url_for("concierge.help_withdraw", offer_id=offer_id),
+            back=url_for("concierge.help_offer"),
+            pictogram="circle-x",
+        )
     require_confirm_form()
     helping.do_withdraw_offer(current_user, offer_id)
     flash(_("Your offer is withdrawn."), "success")

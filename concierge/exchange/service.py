@@ -7,12 +7,13 @@ once, so each operation below is all or nothing."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask_babel import force_locale
+from babel.dates import format_datetime
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, update
 
@@ -32,6 +33,7 @@ from portal.audit import service as audit
 from portal.db import begin_write, utcnow
 from portal.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from portal.extensions import db
+from portal.i18n import zone_of
 from portal.notifications.service import notify, person_datetime, person_locale
 from portal.people import service as people
 from portal.people.models import Person, Role
@@ -350,16 +352,34 @@ def _open_conversation(helper: Person, request: HelpRequest) -> None:
     except DomainError:
         return
     request.conversation_id = conversation.id
+    params = {"kind": request.kind.value, "when": request.window_start.isoformat()}
     with force_locale(person_locale(helper)):
-        text = _(
-            "I'll do it: %(kind)s, %(when)s.",
-            kind=request.kind.label,
-            when=person_datetime(helper, request.window_start),
-        )
+        text = taken_text(params, helper)  # the helper's version, kept with the key
     with contextlib.suppress(DomainError):
         messaging.add_message(
-            helper, conversation.id, client_id=_take_client_id(request), body=text
+            helper,
+            conversation.id,
+            client_id=_take_client_id(request),
+            body=text,
+            key=TAKEN_TEXT,
+            params=params,
         )
+
+
+TAKEN_TEXT = "exchange.taken"
+
+
+def taken_text(params: Mapping[str, Any], reader: Person | None) -> str:
+    """ "I'll do it: groceries, 5 Dec 10:00." in the current language, the time in the
+    reader's time zone: each of the two reads it in their own language."""
+    when = datetime.fromisoformat(params["when"])
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    written = format_datetime(when, "short", tzinfo=zone_of(reader), locale=str(get_locale()))
+    return _("I'll do it: %(kind)s, %(when)s.", kind=HelpKind(params["kind"]).label, when=written)
+
+
+messaging.register_system_text(TAKEN_TEXT, taken_text)
 
 
 def _take_client_id(request: HelpRequest) -> str:

@@ -60,7 +60,7 @@ register_tile(
     Tile(
         key="help",
         endpoint="concierge.help_board",
-        icon="🤝",
+        icon="handshake",
         label=_l("Help between neighbours"),
         order=30,
         badge_count=open_requests_count,

@@ -57,7 +57,7 @@ register_tile(
     Tile(
         key="announcements",
         endpoint="announcements.index",
-        icon="📢",
+        icon="megaphone",
         label=_l("Announcements"),
         order=50,
         roles=frozenset({Role.RESIDENT}),
@@ -70,7 +70,7 @@ register_tile(
     Tile(
         key="announcements_staff",
         endpoint="announcements.index",
-        icon="📢",
+        icon="megaphone",
         label=_l("Announcements"),
         order=50,
         roles=frozenset(STAFF_ROLES),

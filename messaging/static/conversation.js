@@ -1,7 +1,9 @@
-// One conversation, live. Every send carries a client id and goes through an outbox kept
-// on the tablet, so a message typed offline leaves when the connection returns and a retry
-// never stores it twice. On every (re)connect the page asks for what came after the last
-// message id it shows.
+// One conversation, live. Every send — text, photo, voice — goes through the tablet's outbox
+// (portal/static/js/outbox.js, IndexedDB), so a message made offline leaves when the
+// connection returns, from whichever page is open, and a retry never stores it twice. Under
+// each of one's own messages the page says what happened in words: waiting to be sent, not
+// sent (why, and "Try again"), sent, read. On every (re)connect the page asks for what came
+// after the last message id it shows.
 "use strict";
 
 (function () {
@@ -15,7 +17,6 @@
   const list = document.getElementById("messages");
   const strings = document.getElementById("strings").dataset;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const outboxKey = "bv.outbox." + me;
   const timeFormat = makeTimeFormat(root.dataset.timeZone);
   let readStates = JSON.parse(root.dataset.readStates || "[]");
   let socket = null;
@@ -33,31 +34,8 @@
     }
   }
 
-  // Outbox ---------------------------------------------------------------------------------
-
-  function loadOutbox() {
-    try {
-      return JSON.parse(window.localStorage.getItem(outboxKey) || "[]");
-    } catch (error) {
-      return [];
-    }
-  }
-
-  function saveOutbox(items) {
-    window.localStorage.setItem(outboxKey, JSON.stringify(items));
-  }
-
-  function removeFromOutbox(clientId) {
-    saveOutbox(loadOutbox().filter((item) => item.client_id !== clientId));
-  }
-
-  function newClientId() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    const bytes = window.crypto.getRandomValues(new Uint8Array(16));
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
+  // outbox.js runs after this script (base.html loads it with the page's shared scripts).
+  let outbox = null;
 
   // Rendering ------------------------------------------------------------------------------
 
@@ -123,8 +101,11 @@
     const time = node.querySelector(".message-time");
     const created = message.created_at ? new Date(message.created_at) : new Date();
     time.setAttribute("datetime", message.created_at || created.toISOString());
-    time.textContent = pending ? strings.pending : timeFormat.format(created);
+    time.textContent = timeFormat.format(created);
     fillBody(node, message);
+    if (!own) {
+      node.querySelector(".message-status").remove();
+    }
     const report = node.querySelector(".report-form");
     if (own || !message.id) {
       report.remove();
@@ -133,6 +114,7 @@
     }
     if (pending) {
       node.classList.add("message-pending");
+      setStatus(node, strings.pending);
     }
     return node;
   }
@@ -155,6 +137,10 @@
     const node = render(message, false, Boolean(pending));
     removeEmptyState();
     if (pending) {
+      // The tablet's own copy of a photo or recording is no longer needed.
+      pending.querySelectorAll("[src^='blob:'], [href^='blob:']").forEach((el) => {
+        URL.revokeObjectURL(el.getAttribute("src") || el.getAttribute("href"));
+      });
       pending.replaceWith(node);
     } else {
       insertInOrder(node, message.id);
@@ -166,80 +152,160 @@
     const later = Array.from(list.querySelectorAll("[data-message-id]")).find(
       (el) => Number(el.dataset.messageId) > id
     );
-    const firstPending = list.querySelector(".message-pending");
+    const firstPending = list.querySelector(".message-pending, .message-failed");
     list.insertBefore(node, later || firstPending || null);
   }
 
+  // A message still in the outbox: its text, or its photo as the tablet keeps it.
   function showPending(item) {
-    if (list.querySelector('[data-client-id="' + CSS.escape(item.client_id) + '"]')) {
-      return;
+    const existing = list.querySelector('[data-client-id="' + CSS.escape(item.client_id) + '"]');
+    if (existing) {
+      return existing;
     }
     removeEmptyState();
-    list.appendChild(render({ ...item, sender: { id: me, name: "" } }, true));
+    const message = { ...item, sender: { id: me, name: root.dataset.meName || "" } };
+    if (item.kind === "photo") {
+      const url = item.blob ? URL.createObjectURL(item.blob) : item.attachment ? item.attachment.thumb_url || item.attachment.url : "";
+      message.attachment = url ? { url: url, thumb_url: url } : null;
+    } else if (item.kind === "voice" && item.blob) {
+      message.attachment = { url: URL.createObjectURL(item.blob) };
+    } else if (item.kind === "voice" && item.attachment) {
+      message.attachment = item.attachment;
+    }
+    const node = render(message, true);
+    list.appendChild(node);
+    if (item.state === "failed") {
+      markFailed(item.client_id, item.error);
+    }
+    return node;
   }
 
-  function markFailed(clientId, text) {
+  // "Not sent: <why>", with "Try again" and "Remove" under it.
+  function markFailed(clientId, reason) {
     const node = list.querySelector('[data-client-id="' + CSS.escape(clientId) + '"]');
-    if (node) {
-      node.classList.remove("message-pending");
-      node.classList.add("message-failed");
-      node.querySelector(".message-time").textContent = strings.failed + " — " + text;
+    if (!node || node.dataset.messageId) {
+      return;
+    }
+    node.classList.remove("message-pending");
+    node.classList.add("message-failed");
+    setStatus(node, strings.failed.replace("{reason}", reason || strings.noReason));
+    if (node.querySelector(".retry-send")) {
+      return;
+    }
+    const actions = node.querySelector(".message-actions");
+    const again = document.createElement("button");
+    again.type = "button";
+    again.className = "button button-small retry-send";
+    again.textContent = strings.retry;
+    const drop = document.createElement("button");
+    drop.type = "button";
+    drop.className = "button button-small button-quiet-dark discard-send";
+    drop.textContent = strings.discard;
+    actions.prepend(again, drop);
+  }
+
+  function markWaiting(clientId) {
+    const node = list.querySelector('[data-client-id="' + CSS.escape(clientId) + '"]');
+    if (!node || node.dataset.messageId) {
+      return;
+    }
+    node.classList.remove("message-failed");
+    node.classList.add("message-pending");
+    node.querySelectorAll(".retry-send, .discard-send").forEach((button) => button.remove());
+    setStatus(node, strings.pending);
+  }
+
+  function setStatus(node, text) {
+    const status = node.querySelector(".message-status");
+    if (status && status.textContent !== text) {
+      status.textContent = text;
     }
   }
 
   // Sending --------------------------------------------------------------------------------
 
-  const RETRYABLE = new Set(["rate_limited", "server_error", "unauthenticated", "unavailable"]);
-
-  function deliver(item) {
-    if (!socket || !socket.connected) {
-      setStatus(strings.offline);
-      return;
+  function send(fields) {
+    if (!outbox) {
+      return Promise.resolve();
     }
-    socket.timeout(10000).emit("send_message", item, (error, ack) => {
-      if (error) {
-        // No answer: it stays in the outbox, sent again now and on reconnect (the server
-        // keeps one message per client id, so a retry never doubles it).
-        window.setTimeout(() => {
-          if (loadOutbox().some((waiting) => waiting.client_id === item.client_id)) {
-            deliver(item);
-          }
-        }, 5000);
-        return;
-      }
-      if (ack && ack.ok) {
-        removeFromOutbox(item.client_id);
-        showMessage(ack.message);
-        setStatus("");
-      } else if (ack && !RETRYABLE.has(ack.error)) {
-        removeFromOutbox(item.client_id);
-        markFailed(item.client_id, ack.message);
-      } else if (ack) {
-        setStatus(ack.message);
-        window.setTimeout(() => deliver(item), 3000);
+    const item = { conversation_id: conversationId, upload_url: root.dataset.apiUpload, ...fields };
+    return outbox.add(item).then((stored) => {
+      showPending(stored);
+      updateReceipt();
+      if (!socket || !socket.connected) {
+        setComposerStatus(strings.offline);
       }
     });
   }
 
-  function send(fields) {
-    const item = { conversation_id: conversationId, client_id: newClientId(), kind: "text", body: "", ...fields };
-    const items = loadOutbox();
-    items.push(item);
-    saveOutbox(items);
-    showPending(item);
-    deliver(item);
+  function showOutbox() {
+    if (!outbox) {
+      return Promise.resolve();
+    }
+    return outbox.list().then((items) => {
+      items
+        .filter((item) => item.conversation_id === conversationId)
+        .forEach((item) => showPending(item));
+      updateReceipt();
+    });
   }
 
-  function flushOutbox() {
-    loadOutbox()
-      .filter((item) => item.conversation_id === conversationId)
-      .forEach((item) => {
-        showPending(item);
-        deliver(item);
-      });
+  function ours(event) {
+    return event.detail.item && event.detail.item.conversation_id === conversationId;
   }
 
-  function setStatus(text) {
+  function wireOutbox() {
+    if (!outbox) {
+      return;
+    }
+    outbox.events.addEventListener("sent", (event) => {
+      if (ours(event)) {
+        showMessage(event.detail.message);
+        setComposerStatus("");
+      }
+    });
+    // Added by another part of the page (or from the outbox of another page of the tablet).
+    outbox.events.addEventListener("added", (event) => {
+      if (ours(event)) {
+        showPending(event.detail.item);
+        updateReceipt();
+      }
+    });
+    outbox.events.addEventListener("failed", (event) => {
+      if (ours(event)) {
+        showPending(event.detail.item);
+        markFailed(event.detail.item.client_id, event.detail.message);
+        updateReceipt();
+      }
+    });
+    outbox.events.addEventListener("waiting", (event) => {
+      if (ours(event)) {
+        markWaiting(event.detail.item.client_id);
+        setComposerStatus(event.detail.offline ? strings.offline : "");
+      }
+    });
+    outbox.events.addEventListener("retrying", (event) => {
+      if (ours(event)) {
+        setComposerStatus(event.detail.message || strings.offline);
+      }
+    });
+    list.addEventListener("click", (event) => {
+      const node = event.target.closest(".message");
+      if (!node) {
+        return;
+      }
+      if (event.target.closest(".retry-send")) {
+        outbox.retry(node.dataset.clientId);
+      } else if (event.target.closest(".discard-send")) {
+        outbox.discard(node.dataset.clientId).then(() => {
+          node.remove();
+          updateReceipt();
+        });
+      }
+    });
+  }
+
+  function setComposerStatus(text) {
     const status = document.getElementById("composer-status");
     if (status) {
       status.textContent = text;
@@ -248,13 +314,53 @@
 
   // Catching up, receipts, typing ----------------------------------------------------------
 
+  // One catch-up at a time; refused or unanswered, it is asked again after the back-off
+  // (bonVoisin.retryDelay, honouring the server's retry_after).
+  let catchingUp = false;
+  let catchUpAgain = false;
+  let catchUpFailures = 0;
+  let catchUpTimer = null;
+  // The id a catch-up asks after is the newest one held when it was first needed (at the
+  // connect, or when portal.resync arrived), and stays so across its retries: a live message
+  // arriving meanwhile must not move it past the ones that were lost.
+  let catchUpFrom = null;
+
+  function pinCatchUpFrom() {
+    if (catchUpFrom === null) {
+      catchUpFrom = lastId();
+    }
+  }
+
   function catchUp() {
+    if (!socket || !socket.connected) {
+      return;
+    }
+    if (catchingUp) {
+      catchUpAgain = true; // asked again while one is out: one more once it is in
+      return;
+    }
+    window.clearTimeout(catchUpTimer);
+    catchingUp = true;
+    pinCatchUpFrom();
     const after = {};
-    after[conversationId] = lastId();
-    socket.emit("catch_up", { conversations: after }, (ack) => {
-      if (ack && ack.ok) {
+    after[conversationId] = catchUpFrom;
+    const timeout = (window.bonVoisin.outbox || {}).ACK_TIMEOUT_MS || 20000;
+    socket.timeout(timeout).emit("catch_up", { conversations: after }, (error, ack) => {
+      catchingUp = false;
+      if (!error && ack && ack.ok) {
+        catchUpFailures = 0;
+        catchUpFrom = null;
         (ack.messages[String(conversationId)] || []).forEach(showMessage);
         markRead();
+      } else if (error || !ack || ack.error === "unavailable" || ack.error === "rate_limited") {
+        catchUpFailures += 1;
+        const hint = ack ? Number(ack.retry_after) || 0 : 0;
+        catchUpTimer = window.setTimeout(catchUp, window.bonVoisin.retryDelay(catchUpFailures, { retryAfterS: hint }));
+        return;
+      }
+      if (catchUpAgain) {
+        catchUpAgain = false;
+        catchUp();
       }
     });
   }
@@ -267,24 +373,39 @@
     socket.emit("mark_read", { conversation_id: conversationId, message_id: id }, () => {});
   }
 
-  function myLastId() {
-    const mine = list.querySelectorAll(".message-mine[data-message-id]");
-    return mine.length ? Number(mine[mine.length - 1].dataset.messageId) : 0;
+  // What happened to each of one's own messages, in words, under the message itself (never
+  // under a later one still waiting): "Waiting to be sent", "Not sent: …", "Sent", and in a
+  // one-to-one conversation "Read" ("Read at 15:03" under the last one read); in a group or
+  // with the desk the last message others read says who.
+  function updateReceipt() {
+    const others = readStates.filter((s) => s.person_id !== me);
+    const direct = root.dataset.kind === "direct";
+    const sent = Array.from(list.querySelectorAll(".message-mine[data-message-id]"));
+    const readUpTo = others.length ? Math.max(...others.map((s) => s.last_read_message_id || 0)) : 0;
+    const lastRead = sent.filter((node) => Number(node.dataset.messageId) <= readUpTo).pop();
+    sent.forEach((node) => {
+      const id = Number(node.dataset.messageId);
+      let text = strings.sent;
+      if (direct && id <= readUpTo) {
+        text = node === lastRead && others[0].read_at ? readAt(others[0].read_at) : strings.read;
+      } else if (root.dataset.kind !== "announcements" && !direct && node === lastRead) {
+        const readers = others.filter((s) => s.last_read_message_id >= id).map((s) => s.first_name);
+        text = strings.readBy.replace("{names}", readers.join(", "));
+      }
+      setStatus(node, text);
+    });
+    // Said once more for screen readers: what happened to the newest of one's messages.
+    const newest = list.querySelectorAll(".message-mine");
+    const status = newest.length ? newest[newest.length - 1].querySelector(".message-status") : null;
+    const receipt = document.getElementById("receipt");
+    const said = status ? status.textContent : "";
+    if (receipt.textContent !== said) {
+      receipt.textContent = said;
+    }
   }
 
-  function updateReceipt() {
-    const receipt = document.getElementById("receipt");
-    const target = myLastId();
-    const others = readStates.filter((s) => s.person_id !== me && s.last_read_message_id >= target);
-    if (!target || !others.length) {
-      receipt.textContent = "";
-      return;
-    }
-    if (root.dataset.kind === "direct" && others[0].read_at) {
-      receipt.textContent = strings.readAt.replace("{time}", timeFormat.format(new Date(others[0].read_at)));
-    } else {
-      receipt.textContent = strings.readBy.replace("{names}", others.map((s) => s.first_name).join(", "));
-    }
+  function readAt(when) {
+    return strings.readAt.replace("{time}", timeFormat.format(new Date(when)));
   }
 
   function onReadUpdated(data) {
@@ -346,6 +467,7 @@
         data.messages
           .filter((message) => !list.querySelector('[data-message-id="' + message.id + '"]'))
           .forEach((message) => list.insertBefore(render(message, false), first));
+        updateReceipt();
         // Keep what the person was reading where it was.
         window.scrollBy(0, document.documentElement.scrollHeight - before);
         if (!data.has_more) {
@@ -357,30 +479,13 @@
       });
   }
 
+  // A photo or a recording is kept in the outbox with the message, uploaded when it leaves.
   function upload(kind, blob, durationMs) {
-    const form = new FormData();
-    form.append("kind", kind);
-    form.append("file", blob, kind === "photo" ? "photo" : "voice");
+    const fields = { kind: kind, blob: blob };
     if (durationMs) {
-      form.append("duration_ms", String(Math.round(durationMs)));
+      fields.duration_ms = Math.round(durationMs);
     }
-    setStatus(strings.uploading);
-    return fetch(root.dataset.apiUpload, {
-      method: "POST",
-      body: form,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf },
-    })
-      .then((response) => response.json())
-      .then((data) => {
-        if (!data.ok) {
-          setStatus(data.message);
-          return;
-        }
-        setStatus("");
-        send({ kind: kind, attachment_id: data.attachment.id });
-      })
-      .catch(() => setStatus(strings.offline));
+    return send(fields);
   }
 
   let recorder = null;
@@ -411,10 +516,10 @@
         recorder.start();
         label.textContent = button.dataset.stop;
         button.setAttribute("aria-pressed", "true");
-        setStatus(strings.recording);
+        setComposerStatus(strings.recording);
         recordTimer = window.setTimeout(() => recorder.stop(), 120000);
       })
-      .catch(() => setStatus(strings.micRefused));
+      .catch(() => setComposerStatus(strings.micRefused));
   }
 
   let playing = null;
@@ -524,10 +629,10 @@
       return;
     }
     const onConnect = () => {
-      flushOutbox();
-      catchUp();
+      catchUp(); // the outbox sends what waits by itself on every connect
     };
     socket.on("connect", onConnect);
+    socket.on("portal.resync", pinCatchUpFrom); // realtime.js runs the catch-up later
     socket.on("messaging.message_created", (message) => {
       showMessage(message);
       markRead();
@@ -539,16 +644,17 @@
     document.addEventListener("visibilitychange", markRead);
     if (socket.connected) {
       onConnect();
-    } else {
-      flushOutbox();
     }
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    outbox = (window.bonVoisin && window.bonVoisin.outbox) || null;
     wireComposer();
     wireList();
     wireSocket();
+    wireOutbox();
     updateReceipt();
+    showOutbox();
     const newest = list.lastElementChild;
     if (newest) {
       newest.scrollIntoView({ block: "end" });

@@ -8,13 +8,44 @@
     return;
   }
 
+  // Busy or unreachable server: read again after the page's back-off (realtime.js), one
+  // read at a time, never sooner than the server's retry_after.
+  let failures = 0;
+  let retryTimer = null;
+  let reading = false;
+  let again = false;
+
+  function retryLater(retryAfterS) {
+    failures += 1;
+    window.clearTimeout(retryTimer);
+    retryTimer = window.setTimeout(refresh, window.bonVoisin.retryDelay(failures, { retryAfterS: retryAfterS }));
+  }
+
   function refresh() {
+    if (reading) {
+      again = true; // one more read once this one is in
+      return;
+    }
+    reading = true;
+    window.clearTimeout(retryTimer);
     fetch(list.dataset.api, { credentials: "same-origin" })
       .then((response) => response.json())
+      .catch(() => ({ ok: false, error: "unavailable" }))
+      .finally(() => {
+        reading = false;
+        if (again) {
+          again = false;
+          window.setTimeout(refresh, 0);
+        }
+      })
       .then((data) => {
         if (!data.ok) {
+          if (data.error === "unavailable" || data.error === "rate_limited") {
+            retryLater(Number(data.retry_after) || 0);
+          }
           return;
         }
+        failures = 0;
         const items = new Map();
         list.querySelectorAll("[data-conversation-id]").forEach((link) => {
           items.set(Number(link.dataset.conversationId), link.closest("li"));

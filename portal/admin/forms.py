@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     EmailField,
     HiddenField,
     RadioField,
@@ -64,6 +65,7 @@ class NewResidentForm(NamedForm):
         _l("New dwelling: floor (0 for the ground floor)"), validators=[Length(max=3)]
     )
     kind = SelectField(_l("New dwelling: type"), choices=kind_choices(), default="T2")
+    easy_read = BooleanField(_l("Easy-to-read pages (short sentences, pictures)"))
 
 
 class ImportUploadForm(FlaskForm):

@@ -601,6 +601,7 @@ class NewResident:
     number: str = ""
     floor: str = ""
     kind: str = ""
+    easy_read: bool = False  # easy-to-read pages from the first login, if they wish
 
 
 def do_create_resident(actor: Person, building: Building, data: NewResident) -> Person:
@@ -612,6 +613,7 @@ def do_create_resident(actor: Person, building: Building, data: NewResident) -> 
     if not row.ok:
         raise ImportRefused(row.errors)
     person = _create_all(actor, building, [row])[0]
+    person.easy_read = data.easy_read
     audit.record("person.created", actor=actor, subject=person)
     return person
 

@@ -95,6 +95,7 @@ def _new_resident(form: NewResidentForm) -> onboarding.NewResident:
         number=form.number.data or "",
         floor=form.floor.data or "",
         kind=form.kind.data or "",
+        easy_read=bool(form.easy_read.data),
     )
 
 

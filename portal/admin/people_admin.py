@@ -95,6 +95,9 @@ def check_role(value: str) -> Role:
 
 # Writing --------------------------------------------------------------------------------
 
+# The roles a manager moves people between (the building's own people).
+CHANGEABLE_ROLES = STAFF_ROLES | {Role.RESIDENT}
+
 
 def do_change_role(viewer: Person, person: Person, role: Role) -> None:
     """Give a person another role (managers only); their sessions end so it applies at once."""
@@ -103,6 +106,9 @@ def do_change_role(viewer: Person, person: Person, role: Role) -> None:
         raise PermissionDenied(str(_l("Only a manager may change roles, and not their own.")))
     if role == person.role:
         raise Invalid(str(_l("This person already has this role.")), "same_role")
+    if role not in CHANGEABLE_ROLES or person.role not in CHANGEABLE_ROLES:
+        # People from outside (a partner, a relative) are invited as such, never made so.
+        raise Invalid(str(_l("Choose a role.")), "bad_role")
     if role == Role.RESIDENT and person.dwelling_id is None:
         message = _l("A resident needs a dwelling: move this person into one first.")
         raise Invalid(str(message), "no_dwelling")
@@ -202,3 +208,30 @@ def do_reset_pin(viewer: Person, person: Person, pin: str, confirm: str) -> None
     """Give a resident a new 4-digit code, set by staff of their building."""
     auth.do_set_pin(person, pin, confirm, set_by=viewer)
     audit.record("pin.reset", actor=viewer, subject=person)
+
+
+# Reading mode -----------------------------------------------------------------------------
+
+# Who may switch a resident's pages to easy-to-read: the staff who plan their support.
+READING_MODE_ROLES = frozenset({Role.COORDINATOR, Role.MANAGER})
+
+
+def may_set_reading_mode(viewer: Person, person: Person) -> bool:
+    """Coordinators and managers of the resident's building choose easy-to-read for them."""
+    return (
+        viewer.role in READING_MODE_ROLES
+        and viewer.active
+        and person.is_resident
+        and person.organisation_id == viewer.organisation_id
+        and person.building_id in people.building_ids_for(viewer)
+    )
+
+
+def do_set_easy_read(actor: Person, person: Person, on: bool) -> Person:
+    """Switch a resident's pages to easy-to-read wording (or back), for a coordinator."""
+    if not may_set_reading_mode(actor, person):
+        raise PermissionDenied()
+    begin_write(db.session)
+    person.easy_read = on
+    audit.record("person.easy_read_set", actor=actor, subject=person, detail={"on": on})
+    return person

@@ -22,7 +22,11 @@ EXPIRED = "The form had expired. Please try again."
 
 def _role_form(person: Person) -> RoleForm:
     form = RoleForm()
-    form.role.choices = [SelectChoice(r.value, r.label) for r in Role if r != person.role]
+    form.role.choices = [
+        SelectChoice(r.value, r.label)
+        for r in Role
+        if r != person.role and r in people_admin.CHANGEABLE_ROLES
+    ]
     return form
 
 

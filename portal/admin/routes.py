@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import segno
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -42,6 +42,7 @@ def _render_resident(
         confirm_form=ConfirmForm(),
         pin_form=pin_form or SetPinForm(),
         error=error,
+        may_set_reading_mode=people_admin.may_set_reading_mode(current_user, person),
     )
     return html, 422 if error else 200
 
@@ -91,4 +92,21 @@ def set_pin(person_id: int) -> WResponse | tuple[str, int]:
     on_refusal(lambda error: _render_resident(person, pin_form=form, error=error.message))
     people_admin.do_reset_pin(current_user, person, form.pin.data or "", form.confirm.data or "")
     flash(_("The new code is saved."), "success")
+    return redirect(url_for("admin.resident", person_id=person.id))
+
+
+@bp.post("/residents/<int:person_id>/easy-read")
+@staff_required
+def set_easy_read(person_id: int) -> WResponse | tuple[str, int]:
+    """Switch the resident's pages to easy-to-read wording, or back to the usual one."""
+    person = people.access_resident_for_staff(current_user, person_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _render_resident(person, error=_("The form had expired. Please try again."))
+    on = request.form.get("easy_read") == "on"
+    people_admin.do_set_easy_read(current_user, person, on)
+    if on:
+        flash(_("%(name)s now reads easy-to-read pages.", name=person.full_name), "success")
+    else:
+        flash(_("%(name)s now reads the usual pages.", name=person.full_name), "success")
     return redirect(url_for("admin.resident", person_id=person.id))

@@ -25,7 +25,7 @@ register_tile(
     Tile(
         key="organisation",
         endpoint="admin.organisation",
-        icon="🏢",
+        icon="building-2",
         label=_l("Buildings and staff"),
         order=85,
         roles=frozenset({Role.MANAGER}),

@@ -20,33 +20,33 @@ from portal.enums import LabelledEnum
 class AlertKind(LabelledEnum):
     """What raised the alert; the label is what staff pages and messages call it."""
 
-    HELP_CALL = "help_call", _l('"I need help" pressed'), "☎"
-    MISSED_CHECKIN = "missed_checkin", _l("No daily check-in"), "☀"
-    URGENT_REQUEST = "urgent_request", _l("Urgent help request nobody took"), "⚑"
-    TICKET_OVERDUE = "ticket_overdue", _l("Urgent report past its target"), "⏰"
+    HELP_CALL = "help_call", _l('"I need help" pressed'), "phone"
+    MISSED_CHECKIN = "missed_checkin", _l("No daily check-in"), "sun"
+    URGENT_REQUEST = "urgent_request", _l("Urgent help request nobody took"), "flag"
+    TICKET_OVERDUE = "ticket_overdue", _l("Urgent report past its target"), "alarm-clock"
 
 
 class StepKind(LabelledEnum):
     """One line of an alert's timeline."""
 
-    RAISED = "raised", _l("Alert raised"), "!"
-    TOLD = "told", _l("Staff member told"), "✉"
-    ESCALATED = "escalated", _l("No answer: passed on"), "↑"
-    CONTACT_TOLD = "contact_told", _l("Emergency contact told"), "✉"
-    NOBODY = "nobody", _l("Nobody left to tell"), "∅"
-    ACKNOWLEDGED = "acknowledged", _l("Someone is on it"), "✔"
-    CLOSED = "closed", _l("Closed"), "■"
+    RAISED = "raised", _l("Alert raised"), "triangle-alert"
+    TOLD = "told", _l("Staff member told"), "mail"
+    ESCALATED = "escalated", _l("No answer: passed on"), "arrow-up"
+    CONTACT_TOLD = "contact_told", _l("Emergency contact told"), "mail"
+    NOBODY = "nobody", _l("Nobody left to tell"), "user-x"
+    ACKNOWLEDGED = "acknowledged", _l("Someone is on it"), "check"
+    CLOSED = "closed", _l("Closed"), "circle-stop"
 
 
 class Channel(LabelledEnum):
-    EMAIL = "email", _l("email"), "✉"
-    SMS = "sms", _l("text message"), "✆"
+    EMAIL = "email", _l("email"), "mail"
+    SMS = "sms", _l("text message"), "smartphone"
 
 
 class Outcome(LabelledEnum):
-    SENDING = "sending", _l("sending"), "…"
-    DELIVERED = "delivered", _l("delivered"), "✔"
-    FAILED = "failed", _l("failed"), "✖"
+    SENDING = "sending", _l("sending"), "hourglass"
+    DELIVERED = "delivered", _l("delivered"), "check"
+    FAILED = "failed", _l("failed"), "x"
 
 
 class Alert(Base):

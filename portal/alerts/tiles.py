@@ -11,7 +11,7 @@ register_tile(
     Tile(
         key="alerts",
         endpoint="alerts.index",
-        icon="⚠",
+        icon="triangle-alert",
         label=_l("Alerts"),
         order=16,
         roles=frozenset(STAFF_ROLES),

@@ -19,6 +19,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "person.deactivated": _l("Account closed"),
     "person.reactivated": _l("Account reopened"),
     "person.moved": _l("Moved to another dwelling"),
+    "person.easy_read_set": _l("Easy-to-read pages switched by staff"),
     "wellbeing.setting_changed": _l("Check-in settings changed"),
     "wellbeing.enrolled": _l("Enrolled in daily check-ins"),
     "wellbeing.unenrolled": _l("Left daily check-ins"),

@@ -20,6 +20,9 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(service.load_session_person)
     app.before_request(forget_loaded_person)
+    from portal.auth import confined
+
+    confined.init_app(app)
 
 
 def forget_loaded_person() -> None:

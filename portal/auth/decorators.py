@@ -10,10 +10,17 @@ from typing import Any, ParamSpec, TypeVar
 from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_socketio import ConnectionRefusedError
 
-from portal import ratelimits
-from portal.auth import forget_loaded_person
-from portal.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_MESSAGE, DomainError, error_body
+from portal import admission, ratelimits
+from portal.auth import confined, forget_loaded_person
+from portal.errors import (
+    DATABASE_UNAVAILABLE,
+    DomainError,
+    error_body,
+    unavailable_body,
+    unavailable_retry_after,
+)
 from portal.extensions import db
 from portal.people.models import Role
 from portal.transaction import owns_transaction
@@ -54,17 +61,38 @@ def socket_handler(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict
     @functools.wraps(handler)
     def wrapped(*args: Any, **kwargs: Any) -> dict[str, Any]:
         try:
-            return _run_checked(handler, *args, **kwargs)
+            # Past the worker's bound, refused before anything touches the pool.
+            with admission.admitted():
+                return _run_checked(handler, *args, **kwargs)
         except DATABASE_UNAVAILABLE as error:
-            # The client keeps what it sent (the tablet's outbox) and tries again.
+            # The client keeps what it sent (the tablet's outbox) and tries again later.
             db.session.rollback()
-            log.warning(
-                "socket event %s: database unavailable: %s: %s",
+            log.debug(
+                "socket event %s: unavailable: %s: %s",
                 handler.__name__,
                 type(error).__name__,
                 _first_line(error),
             )
-            return ack_error("unavailable", str(UNAVAILABLE_MESSAGE))
+            return unavailable_body(unavailable_retry_after(error))
+
+    return wrapped
+
+
+def refuse_when_unavailable(handler: Callable[..., bool]) -> Callable[..., bool]:
+    """For the connect handler: a connection this worker cannot serve now (past its
+    admission bound, no database connection within the wait, the database away) is refused
+    with the `unavailable` body and its retry_after (the client's connect_error), not a
+    traceback; the tablet reconnects later with its back-off."""
+
+    @functools.wraps(handler)
+    def wrapped(*args: Any, **kwargs: Any) -> bool:
+        try:
+            with admission.admitted():
+                return handler(*args, **kwargs)
+        except DATABASE_UNAVAILABLE as error:
+            db.session.rollback()
+            body = unavailable_body(unavailable_retry_after(error))
+            raise ConnectionRefusedError(body) from None
 
     return wrapped
 
@@ -75,6 +103,9 @@ def _run_checked(
     forget_loaded_person()
     if not current_user.is_authenticated:
         return ack_error("unauthenticated", _("Your session has ended. Please log in again."))
+    if not confined.event_allowed(current_user.role, confined.current_event_name()):
+        # A confined role (a relative, a partner) sends only the events opened to it.
+        return ack_error("not_found", _("The request could not be understood."))
     if len(args) > 1 or kwargs:
         # Every event takes one payload at most; more is not something a tablet sends.
         return ack_error("bad_request", _("The request could not be understood."))

@@ -21,11 +21,19 @@ from portal.db import utcnow
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.people import service as people
-from portal.people.models import STAFF_ROLES, Person
+from portal.people.models import PASSWORD_ROLES, Person
 
 log = logging.getLogger(__name__)
 
-LIFETIMES = {LinkPurpose.SETUP: timedelta(hours=48), LinkPurpose.RESET: timedelta(hours=1)}
+LIFETIMES = {
+    LinkPurpose.SETUP: timedelta(hours=48),
+    LinkPurpose.RESET: timedelta(hours=1),
+    # A relative's invitation may wait a week; a relative's login link, an hour.
+    LinkPurpose.FAMILY: timedelta(days=7),
+    LinkPurpose.LOGIN: timedelta(hours=1),
+    # A partner's invitation (portal.referrals) may wait a week too.
+    LinkPurpose.PARTNER: timedelta(days=7),
+}
 LINK_GONE = _l(
     "This link no longer works: it was already used, or it is too old. "
     "Ask for a new one from the login page."
@@ -82,7 +90,7 @@ def check_link(token: str, now: datetime | None = None) -> AccountLink:
     now = now or utcnow()
     if link is None or link.used_at is not None or link.expires_at <= now:
         raise Invalid(str(LINK_GONE), "link_gone")
-    if not link.person.active or link.person.role not in STAFF_ROLES:
+    if not link.person.active or link.person.role not in PASSWORD_ROLES:
         raise Invalid(str(LINK_GONE), "link_gone")
     return link
 
@@ -97,7 +105,8 @@ def do_use_link(
         raise Invalid(str(PASSWORDS_DIFFER), "passwords_differ")
     person = link.person
     do_set_password(person, password)
-    if link.purpose == LinkPurpose.SETUP and first_name.strip() and last_name.strip():
+    named = link.purpose in (LinkPurpose.SETUP, LinkPurpose.PARTNER)
+    if named and first_name.strip() and last_name.strip():
         person.first_name, person.last_name = first_name.strip(), last_name.strip()
     claimed = db.session.execute(
         update(AccountLink)
@@ -152,6 +161,37 @@ def mail_reset(person: Person, token: str) -> mail.OutgoingMail:
             _("If you did not ask for it, ignore this mail: your password stays the same."),
         ]
     return mail.OutgoingMail(person.email or "", subject, "\n".join(lines))
+
+
+def mail_partner_invitation(person: Person, token: str, invited_by: Person) -> mail.OutgoingMail:
+    """A partner's invitation (portal.referrals), in the person's language."""
+    with force_locale(person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        organisation = person.organisation.name
+        subject = _(
+            "Your partner account on Bon Voisin at %(organisation)s", organisation=organisation
+        )
+        lines = [
+            _("Hello,"),
+            "",
+            _(
+                "%(who)s invites you to send referrals to the coordinator of %(organisation)s "
+                "on Bon Voisin, when you notice that a resident or a building needs attention.",
+                who=invited_by.full_name,
+                organisation=organisation,
+            ),
+            _("Open this link to choose your password (it works once, for 7 days):"),
+            link_url(token),
+            "",
+            _("Your login is this email address: %(email)s", email=person.email or ""),
+        ]
+    return mail.OutgoingMail(person.email or "", subject, "\n".join(lines))
+
+
+def do_send_partner_invitation(person: Person, invited_by: Person) -> str:
+    """Issue a partner's set-up link and mail it once the transaction commits."""
+    token = do_issue_link(person, LinkPurpose.PARTNER, invited_by)
+    mail.send_after_commit(mail_partner_invitation(person, token, invited_by))
+    return token
 
 
 def do_send_invitation(person: Person, invited_by: Person | None) -> str:

@@ -37,6 +37,9 @@ class LinkPurpose(LabelledEnum):
 
     SETUP = "setup", _l("Set up your account")
     RESET = "reset", _l("Choose a new password")
+    FAMILY = "family", _l("Join a resident's family circle")
+    LOGIN = "login", _l("Log in")
+    PARTNER = "partner", _l("Set up your partner account")
 
 
 class AccountLink(TimestampMixin, Base):

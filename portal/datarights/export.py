@@ -89,6 +89,7 @@ PROFILE_FIELDS = (
     "high_contrast",
     "simplified_mode",
     "read_aloud",
+    "easy_read",
     "show_presence",
     "languages",
     "interests",

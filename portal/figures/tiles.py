@@ -11,7 +11,7 @@ register_tile(
     Tile(
         key="figures",
         endpoint="figures.index",
-        icon="📊",
+        icon="chart-column",
         label=_l("Figures"),
         order=80,
         roles=READER_ROLES,

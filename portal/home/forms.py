@@ -43,6 +43,7 @@ class SettingsForm(FlaskForm):
     high_contrast = BooleanField(_l("High contrast (black and white)"))
     simplified_mode = BooleanField(_l("Simplified screen: only the big buttons of the home page"))
     read_aloud = BooleanField(_l("Show a \u201cRead aloud\u201d button on every page"))
+    easy_read = BooleanField(_l("Easy to read: short sentences and pictures"))
     show_presence = BooleanField(_l("Let my neighbours see when I am online"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.wrappers import Response as WResponse
 
 from portal import resources
@@ -58,6 +59,26 @@ def need_help_url() -> str:
     return url_for("home.help_page")
 
 
+def help_url() -> str:
+    """Where the top bar's one Help leads: for a resident, the same page as the big "I need
+    help" button (one meaning for help: it calls; whom to call is written on that page)."""
+    if current_user.is_authenticated and current_user.role == Role.RESIDENT:
+        return need_help_url()
+    return url_for("home.help_page")
+
+
+@bp.app_context_processor
+def help_link() -> dict[str, object]:
+    return {"help_url": help_url}
+
+
+@bp.app_template_filter("bdi")
+def isolate(text: object) -> Markup:
+    """Text someone wrote (a name, a title), isolated from the page's direction so that a
+    French name reads right inside an Arabic sentence: `name=person.first_name|bdi`."""
+    return Markup("<bdi>{}</bdi>").format(text)
+
+
 # The header's notification bell, read with the tiles' badges in one statement.
 BELL: dict[str, CountSource] = {"bell": notifications.unread_count}
 
@@ -68,14 +89,14 @@ def _bell() -> int:
 
 
 def resident_home() -> str:
-    """Five big tiles and the help button; below them the panels, unless simplified."""
+    """The tiles, the help button and the check-in on one screen; below them the other
+    panels, unless simplified."""
     simplified = current_user.simplified_mode
     return render_template(
         "home/resident.html",
-        tiles=resident_tiles_for(current_user, also=BELL),
+        tiles=resident_tiles_for(current_user),  # no bell: a resident's top bar is not a menu
         panels=[] if simplified else panels_for(current_user),
         need_help_url=need_help_url(),
-        unread_notifications=_bell,
     )
 
 
@@ -129,6 +150,7 @@ def settings() -> str | tuple[str, int] | WResponse:
         form.high_contrast.data = current_user.high_contrast
         form.simplified_mode.data = current_user.simplified_mode
         form.read_aloud.data = current_user.read_aloud
+        form.easy_read.data = current_user.easy_read
         form.show_presence.data = current_user.show_presence
         return page()
     if not form.validate_on_submit():
@@ -142,6 +164,8 @@ def settings() -> str | tuple[str, int] | WResponse:
         show_presence=bool(form.show_presence.data),
         simplified_mode=bool(form.simplified_mode.data),
         read_aloud=bool(form.read_aloud.data),
+        # Easy-to-read wording is for residents' pages; staff keep theirs.
+        easy_read=bool(form.easy_read.data) if current_user.is_resident else None,
     )
     flash(_("Your settings are saved."), "success")
     return redirect(url_for("home.settings"))

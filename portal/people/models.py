@@ -28,9 +28,15 @@ class Role(LabelledEnum):
     COORDINATOR = "coordinator", _l("Coordinator")
     CONCIERGE = "concierge", _l("Concierge")
     MANAGER = "manager", _l("Manager")
+    # A resident's relative or carer, from outside: sees only the residents who invited them.
+    RELATIVE = "relative", _l("Relative")
+    # A professional from outside (social worker, home-care aide…): sends referrals only.
+    PARTNER = "partner", _l("Partner")
 
 
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.CONCIERGE, Role.MANAGER})
+# Who logs in with an email address and a password: the staff, and partners from outside.
+PASSWORD_ROLES = STAFF_ROLES | {Role.PARTNER}
 
 
 class DwellingType(enum.StrEnum):
@@ -136,6 +142,8 @@ class Person(TimestampMixin, Base):
     # Accessibility: only the home tiles and the help button; a "Read aloud" button.
     simplified_mode: Mapped[bool] = mapped_column(default=False)
     read_aloud: Mapped[bool] = mapped_column(default=False)
+    # Easy-to-read wording (FALC) on the resident pages (see portal.easyread).
+    easy_read: Mapped[bool] = mapped_column(default=False)
 
     # Profile, shown in the neighbours directory only when the person chooses to appear.
     display_name: Mapped[str] = mapped_column(String(60), default="")

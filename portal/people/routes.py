@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WResponse
 
 from portal import device
+from portal.confirm import confirm_page
 from portal.errors import on_refusal, reshow_form
 from portal.forms import ConfirmForm, require_confirm_form
 from portal.people import bp
@@ -72,10 +73,23 @@ def profile() -> Page:
     return redirect(url_for("people.profile"))
 
 
-@bp.post("/profile/photo/remove")
+@bp.route("/profile/photo/remove", methods=["GET", "POST"])
 @login_required
-def remove_photo() -> WResponse:
+def remove_photo() -> str | WResponse:
+    """Ask first ("Remove your photo?"), then remove it."""
     _resident_only()
+    if request.method == "GET":
+        if not current_user.photo_path:
+            return redirect(url_for("people.profile"))
+        return confirm_page(
+            question=_("Remove your photo?"),
+            consequence=_("Your neighbours will see your initials instead."),
+            yes=_("Yes, remove my photo"),
+            no=_("No, keep my photo"),
+            action=url_for("people.remove_photo"),
+            back=url_for("people.profile"),
+            pictogram="trash-2",
+        )
     require_confirm_form()
     people.do_remove_photo(current_user)
     flash(_("Your photo is removed."), "success")

@@ -16,6 +16,7 @@ from portal.db import utcnow
 from portal.errors import ERROR_MESSAGES, Invalid, NotFound, PermissionDenied
 from portal.extensions import db
 from portal.people.models import (
+    PASSWORD_ROLES,
     STAFF_ROLES,
     Building,
     Dwelling,
@@ -115,10 +116,28 @@ def access_resident_for_staff(viewer: Person, person_id: int) -> Person:
     return person
 
 
+# Who else may see someone's picture, beyond the people of their buildings (a resident and
+# the relatives of their family circle): rules a domain registers, (viewer, person) -> bool.
+AvatarRule = Callable[[Person, Person], bool]
+_avatar_rules: list[AvatarRule] = []
+
+
+def register_avatar_rule(rule: AvatarRule) -> AvatarRule:
+    """Let a domain show a person's picture to someone outside their buildings."""
+    if rule not in _avatar_rules:
+        _avatar_rules.append(rule)
+    return rule
+
+
 def access_avatar(viewer: Person | None, person_id: int, device_building_id: int | None) -> Person:
     """Whose picture may be shown: people of the viewer's buildings; before login, only the
     residents of the building this tablet belongs to."""
     if viewer is not None:
+        if _avatar_rules:
+            person = db.session.get(Person, person_id)
+            shown = person is not None and person.active
+            if shown and any(rule(viewer, person) for rule in _avatar_rules):
+                return person
         return access_person(viewer, person_id)
     person = db.session.get(Person, person_id)
     if (
@@ -319,7 +338,7 @@ def get_building(building_id: int) -> Building | None:
 def find_staff_by_email(email: str) -> Person | None:
     stmt = select(Person).where(func.lower(Person.email) == email.strip().lower())
     person = db.session.scalars(stmt).first()
-    return person if person is not None and person.role in STAFF_ROLES else None
+    return person if person is not None and person.role in PASSWORD_ROLES else None
 
 
 # Checks --------------------------------------------------------------------------------
@@ -445,6 +464,7 @@ def do_update_preferences(
     show_presence: bool = True,
     simplified_mode: bool | None = None,
     read_aloud: bool | None = None,
+    easy_read: bool | None = None,
 ) -> Person:
     """Save a person's language, display and privacy preferences (None keeps a setting)."""
     person.text_size = check_text_size(text_size)
@@ -454,6 +474,8 @@ def do_update_preferences(
         person.simplified_mode = simplified_mode
     if read_aloud is not None:
         person.read_aloud = read_aloud
+    if easy_read is not None:
+        person.easy_read = easy_read
     person.locale = check_locale(locale)
     return person
 

@@ -127,11 +127,11 @@ class WellbeingSettings(TimestampMixin, Base):
 class ContactRelation(LabelledEnum):
     """Who an emergency contact is to the resident."""
 
-    FAMILY = "family", _l("Family"), "👪"
-    NEIGHBOUR = "neighbour", _l("Neighbour"), "🏠"
-    FRIEND = "friend", _l("Friend"), "🤝"
-    CARER = "carer", _l("Carer or nurse"), "🩺"
-    OTHER = "other", _l("Someone else"), "👤"
+    FAMILY = "family", _l("Family"), "users-round"
+    NEIGHBOUR = "neighbour", _l("Neighbour"), "house"
+    FRIEND = "friend", _l("Friend"), "handshake"
+    CARER = "carer", _l("Carer or nurse"), "stethoscope"
+    OTHER = "other", _l("Someone else"), "user"
 
 
 class EmergencyContact(TimestampMixin, Base):
@@ -160,9 +160,9 @@ class EmergencyContact(TimestampMixin, Base):
 class PauseReason(LabelledEnum):
     """Why the daily check-in is paused: one word, never a health detail."""
 
-    HOLIDAY = "holiday", _l("Holiday"), "🧳"
-    HOSPITAL = "hospital", _l("Hospital"), "🏥"
-    OTHER = "other", _l("Other"), "📅"
+    HOLIDAY = "holiday", _l("Holiday"), "luggage"
+    HOSPITAL = "hospital", _l("Hospital"), "hospital"
+    OTHER = "other", _l("Other"), "calendar"
 
 
 class CheckinPause(Base):

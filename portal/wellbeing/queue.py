@@ -20,7 +20,7 @@ def help_call_items(context: QueueContext) -> list[QueueItem]:
         items.append(
             QueueItem(
                 kind="helpcall",
-                icon="🆘",
+                icon="siren",
                 title=_("Call for help: %(name)s", name=call.person.full_name),
                 detail=f"{place} · {state}",
                 url=path_for("wellbeing.staff_page", building=building.id),

@@ -19,6 +19,8 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from portal import to_call
+from portal.confirm import confirm_page
 from portal.errors import DomainError, on_refusal, reshow_form
 from portal.forms import ConfirmForm, require_confirm_form
 from portal.i18n import locale_names
@@ -98,11 +100,23 @@ def check_in() -> Response:
     return redirect(back)
 
 
-@bp.post("/wellbeing/stop")
+@bp.route("/wellbeing/stop", methods=["GET", "POST"])
 @login_required
-def stop() -> Response:
-    """The resident stops their own daily check-in."""
+def stop() -> Page:
+    """Ask first ("Stop the daily check-in?"), then the resident stops their own check-in."""
     service.check_resident(current_user)
+    if request.method == "GET":
+        if service.get_enrolment(current_user) is None:
+            return redirect(url_for("wellbeing.settings"))
+        return confirm_page(
+            question=_("Stop the daily check-in?"),
+            consequence=_("Nobody will call you any more if you do not tap the button."),
+            yes=_("Yes, stop the check-in"),
+            no=_("No, keep the check-in"),
+            action=url_for("wellbeing.stop"),
+            back=url_for("wellbeing.settings"),
+            pictogram="circle-x",
+        )
     require_confirm_form()
     on_refusal(url_for("wellbeing.settings"))
     service.do_stop(current_user, current_user.id)
@@ -160,6 +174,8 @@ def _list_context(building: Building) -> dict[str, Any]:
         "sees_missed": service.may_see_missed(current_user, building.id),
         "confirm_form": ConfirmForm(),
         "reached_form": ReachedForm(),
+        "to_call_sections": to_call.sections_for(current_user, building),
+        "to_call_events": to_call.section_events(),
     }
 
 

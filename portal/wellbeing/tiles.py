@@ -71,7 +71,7 @@ register_tile(
     Tile(
         key="wellbeing",
         endpoint="wellbeing.staff_page",
-        icon="📞",
+        icon="phone",
         label=_l("To call"),
         order=15,
         roles=frozenset(STAFF_ROLES),

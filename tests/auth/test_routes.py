@@ -48,7 +48,7 @@ def test_card_login_starts_a_session_and_enrols_the_tablet(app, client):
     )
     assert "Jeanne" in client.get("/").get_data(as_text=True)
 
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/settings")})
     login_page = client.get("/login").get_data(as_text=True)
     assert f"/login/pin/{resident.id}" in login_page
     assert f"/login/pin/{neighbour.id}" in login_page
@@ -83,7 +83,7 @@ def test_unknown_card_shows_a_clear_message_in_french(app, client):
 def enrol_tablet(client: FlaskClient, resident: Person) -> None:
     token = service.do_issue_card(resident, issued_by=None)
     card_login(client, token)
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/settings")})
 
 
 def test_pin_login_after_enrolment(app, client):

@@ -175,7 +175,7 @@ def jpeg_bytes(size: tuple[int, int] = (160, 120), colour: str = "#3366aa") -> b
 
 def _compile_translations() -> None:
     """French pages need the compiled catalogues; compile them when missing or stale."""
-    catalogues = list((ROOT / "translations").glob("*/LC_MESSAGES/messages.po"))
+    catalogues = list((ROOT / "translations").glob("*/LC_MESSAGES/*.po"))
     stale = [
         po
         for po in catalogues
@@ -365,7 +365,12 @@ def login_with_card(page: Page, resident: Resident, lang: str = "fr") -> None:
 
 
 def log_out(page: Page, lang: str = "fr") -> None:
-    page.get_by_role("button", name=TEXT[lang]["log_out"]).click()
+    """Log out: staff from the top bar, a resident from their settings page (their top bar
+    holds only their name and Help)."""
+    button = page.get_by_role("button", name=TEXT[lang]["log_out"])
+    if button.count() == 0:
+        page.goto("/settings")
+    button.click()
     page.wait_for_url("**/login")
 
 

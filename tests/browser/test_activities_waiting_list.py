@@ -50,7 +50,8 @@ def test_third_resident_is_promoted_live(new_page: NewPage, seed: Seed) -> None:
     check_accessibility(third)
     third.wait_for_function("() => document.documentElement.dataset.realtime === 'connected'")
 
-    first.get_by_role("button", name=CANCEL).click()
+    first.get_by_role("link", name=CANCEL).click()  # a plain question first
+    first.locator("[data-confirm-yes]").click()
     third.locator("#my-status", has_text="Une place s'est libérée").wait_for(timeout=10_000)
     # The notification also appears on screen, in the resident's language.
     third.locator("#toasts .toast", has_text="Aide aux devoirs").wait_for(timeout=10_000)

@@ -132,7 +132,7 @@ def test_leak_followed_live_to_the_logbook_and_a_parcel_announced(
     tablet.goto("/tickets/new")
     tablet.locator("input[name=category][value=water]").check()
     tablet.locator("#description").fill("L'eau coule sous l'évier de la cuisine")
-    tablet.locator("#photos").set_input_files(
+    tablet.locator("input[name=photos]").set_input_files(
         files=[{"name": "fuite.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}]
     )
     tablet.locator("main form button[type=submit]").click()

@@ -187,6 +187,8 @@ def test_home_shows_the_five_tiles_in_order_with_live_badges(
     keys = page.locator("ul.tiles-home a.tile").evaluate_all(
         "tiles => tiles.map(t => t.dataset.tile)"
     )
+    assert keys[-1] == "settings"  # language, settings and logging out: one tile, last
+    keys = keys[:-1]
     assert keys == list(home_seed.resident_tile_keys)
     assert keys[:4] == ["messages", "activities", "help", "concierge"]
     if "announcements" in home_seed.resident_tile_keys:
@@ -198,8 +200,10 @@ def test_home_shows_the_five_tiles_in_order_with_live_badges(
     expect(tile(page, "activities").locator(".tile-badge")).to_have_text("2 today")
     expect(tile(page, "help").locator(".tile-badge")).to_have_text("1 new")
     expect(tile(page, "concierge").locator(".tile-badge")).to_have_text("Parcels: 1")
-    assert page.locator("a.tile[href$='/settings']").count() == 0
-    expect(page.locator(".topbar a[href$='/settings']")).to_be_visible()
+    # The top bar is not a menu: the person's name and one Help.
+    assert page.locator(".topbar a[href$='/settings']").count() == 0
+    expect(page.locator(".topbar")).to_contain_text("Hélène")
+    expect(page.locator(".topbar").get_by_role("link")).to_have_count(2)  # name, Help
     expect(page.get_by_role("link", name="I need help")).to_be_visible()
 
     today = page.locator('[data-panel="today"]')
@@ -299,13 +303,15 @@ def test_simplified_mode_keeps_only_the_tiles_and_the_help_button(
     page = new_page(locale=LOCALES["en"])
     login_with_card(page, home_seed.residents["mireille"], "en")
     assert "simplified" in (page.locator("html").get_attribute("class") or "").split()
-    expect(page.locator("ul.tiles-home a.tile")).to_have_count(len(home_seed.resident_tile_keys))
+    expect(page.locator("ul.tiles-home a.tile")).to_have_count(
+        len(home_seed.resident_tile_keys) + 1  # and the settings tile
+    )
     expect(page.get_by_role("link", name="I need help")).to_be_visible()
     assert page.locator(".home-panel, .footer").count() == 0
     header = page.locator(".topbar")
     assert header.get_by_role("link", name="Notifications").count() == 0
     assert header.locator("form[action$='/language']").count() == 0
-    expect(header.get_by_role("link", name="My settings")).to_be_visible()  # the way back out
+    expect(tile(page, "settings")).to_be_visible()  # the way back out
     check_accessibility(page)
     check_targets(page)
 

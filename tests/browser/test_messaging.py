@@ -270,8 +270,7 @@ def test_a_message_written_offline_waits_then_leaves_once(new_page: NewPage, see
     assert message_with(andre, text).get_attribute("data-message-id") == pending.get_attribute(
         "data-message-id"
     )
-    outbox = yvonne.evaluate("(key) => localStorage.getItem(key)", f"bv.outbox.{yvonne_person.id}")
-    assert outbox == "[]"
+    assert yvonne.evaluate("() => window.bonVoisin.outbox.list()") == []
 
 
 # 4. Access ------------------------------------------------------------------------------

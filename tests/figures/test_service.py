@@ -244,6 +244,7 @@ def test_the_app_alone_registers_every_figure_in_page_order(tmp_path) -> None:
         "attendance",
         "help",
         "tickets",
+        "referrals",
         "voice-ages",
         "voice-households",
     ]

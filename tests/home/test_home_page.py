@@ -19,16 +19,41 @@ def tile_keys(html: str) -> list[str]:
     return re.findall(r'data-tile="([^"]+)"', html)
 
 
-def test_resident_home_shows_the_tiles_in_order_and_no_settings_tile(app, client, login):
+def test_resident_home_shows_the_tiles_in_order_then_the_settings_tile(app, client, login):
     login(make_resident())
     html = client.get("/").get_data(as_text=True)
     keys = tile_keys(html)
     assert keys[:4] == RESIDENT_TILES
-    assert set(keys) <= {*RESIDENT_TILES, "announcements"}
+    assert keys[-1] == "settings"
+    assert set(keys) <= {*RESIDENT_TILES, "announcements", "settings"}
     assert "desk_report" not in keys
-    assert 'class="tile" href="/settings"' not in html
-    assert 'href="/settings"' in html  # the header keeps a way to the settings
+    assert 'href="/settings" data-tile="settings"' in html
     assert "I need help" in html
+
+
+def test_resident_top_bar_holds_the_name_and_one_help_only(app, client, login):
+    resident = make_resident(first_name="Jeanne")
+    login(resident)
+    for path in ("/", "/settings", "/help"):
+        html = client.get(path).get_data(as_text=True)
+        bar = html[html.index('<header class="topbar') : html.index("</header>")]
+        assert "Jeanne" in bar, path
+        assert re.findall(r'<a [^>]*href="([^"]+)"', bar) == ["/", "/help-me"], path
+        assert "<form" not in bar, path  # no language switch, no log out
+
+
+def test_help_means_one_thing_for_a_resident_the_call_page(app, client, login):
+    login(make_resident())
+    html = client.get("/").get_data(as_text=True)
+    # The top bar's Help and the big button lead to the same page, the one that calls.
+    assert html.count('href="/help-me"') == 2
+
+
+def test_settings_page_holds_language_log_out_and_notifications(app, client, login):
+    login(make_resident())
+    html = client.get("/settings").get_data(as_text=True)
+    assert 'action="/language"' in html and 'action="/logout"' in html
+    assert 'href="/notifications"' in html
 
 
 def test_concierge_tile_leads_to_the_resident_concierge_hub(app, client, login):
@@ -150,7 +175,7 @@ def test_arabic_pages_are_right_to_left(app, client, login):
 def test_language_switch_refuses_an_unknown_language(app, client, login):
     resident = make_resident(locale="fr")
     login(resident)
-    html = client.get("/help").get_data(as_text=True)
+    html = client.get("/settings").get_data(as_text=True)
     client.post("/language", data={"csrf_token": token_from(html), "locale": "xx"})
     assert resident.locale == "fr"
 

@@ -28,12 +28,21 @@ def test_resident_home_has_tiles_that_lead_somewhere(app, client, login):
 
 
 def test_every_page_has_help_language_switch_and_logout(app, client, login):
-    login(make_resident())
-    for path in ("/", "/settings", "/help", "/settings/pin"):
+    login(make_staff(Role.COORDINATOR))
+    for path in ("/", "/settings", "/help"):
         html = client.get(path).get_data(as_text=True)
         assert 'href="/help"' in html, path
         assert 'action="/language"' in html, path
         assert 'action="/logout"' in html, path
+
+
+def test_every_resident_page_has_help_and_the_settings_page_the_rest(app, client, login):
+    login(make_resident())
+    for path in ("/", "/settings", "/help", "/settings/pin"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'href="/help-me"' in html, path  # Help: the page that calls
+    html = client.get("/settings").get_data(as_text=True)
+    assert 'action="/language"' in html and 'action="/logout"' in html
 
 
 def test_staff_home_lists_buildings_with_counts(app, client, login):
@@ -58,7 +67,7 @@ def test_language_switch_for_a_visitor_is_kept_in_the_session(client):
 def test_language_switch_is_saved_on_the_person(app, client, login, db):
     resident = make_resident(locale="en")
     login(resident)
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/settings").get_data(as_text=True)
     client.post("/language", data={"csrf_token": token_from(html), "locale": "fr"})
     assert resident.locale == "fr"
     assert "Bonjour" in client.get("/").get_data(as_text=True)
@@ -166,3 +175,15 @@ def test_unexpected_errors_show_a_friendly_page(app, client):
     text = response.get_data(as_text=True)
     assert "Something went wrong on our side" in text
     assert "kaboom" not in text and "Traceback" not in text
+
+
+def test_bdi_filter_isolates_and_escapes_what_people_wrote(app):
+    with app.test_request_context():
+        html = app.jinja_env.from_string("{{ name|bdi }}").render(name="<b>Zoé</b>")
+    assert html == "<bdi>&lt;b&gt;Zoé&lt;/b&gt;</bdi>"
+
+
+def test_resident_name_in_the_top_bar_is_isolated(app, client, login):
+    login(make_resident(first_name="Jeanne"))
+    html = client.get("/").get_data(as_text=True)
+    assert '<bdi class="who">Jeanne</bdi>' in html

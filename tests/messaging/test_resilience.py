@@ -154,6 +154,9 @@ def test_after_redis_restarts_clients_of_every_worker_catch_up(tmp_path):
                 lost = _send(sender, conversation_id, "pendant")
                 redis.start()
                 assert _wait_for(receiver, RESYNC_EVENT, 20), second.log()
+                # One socket on that worker: its catch-up is spread over the shortest window.
+                resyncs = [data for name, data in receiver.received if name == RESYNC_EVENT]
+                assert resyncs[0] == {"window_s": 1}
                 caught = receiver.client.call(
                     "catch_up", {"conversations": {str(conversation_id): 0}}, timeout=10
                 )

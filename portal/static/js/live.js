@@ -61,10 +61,22 @@
     });
   }
 
+  // The server is too busy for now (503 or 429): read again after the back-off of every retry
+  // of the page (realtime.js, bonVoisin.retryDelay), never sooner than its Retry-After.
+  function busy(response) {
+    return response.status === 503 || response.status === 429;
+  }
+
+  function retryAfter(response) {
+    const seconds = Number(response.headers.get("Retry-After"));
+    return seconds > 0 ? seconds : 0;
+  }
+
   function follow(element, url, events, conditions, apply) {
     let timer = null;
     let reading = false;
     let again = false;
+    let refusals = 0;
 
     function read() {
       if (reading) {
@@ -73,7 +85,17 @@
       }
       reading = true;
       fetch(url, { credentials: "same-origin" })
-        .then((response) => (response.ok ? apply(element, response) : null))
+        .then((response) => {
+          if (busy(response)) {
+            refusals += 1;
+            const wait = window.bonVoisin.retryDelay(refusals, { retryAfterS: retryAfter(response) });
+            window.clearTimeout(timer);
+            timer = window.setTimeout(read, wait);
+            return null;
+          }
+          refusals = 0;
+          return response.ok ? apply(element, response) : null;
+        })
         .catch(() => {}) // offline for a moment: the next event or reconnection reads again
         .finally(() => {
           reading = false;
@@ -85,6 +107,9 @@
     }
 
     function schedule() {
+      if (refusals > 0) {
+        return; // a read after the back-off is already planned
+      }
       window.clearTimeout(timer);
       timer = window.setTimeout(read, WAIT_MS);
     }

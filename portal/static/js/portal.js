@@ -43,3 +43,44 @@ document.addEventListener("click", (event) => {
   });
   window.addEventListener("pagehide", () => window.speechSynthesis.cancel());
 })();
+
+// The installable app: the service worker keeps the pages a resident saw last, to read them
+// offline on their tablet. Staff pages (on shared desk computers) are never kept.
+(() => {
+  const person = document.querySelector('meta[name="bv-person"]');
+  if (!("serviceWorker" in navigator) || !person) {
+    return;
+  }
+  window.addEventListener("load", () => {
+    if (person.hasAttribute("data-offline-pages")) {
+      navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+      return;
+    }
+    navigator.serviceWorker.getRegistration("/").then((registration) => {
+      if (registration) {
+        registration.unregister();
+        window.caches.delete("bv-pages");
+      }
+    });
+  });
+})();
+
+// A page the service worker gave from its saved copy (the tablet is offline) says so, with
+// the time it was saved, until the connection returns (realtime.js then loads it afresh).
+(() => {
+  const saved = document.documentElement.dataset.offlineCopy;
+  const status = document.getElementById("connection-status");
+  if (saved === undefined || !status || !status.dataset.savedCopy) {
+    return;
+  }
+  let when = "";
+  try {
+    const format = new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "long", timeStyle: "short" });
+    when = format.format(new Date(saved));
+  } catch (error) {
+    when = saved;
+  }
+  status.textContent = status.dataset.savedCopy.replace("{time}", when);
+  status.hidden = false;
+  status.classList.add("connection-saved-copy");
+})();

@@ -115,7 +115,7 @@ def test_a_registered_source_joins_the_queue_in_rank_order(concierge, building, 
         return [
             QueueItem(
                 kind="test",
-                icon="🛒",
+                icon="shopping-cart",
                 title="Courses",
                 detail="",
                 url="/x/7",
@@ -361,7 +361,10 @@ def test_resident_tells_the_desk_about_a_visit_and_cancels_it(client, login, res
     assert ok.status_code == 302
     visit = db.session.query(Visit).one()
     assert "Plombier" in client.get("/my-home").get_data(as_text=True)
-    assert client.get(f"/visits/{visit.id}/cancel").status_code == 405  # no change through GET
+    asked = client.get(f"/visits/{visit.id}/cancel")  # the confirmation step: nothing changes
+    assert asked.status_code == 200 and "Plombier" in asked.get_data(as_text=True)
+    db.session.refresh(visit)
+    assert visit.cancelled_at is None
     client.post(f"/visits/{visit.id}/cancel", data={"csrf_token": csrf})
     db.session.refresh(visit)
     assert visit.cancelled_at is not None

@@ -1,0 +1,172 @@
+"""Admission control: a worker refuses at once the database work it cannot start soon.
+
+A request or socket event that would wait long for a database connection holds a greenlet
+while the client, having heard nothing, sends it again: under a burst (every tablet
+catching up after a Redis restart) the waits pile up faster than they drain and the worker
+never recovers. So each worker lets at most DB_ADMISSION_LIMIT database operations in at
+once (those holding a connection and those allowed to wait for one, derived from
+WORKER_CONCURRENCY, see portal.db.plan_pools), a wait for a connection or for the send
+order ends after DB_POOL_TIMEOUT, and whatever is refused answers at once `unavailable`
+with `retry_after` seconds (HTTP: 503 with Retry-After), without touching the database.
+Refusals are counted, logged at most every LOG_EVERY seconds, and shown by /healthz.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, current_app, g, has_app_context
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from portal.db import TurnNotFree
+
+log = logging.getLogger(__name__)
+
+EXTENSION_KEY = "bv_admission"
+ENTERED_KEY = "_bv_admitted"
+# Endpoints that never wait for the pool (files) or must answer under load (/healthz).
+EXEMPT_ENDPOINTS = frozenset({"static", "health.healthz"})
+LOG_EVERY = 5.0  # seconds between two log lines about refusals (a storm logs a summary)
+
+
+class Overloaded(PoolTimeout):
+    """Refused before touching the pool: the worker already runs, or waits for, as many
+    database operations as it may (a pool timeout that did not have to be waited for)."""
+
+    def __init__(self, reason: str = "admission") -> None:
+        super().__init__(f"refused at once: {reason}")
+        self.reason = reason
+
+
+class Admission:
+    """One worker's count of database operations in flight, and of what it refused."""
+
+    def __init__(self, limit: int, retry_after: int) -> None:
+        self.limit, self.retry_after = limit, retry_after
+        self.in_flight = self.most_in_flight = 0
+        self.refused: Counter[str] = Counter()
+        self._lock = threading.Lock()  # gevent-aware once monkey-patched
+        self._logged_at = 0.0
+        self._unlogged: Counter[str] = Counter()
+
+    def enter(self) -> None:
+        """Take a place, or raise Overloaded when every place is taken."""
+        with self._lock:
+            if self.in_flight >= self.limit:
+                refused = True
+            else:
+                refused = False
+                self.in_flight += 1
+                self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        if refused:
+            raise Overloaded("admission")
+
+    def leave(self) -> None:
+        """Give the place back."""
+        with self._lock:
+            self.in_flight = max(0, self.in_flight - 1)
+
+    def count_refusal(self, reason: str) -> None:
+        """Count one refusal and log, at most every LOG_EVERY seconds, what was refused since."""
+        now = time.monotonic()
+        with self._lock:
+            self.refused[reason] += 1
+            self._unlogged[reason] += 1
+            if now - self._logged_at < LOG_EVERY:
+                return
+            summary, self._logged_at = dict(self._unlogged), now
+            self._unlogged.clear()
+        log.warning(
+            "database work refused with 'unavailable': %s (in flight %d of %d)",
+            ", ".join(f"{reason} {count}" for reason, count in sorted(summary.items())),
+            self.in_flight,
+            self.limit,
+        )
+
+    def details(self) -> dict[str, Any]:
+        """The figures /healthz shows."""
+        return {
+            "in_flight": self.in_flight,
+            "most_in_flight": self.most_in_flight,
+            "limit": self.limit,
+            "retry_after_seconds": self.retry_after,
+            "refused": sum(self.refused.values()),
+            "refused_by_reason": dict(self.refused),
+        }
+
+
+def of(app: Flask | None = None) -> Admission:
+    """The admission control of this app (one per worker process)."""
+    return (app or current_app).extensions[EXTENSION_KEY]
+
+
+@contextmanager
+def admitted() -> Iterator[None]:
+    """Run a block of database work if this worker has room for it, else raise Overloaded."""
+    gate = of()
+    gate.enter()
+    try:
+        yield
+    finally:
+        gate.leave()
+
+
+def reason_of(error: BaseException) -> str:
+    """Why a piece of work got `unavailable`: refused at once, a send's turn or a pool wait
+    that ran out, or the database itself failing (restarting, unreachable)."""
+    if isinstance(error, Overloaded):
+        return error.reason
+    if isinstance(error, TurnNotFree):
+        return "turn"
+    if isinstance(error, PoolTimeout):
+        return "pool_timeout"
+    return "database"
+
+
+def refuse(error: BaseException) -> int:
+    """Count the refusal and forget who is logged in (the answer must not load them from
+    the database it could not reach); the seconds the client should wait."""
+    if not has_app_context() or EXTENSION_KEY not in current_app.extensions:
+        return int(current_app.config.get("DB_RETRY_AFTER", 2)) if has_app_context() else 2
+    gate = of()
+    gate.count_refusal(reason_of(error))
+    forget_person()
+    return gate.retry_after
+
+
+def forget_person() -> None:
+    """Answer as to nobody: the message's language then comes from the device's choice or
+    the browser, not from the person's row."""
+    from portal.extensions import login_manager
+
+    g._login_user = login_manager.anonymous_user()
+
+
+def _enter_request() -> None:
+    from flask import request
+
+    if request.endpoint in EXEMPT_ENDPOINTS or (request.endpoint or "").endswith(".static"):
+        return
+    of().enter()
+    g.setdefault(ENTERED_KEY, True)
+
+
+def _leave_request(_error: BaseException | None = None) -> None:
+    if g.pop(ENTERED_KEY, False):
+        of().leave()
+
+
+def init_app(app: Flask) -> None:
+    """Every request of the app goes through admission (socket events do in their handler)."""
+    settings = app.config["DB_POOL_PLAN"]
+    app.extensions[EXTENSION_KEY] = Admission(
+        settings["admission_limit"], int(app.config["DB_RETRY_AFTER"])
+    )
+    app.before_request(_enter_request)
+    app.teardown_request(_leave_request)

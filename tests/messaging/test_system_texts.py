@@ -1,0 +1,93 @@
+"""Messages the system writes for a person ("I'll do it: …") are stored as a key with
+parameters and shown in each reader's language, on the page, in the API and live."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask_babel import force_locale
+from markupsafe import escape
+
+from concierge.exchange import service as helping
+from messaging import service as messaging
+from messaging.models import Message
+from portal.extensions import db
+from portal.people.models import Person
+from portal.realtime import user_room
+from tests.factories import make_building, make_resident
+
+FRENCH = "Je m'en occupe"
+ENGLISH = "I'll do it"
+
+
+def take_between(helper: Person, requester: Person) -> Message:
+    """The helper takes the requester's groceries; the conversation's first message."""
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)
+    request = helping.do_create_request(
+        requester, kind="groceries", window_start=start, window_end=start + timedelta(hours=2)
+    )
+    helping.do_take(helper, request.id)
+    db.session.commit()
+    conversation = messaging.access_conversation(requester, request.conversation_id)
+    (message,) = messaging.list_messages(requester, conversation)
+    return message
+
+
+def test_the_take_message_is_stored_as_a_key_with_its_parameters(app):
+    building = make_building()
+    helper = make_resident(building, first_name="Karim", locale="fr")
+    requester = make_resident(building, first_name="Mary", locale="en")
+    message = take_between(helper, requester)
+    assert message.body_key == helping.TAKEN_TEXT
+    assert message.body_params is not None and message.body_params["kind"] == "groceries"
+    assert datetime.fromisoformat(message.body_params["when"]).tzinfo is not None
+    assert FRENCH in message.body  # the writer's version, kept for search and export
+
+
+def test_each_reader_sees_the_take_message_in_their_own_language(app):
+    building = make_building()
+    helper = make_resident(building, first_name="Karim", locale="fr")
+    requester = make_resident(building, first_name="Mary", locale="en")
+    message = take_between(helper, requester)
+    with force_locale("en"):
+        english = messaging.message_payload(message, requester)["body"]
+    with force_locale("ar"):
+        arabic = messaging.message_payload(message, requester)["body"]
+    with force_locale("fr"):
+        french = messaging.message_payload(message, helper)["body"]
+    assert english.startswith(ENGLISH) and "Groceries" in english
+    assert french.startswith(FRENCH)
+    assert arabic not in (english, french) and "%(" not in arabic
+
+
+def test_the_conversation_page_writes_it_in_the_readers_language(app, client, login):
+    building = make_building()
+    helper = make_resident(building, first_name="Karim", locale="fr")
+    requester = make_resident(building, first_name="Mary", locale="en")
+    message = take_between(helper, requester)
+    login(requester)
+    html = client.get(f"/messages/{message.conversation_id}").get_data(as_text=True)
+    assert escape(ENGLISH) in html and escape(FRENCH) not in html
+    assert 'class="message-text" dir="auto"' in html  # user text isolated in RTL pages
+
+
+def test_the_live_event_is_written_for_each_person_in_their_language(app, events):
+    building = make_building()
+    helper = make_resident(building, first_name="Karim", locale="fr")
+    requester = make_resident(building, first_name="Mary", locale="en")
+    take_between(helper, requester)
+    created = events.named(messaging.EVENT_CREATED)
+    bodies = {e.to: e.payload["body"] for e in created}
+    assert bodies[user_room(requester.id)].startswith(ENGLISH)
+    assert bodies[user_room(helper.id)].startswith(FRENCH)
+
+
+def test_a_message_with_an_unknown_key_shows_the_stored_text(app):
+    building = make_building()
+    helper = make_resident(building, first_name="Karim", locale="fr")
+    requester = make_resident(building, first_name="Mary", locale="en")
+    message = take_between(helper, requester)
+    message.body_key = "gone.key"
+    assert messaging.message_text(message, requester) == message.body
+    message.body_key, message.body_params = helping.TAKEN_TEXT, {"kind": "no-such-kind"}
+    assert messaging.message_text(message, requester) == message.body
