@@ -29,7 +29,8 @@ EASY_LOCALES = ("fr", "en", "ar")
 # The resident-facing strings: those of these templates and modules (paths from the project
 # root). The pages residents use most: home, help, settings, messages, check-in and "I need
 # help", help between neighbours, activities, the concierge page (repairs), announcements,
-# notifications, profile and neighbours; and the resident home's tiles.
+# notifications, profile and neighbours, video calls, the family circle, the building's voice
+# (questions, ideas, decisions), activity proposals, rooms and reminders; and the home's tiles.
 RESIDENT_TEMPLATES = (
     "portal/templates/base.html",
     "portal/home/templates/home/resident.html",
@@ -48,6 +49,11 @@ RESIDENT_TEMPLATES = (
     "messaging/templates/messaging/conversation.html",
     "messaging/templates/messaging/_message.html",
     "messaging/templates/messaging/new.html",
+    "messaging/templates/messaging/search.html",
+    "messaging/templates/messaging/group_new.html",
+    "messaging/calls/templates/calls/_overlay.html",
+    "messaging/calls/templates/calls/_call_button.html",
+    "messaging/calls/templates/calls/index.html",
     "messaging/announcements/templates/announcements/list.html",
     "messaging/announcements/templates/announcements/show.html",
     "messaging/announcements/templates/announcements/_cards.html",
@@ -66,12 +72,34 @@ RESIDENT_TEMPLATES = (
     "concierge/templates/concierge/desk/_parcels.html",
     "portal/templates/_photo_button.html",
     "portal/templates/_logout_form.html",
+    "portal/templates/confirm.html",
     "portal/home/templates/home/_whom_to_call.html",
     "portal/offline/templates/offline/offline.html",
     "activities/voice/templates/voice/_home_panel_body.html",
+    "activities/voice/templates/voice/index.html",
+    "activities/voice/templates/voice/_head.html",
+    "activities/voice/templates/voice/_home_panel.html",
+    "activities/voice/templates/voice/poll.html",
+    "activities/voice/templates/voice/_poll_body.html",
+    "activities/voice/templates/voice/ideas.html",
+    "activities/voice/templates/voice/_ideas_board.html",
+    "activities/voice/templates/voice/idea.html",
+    "activities/voice/templates/voice/idea_new.html",
+    "activities/voice/templates/voice/_idea_status.html",
+    "activities/voice/templates/voice/decisions.html",
+    "activities/voice/templates/voice/_decisions.html",
     "messaging/family/templates/family/_home_panel.html",
+    "messaging/family/templates/family/circle.html",
+    "messaging/family/templates/family/invite.html",
+    "messaging/family/templates/family/remove.html",
+    "messaging/family/templates/family/resident.html",
     "activities/templates/activities/calendar.html",
     "activities/templates/activities/occurrence.html",
+    "activities/templates/activities/proposals.html",
+    "activities/templates/activities/propose.html",
+    "activities/templates/activities/my_calendar.html",
+    "activities/templates/activities/rooms.html",
+    "activities/templates/activities/room.html",
 )
 RESIDENT_MODULES = (
     # The home's tiles, and the words of the resident pages' forms and choices.
@@ -96,6 +124,11 @@ RESIDENT_MODULES = (
     "activities/routes.py",
     "concierge/exchange/routes.py",
     "concierge/desk/routes.py",
+    "messaging/family/forms.py",
+    "messaging/family/routes.py",
+    "messaging/calls/routes.py",
+    "activities/voice/forms.py",
+    "activities/voice/routes.py",
 )
 RESIDENT_SOURCES = RESIDENT_TEMPLATES + RESIDENT_MODULES
 KEYWORDS: dict[str, Any] = {

@@ -174,7 +174,7 @@ def test_arabic_home_is_one_screen_at_200_percent(
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("size", (150, 200))
+@pytest.mark.parametrize("size", TEXT_SIZES)
 def test_inner_pages_show_their_main_action_in_the_first_screen(
     new_page: NewPage, screen_seed: ScreenSeed, size: int
 ) -> None:
@@ -184,6 +184,8 @@ def test_inner_pages_show_their_main_action_in_the_first_screen(
         "/help-me": "#call-status form button[type=submit]",
         "/my-home": ".quick-report button[type=submit]",
         "/settings": "form[action$='/logout'] button",
+        "/messages": "main a.button-primary[href$='/messages/new']",
+        "/neighbours": "main a.button-primary[href$='/neighbours/ask']",
     }
     for viewport in VIEWPORTS.values():
         page.set_viewport_size(viewport)
