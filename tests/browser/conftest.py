@@ -354,6 +354,14 @@ def page(new_page: NewPage) -> Page:
 
 # Actions --------------------------------------------------------------------------------
 
+CONNECTED = "() => document.documentElement.dataset.realtime === 'connected'"
+
+
+def wait_connected(page: Page, timeout: float | None = None) -> None:
+    """Wait until the page's socket is connected: a live event published before that moment
+    reaches the page only as a refresh on connect, never as a toast."""
+    page.wait_for_function(CONNECTED, timeout=timeout)
+
 
 def login_with_card(page: Page, resident: Resident, lang: str = "fr") -> None:
     """Open the resident's card link and tap the one button; lands on the resident home."""

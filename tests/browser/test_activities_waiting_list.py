@@ -14,6 +14,7 @@ from tests.browser.conftest import (
     check_accessibility,
     login_staff,
     login_with_card,
+    wait_connected,
 )
 
 COMING = "Je viens"
@@ -48,7 +49,7 @@ def test_third_resident_is_promoted_live(new_page: NewPage, seed: Seed) -> None:
     first, _second, third = tablets
     assert "liste d'attente" in third.locator("#my-status").inner_text()
     check_accessibility(third)
-    third.wait_for_function("() => document.documentElement.dataset.realtime === 'connected'")
+    wait_connected(third)
 
     first.get_by_role("link", name=CANCEL).click()  # a plain question first
     first.locator("[data-confirm-yes]").click()

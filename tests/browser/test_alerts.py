@@ -21,11 +21,11 @@ from tests.browser.conftest import (
     check_accessibility,
     check_no_horizontal_scroll,
     check_targets,
+    wait_connected,
 )
 from tests.factories import STAFF_PASSWORD
 from tests.live import LiveServer, live_server
 
-CONNECTED = "() => document.documentElement.dataset.realtime === 'connected'"
 LIVE_MS = 5_000
 SECRET = "browser-test-secret"  # the server's SECRET_KEY (tests/browser/conftest.py)
 
@@ -165,7 +165,7 @@ def test_the_timeline_shows_the_acknowledgement_made_elsewhere_live(
     staff.goto(f"/alerts?building={alert_seed.building_id}")
     check_page(staff)
     staff.goto(f"/alerts/{alert_seed.alert_id}")
-    staff.wait_for_function(CONNECTED)
+    wait_connected(staff)
     timeline = staff.locator("#alert-live")
     expect(timeline.locator('[data-step="told"]').first).to_be_visible()
     expect(timeline.locator('[data-step="acknowledged"]')).to_have_count(0)
@@ -212,7 +212,7 @@ def test_the_timeline_shows_an_escalation_by_the_scheduler_live(
         staff = context.new_page()
         login_as(staff, "lilas-manager@example.org", "en")
         staff.goto(f"/alerts/{alert_seed.escalating_id}")
-        staff.wait_for_function(CONNECTED)
+        wait_connected(staff)
         timeline = staff.locator("#alert-live")
         expect(timeline.locator('[data-step="escalated"]')).to_have_count(0)
         scheduler = create_app(

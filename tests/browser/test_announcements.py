@@ -22,10 +22,10 @@ from tests.browser.conftest import (
     check_no_horizontal_scroll,
     check_targets,
     login_with_card,
+    wait_connected,
 )
 from tests.factories import STAFF_PASSWORD
 
-CONNECTED = "() => document.documentElement.dataset.realtime === 'connected'"
 LIVE_MS = 10_000
 TABLET_LANDSCAPE = {"width": 1024, "height": 768}
 STAFF_EMAIL = "annonces@lilas.example.org"
@@ -119,7 +119,7 @@ def test_published_warning_reaches_the_home_live_and_the_read_list(
     login_with_card(resident, ann_seed.reader, "fr")
     badge = resident.locator("[data-tile=announcements] .tile-badge")
     expect(badge).to_be_hidden()
-    resident.wait_for_function(CONNECTED, timeout=30_000)
+    wait_connected(resident, timeout=30_000)
 
     staff = new_page(locale=LOCALES["fr"])
     login_lilas_staff(staff, "fr")

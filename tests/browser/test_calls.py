@@ -23,11 +23,11 @@ from tests.browser.conftest import (
     login_staff_as,
     login_with_card,
     seeded_app,
+    wait_connected,
 )
 
 PASSWORD = "a long family password 2026"
 MEDIA = {"permissions": ["camera", "microphone"]}
-CONNECTED = "() => document.documentElement.dataset.realtime === 'connected'"
 LANDSCAPE = {"width": 1024, "height": 768}
 
 INBOUND_BYTES = """async () => {
@@ -152,11 +152,11 @@ def test_a_relative_calls_the_tablet_and_they_see_each_other(
 ) -> None:
     tablet = new_page(locale=LOCALES["en"], **MEDIA)
     login_with_card(tablet, calls_seed.resident, "en")
-    tablet.wait_for_function(CONNECTED)
+    wait_connected(tablet)
     phone = new_page(locale=LOCALES["en"], **MEDIA)
     login_relative(phone, calls_seed.relative_email)
     phone.goto(f"/messages/{calls_seed.relative_conversation}")
-    phone.wait_for_function(CONNECTED)
+    wait_connected(phone)
 
     # One tap in the conversation calls her.
     phone.get_by_role("button", name="Video call").click()
@@ -217,7 +217,7 @@ def test_a_call_to_someone_one_may_not_call_is_refused_by_the_server(
 ) -> None:
     tablet = new_page(locale=LOCALES["en"], **MEDIA)
     login_with_card(tablet, calls_seed.resident, "en")
-    tablet.wait_for_function(CONNECTED)
+    wait_connected(tablet)
     ack = tablet.evaluate(START_CALL, calls_seed.neighbour.id)
     assert ack["ok"] is False and ack["error"] == "forbidden"
     assert ack["message"] == "You cannot call this person."
@@ -230,11 +230,11 @@ def test_not_now_tells_the_caller_and_leaves_a_missed_call(
     # Lucien reads at 200 %, his tablet in landscape: the ring screen still fits.
     tablet = new_page(locale=LOCALES["en"], viewport=LANDSCAPE, **MEDIA)
     login_with_card(tablet, calls_seed.neighbour, "en")
-    tablet.wait_for_function(CONNECTED)
+    wait_connected(tablet)
     desk = new_page(locale=LOCALES["en"], **MEDIA)
     login_staff_as(desk, calls_seed.coordinator_email, "en")
     desk.goto(f"/messages/{calls_seed.coordinator_conversation}")
-    desk.wait_for_function(CONNECTED)
+    wait_connected(desk)
 
     desk.get_by_role("button", name="Video call").click()
     ring = tablet.locator("#call-overlay")

@@ -21,9 +21,9 @@ from tests.browser.conftest import (
     jpeg_bytes,
     login_staff,
     login_with_card,
+    wait_connected,
 )
 
-CONNECTED = "() => document.documentElement.dataset.realtime === 'connected'"
 LIVE_MS = 5_000
 NARROW = {"width": 320, "height": 800}
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -139,7 +139,7 @@ def test_leak_followed_live_to_the_logbook_and_a_parcel_announced(
     tablet.wait_for_url("**/tickets/*")
     ticket_path = "/tickets/" + tablet.url.rsplit("/", 1)[1]
     expect(tablet.locator("#photos-title")).to_be_visible()
-    tablet.wait_for_function(CONNECTED)
+    wait_connected(tablet)
     tablet.evaluate("() => { window.notReloaded = true; }")
 
     staff = new_page()
@@ -165,7 +165,7 @@ def test_leak_followed_live_to_the_logbook_and_a_parcel_announced(
     expect(entry).to_contain_text("Joint du siphon remplacé")
 
     tablet.goto("/my-home")
-    tablet.wait_for_function(CONNECTED)
+    wait_connected(tablet)
     expect(tablet.locator("#my-parcels .parcel")).to_have_count(0)
     staff.goto(f"/desk/dwellings/{desk_seed.reporter_dwelling}")
     staff.locator("#carrier").fill("Chronopost")

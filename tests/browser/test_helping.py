@@ -18,13 +18,10 @@ from tests.browser.conftest import (
     check_targets,
     login_staff,
     login_with_card,
+    wait_connected,
 )
 
 TOMORROW = (date.today() + timedelta(days=1)).isoformat()
-
-
-def wait_connected(page: Page) -> None:
-    page.wait_for_function("() => document.documentElement.dataset.realtime === 'connected'")
 
 
 def ask_for(page: Page, kind: str, **fields: str) -> int:

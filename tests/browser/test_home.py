@@ -26,6 +26,7 @@ from tests.browser.conftest import (
     check_targets,
     jpeg_bytes,
     login_with_card,
+    wait_connected,
 )
 
 if TYPE_CHECKING:
@@ -147,7 +148,6 @@ def home_seed(seed: Seed) -> HomeSeed:
 
 
 RESIDENT_PAGES = ("/", "/settings", "/profile", "/directory", "/my-home", "/help")
-CONNECTED = "() => document.documentElement.dataset.realtime === 'connected'"
 
 
 def login_card_only(page: Page, resident: Resident) -> None:
@@ -213,11 +213,11 @@ def test_home_shows_the_five_tiles_in_order_with_live_badges(
     expect(today).to_contain_text("I help: Company")
     assert today.locator(".today-time").count() >= 3  # activities and help show their time
 
-    page.wait_for_function(CONNECTED)  # the badge listens for new messages from now on
+    wait_connected(page)  # the badge listens for new messages from now on
     neighbour = new_page(locale=LOCALES["en"])
     login_with_card(neighbour, home_seed.residents["ahmed"], "en")
     neighbour.goto(f"/messages/{home_seed.conversation_id}")
-    neighbour.wait_for_function(CONNECTED)
+    wait_connected(neighbour)
     neighbour.locator("#body").fill("Vous venez à la belote ?")
     neighbour.get_by_role("button", name="Send").click()
     expect(tile(page, "messages").locator(".tile-badge")).to_have_text("2 new", timeout=5_000)
@@ -238,7 +238,7 @@ def test_each_core_task_takes_at_most_three_taps_from_home(
     taps.tap(tile(page, "messages"))
     taps.tap(page.locator(".conversation-item", has_text="Ahmed"))
     page.locator("#body").fill("Bonjour Ahmed, un café cet après-midi ?")
-    page.wait_for_function(CONNECTED)
+    wait_connected(page)
     taps.tap(page.get_by_role("button", name="Send"))
     expect(page.locator("#messages")).to_contain_text("un café cet après-midi")
     counted["message a neighbour"] = taps.count
@@ -248,7 +248,7 @@ def test_each_core_task_takes_at_most_three_taps_from_home(
     taps.tap(page.get_by_role("link", name="My neighbours"))
     taps.tap(page.get_by_role("button", name="Write to Bernard"))
     page.locator("#body").fill("Bonjour Bernard !")
-    page.wait_for_function(CONNECTED)
+    wait_connected(page)
     taps.tap(page.get_by_role("button", name="Send"))
     expect(page.locator("#messages")).to_contain_text("Bonjour Bernard !")
     counted["message a new neighbour"] = taps.count

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import NewPage, Seed, log_out, login_with_card
+from tests.browser.conftest import NewPage, Seed, log_out, login_with_card, wait_connected
 
 # A function, not an expression: polling an expression needs eval, which the CSP forbids.
-CONNECTED = "() => document.documentElement.dataset.realtime === 'connected'"
 
 
 @pytest.mark.browser
@@ -17,11 +16,11 @@ def test_logging_out_on_another_tablet_sends_this_page_back_to_login(
     marcel = seed.residents["marcel"]
     living_room = new_page()
     login_with_card(living_room, marcel)
-    living_room.wait_for_function(CONNECTED, timeout=5_000)
+    wait_connected(living_room, timeout=5_000)
 
     bedroom = new_page()
     login_with_card(bedroom, marcel)
-    bedroom.wait_for_function(CONNECTED, timeout=5_000)
+    wait_connected(bedroom, timeout=5_000)
     log_out(bedroom)
 
     living_room.wait_for_url("**/login", timeout=5_000)

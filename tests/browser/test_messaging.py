@@ -28,9 +28,9 @@ from tests.browser.conftest import (
     jpeg_bytes,
     login_staff,
     login_with_card,
+    wait_connected,
 )
 
-CONNECTED = "() => document.documentElement.dataset.realtime === 'connected'"
 DISCONNECTED = "() => !window.bonVoisin.socket.connected"
 LIVE_MS = 5_000  # a message shows on the other tablet within this time
 RECONNECT_MS = 15_000  # Socket.IO's back-off between attempts reaches 5 s
@@ -74,7 +74,7 @@ def open_conversation(page: Page, conversation_id: int) -> None:
 
 def wait_until_live(page: Page) -> None:
     """The page's socket is connected and the page has asked for what it missed."""
-    page.wait_for_function(CONNECTED, timeout=RECONNECT_MS)
+    wait_connected(page, timeout=RECONNECT_MS)
     # A marker that a reload would wipe: messages must arrive without one.
     page.evaluate("() => { window.bvNoReload = true; }")
 

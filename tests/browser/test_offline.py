@@ -21,9 +21,9 @@ from tests.browser.conftest import (
     jpeg_bytes,
     login_with_card,
     seeded_app,
+    wait_connected,
 )
 
-CONNECTED = "() => document.documentElement.dataset.realtime === 'connected'"
 DISCONNECTED = "() => !window.bonVoisin.socket.connected"
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
 RECONNECT_MS = 15_000
@@ -80,7 +80,7 @@ def tablet(new_page: NewPage, resident: Resident, locale: str = "fr-FR") -> Page
 
 def open_conversation(page: Page, conversation_id: int) -> None:
     page.goto(f"/messages/{conversation_id}")
-    page.wait_for_function(CONNECTED, timeout=RECONNECT_MS)
+    wait_connected(page, timeout=RECONNECT_MS)
 
 
 def mine(page: Page, text: str) -> Locator:

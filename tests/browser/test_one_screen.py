@@ -21,8 +21,9 @@ from tests.browser.conftest import (
     check_accessibility,
     check_targets,
     jpeg_bytes,
+    wait_connected,
 )
-from tests.browser.test_home import CONNECTED, Taps, login_card_only, tile
+from tests.browser.test_home import Taps, login_card_only, tile
 
 VIEWPORTS = {
     "portrait": {"width": 768, "height": 1024},
@@ -209,7 +210,7 @@ def test_the_seven_core_tasks_take_three_taps_and_end_in_words(
     taps.tap(tile(page, "messages"))
     taps.tap(page.locator(".conversation-item", has_text=screen_seed.neighbour))
     page.locator("#body").fill("Bonjour Maurice, un café ?")
-    page.wait_for_function(CONNECTED)
+    wait_connected(page)
     taps.tap(page.get_by_role("button", name="Send"))
     mine = page.locator("#messages .message-mine", has_text="un café ?")
     expect(mine).to_contain_text(re.compile(r"\b(Sent|Read)\b"))

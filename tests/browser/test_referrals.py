@@ -17,10 +17,10 @@ from tests.browser.conftest import (
     check_page,
     login_staff_as,
     seeded_app,
+    wait_connected,
 )
 from tests.factories import STAFF_PASSWORD
 
-CONNECTED = "() => document.documentElement.dataset.realtime === 'connected'"
 LIVE_MS = 5_000
 NARROW = {"width": 320, "height": 800}
 
@@ -93,7 +93,7 @@ def test_a_referral_reaches_the_coordinator_live_and_the_partner_sees_the_answer
     coordinator = new_page(locale=LOCALES["en"])
     login_staff_as(coordinator, ref_seed.coordinator_email, "en")
     coordinator.goto(f"/wellbeing/to-call?building={ref_seed.building_id}")
-    coordinator.wait_for_function(CONNECTED)
+    wait_connected(coordinator)
     listing = coordinator.locator("#to-call")
     before = listing.locator("[data-referral]").count()
 
@@ -108,7 +108,7 @@ def test_a_referral_reaches_the_coordinator_live_and_the_partner_sees_the_answer
     partner.locator("#text").fill("Nobody has visited her for two weeks.")
     partner.get_by_role("button", name="Send to the coordinator").click()
     partner.wait_for_url("**/referrals")
-    partner.wait_for_function(CONNECTED)
+    wait_connected(partner)
     mine = partner.locator("#my-referrals [data-referral]").first
     expect(mine).to_contain_text("Received")
 

@@ -23,6 +23,7 @@ from tests.browser.conftest import (
     check_no_horizontal_scroll,
     check_targets,
     login_with_card,
+    wait_connected,
 )
 from tests.factories import STAFF_PASSWORD
 
@@ -295,6 +296,7 @@ def test_a_decision_marked_done_tells_the_participants(
     participant.goto(meeting_path)
     check_page(participant)
     participant.goto("/voice/decisions")
+    wait_connected(participant)  # the toast is told only to a connected page
 
     decision.locator('form[action$="/done"] button').click()
     staff.wait_for_url(f"**{meeting_path}")

@@ -25,10 +25,10 @@ from tests.browser.conftest import (
     login_staff_as,
     login_with_card,
     seeded_app,
+    wait_connected,
 )
 from tests.live import LiveServer, live_server
 
-CONNECTED = "() => document.documentElement.dataset.realtime === 'connected'"
 LIVE_MS = 5_000
 NARROW = {"width": 320, "height": 800}
 PARIS = ZoneInfo("Europe/Paris")
@@ -141,7 +141,7 @@ def test_missed_check_in_appears_live_on_the_coordinators_list(
         staff = context.new_page()
         login_staff_as(staff, wb_seed.coordinator_email, "en")
         staff.goto(f"/wellbeing/to-call?building={wb_seed.building_id}")
-        staff.wait_for_function(CONNECTED)
+        wait_connected(staff)
         name = wb_seed.missing.full_name
         listing = staff.locator("#to-call")
         expect(listing).not_to_contain_text(name)
@@ -176,7 +176,7 @@ def test_help_button_reaches_the_desk_live_and_the_resident_sees_coming(
     desk = new_page(locale=LOCALES["en"])
     login_staff_as(desk, wb_seed.concierge_email, "en")
     desk.goto(f"/desk?building={wb_seed.building_id}")
-    desk.wait_for_function(CONNECTED)
+    wait_connected(desk)
     name = wb_seed.caller.full_name
     expect(desk.locator("#desk-queue")).not_to_contain_text(name)
 
@@ -188,7 +188,7 @@ def test_help_button_reaches_the_desk_live_and_the_resident_sees_coming(
     tablet.get_by_role("button", name="Send my call for help").click()
     tablet.wait_for_load_state()
     expect(tablet.locator("[data-call-status=open]")).to_be_visible()
-    tablet.wait_for_function(CONNECTED)
+    wait_connected(tablet)
     # A second press shows the same call (the form is gone; posting again changes nothing).
     expect(tablet.get_by_role("button", name="Send my call for help")).to_have_count(0)
 
