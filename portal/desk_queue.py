@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.i18n import DEFAULT_ZONE
 from portal.people.models import Building, Person
+from portal.registry import Registry
 from portal.urls import path_for
 
 RANK_HELP_CALL = -1  # a resident pressed "I need help"
@@ -129,15 +130,16 @@ class QueueContext:
 
 
 QueueSource = Callable[[QueueContext], list[QueueItem]]
-_sources: dict[str, QueueSource] = {}
+_sources: Registry[QueueSource] = Registry()
 
 
 def register_queue_source(key: str, source: QueueSource) -> None:
     """A domain adds its lines to the desk's queue (registered at import, like tiles)."""
-    _sources[key] = source
+    _sources.register(key, source)
 
 
 def queue_sources() -> list[QueueSource]:
+    """The registered sources, in the order they were registered (the desk sorts their lines)."""
     return list(_sources.values())
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal.people.models import Building, Person
+from portal.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -24,18 +25,18 @@ class ToCallSection:
     order: int = 50
 
 
-_sections: dict[str, ToCallSection] = {}
+_sections: Registry[ToCallSection] = Registry()
 
 
 def register_section(section: ToCallSection) -> None:
     """A part of the portal adds its section to the "To call" list."""
-    _sections[section.key] = section
+    _sections.register(section.key, section, section.order)
 
 
 def sections_for(staff: Person, building: Building) -> list[dict[str, Any]]:
     """The sections this staff member sees for this building, in order, with their context."""
     shown = []
-    for section in sorted(_sections.values(), key=lambda s: (s.order, s.key)):
+    for section in _sections.ordered():
         context = section.context(staff, building)
         if context is not None:
             shown.append({"template": section.template, "context": context})

@@ -39,6 +39,7 @@ from portal.db import Base, begin_write
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.people.models import Person, Role
+from portal.registry import Registry
 from portal.retention import cutoff, retention_days
 from portal.transaction import after_commit
 from portal.uploads import path_of
@@ -84,12 +85,12 @@ class DomainErasure:
     after: ErasureStep | None = None
 
 
-_DOMAINS: dict[str, DomainErasure] = {}
+_DOMAINS: Registry[DomainErasure] = Registry()
 
 
 def register_erasure(name: str, part: DomainErasure) -> None:
     """Add (or replace) the domain `name`'s rules and steps of every erasure."""
-    _DOMAINS[name] = part
+    _DOMAINS.register(name, part)
 
 
 def explicit_rules() -> dict[str, Rule]:

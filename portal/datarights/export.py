@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -20,35 +19,28 @@ from portal.audit.service import record
 from portal.db import utcnow
 from portal.extensions import db
 from portal.people.models import Person
+from portal.registry import Registry
 
 Section = list[Any] | dict[str, Any]
 Exporter = Callable[[Person], Section]
 
 
-@dataclass(frozen=True)
-class _Registered:
-    """One section's exporter and its place in the export (lower first)."""
-
-    fn: Exporter
-    order: int
-
-
-_EXPORTERS: dict[str, _Registered] = {}
+_EXPORTERS: Registry[Exporter] = Registry()
 
 
 def register_exporter(name: str, fn: Exporter, order: int = 100) -> None:
     """Add (or replace) the section `name` of every person's export, placed by `order`."""
-    _EXPORTERS[name] = _Registered(fn, order)
+    _EXPORTERS.register(name, fn, order)
 
 
 def exporter_names() -> list[str]:
     """The section names in export order, whatever order the packages were imported in."""
-    return sorted(_EXPORTERS, key=lambda name: (_EXPORTERS[name].order, name))
+    return _EXPORTERS.ordered_keys()
 
 
 def build_export(person: Person) -> dict[str, Any]:
     """The whole export of one person, section by section (read only)."""
-    sections = {name: _jsonable(_EXPORTERS[name].fn(person)) for name in exporter_names()}
+    sections = {name: _jsonable(_EXPORTERS[name](person)) for name in exporter_names()}
     return {"generated_at": utcnow().isoformat(), "format": "bon-voisin/1", **sections}
 
 

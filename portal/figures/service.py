@@ -50,6 +50,7 @@ from portal.extensions import db
 from portal.i18n import DEFAULT_ZONE
 from portal.people import service as people
 from portal.people.models import ActivityDay, Dwelling, DwellingType, Person, Role
+from portal.registry import Registry
 from portal.validation import BAD_DAY, as_day
 
 READER_ROLES = frozenset({Role.COORDINATOR, Role.MANAGER})
@@ -498,24 +499,17 @@ class FigureRequest:
 Builder = Callable[[FigureRequest], Figure]
 
 
-@dataclass(frozen=True)
-class FigureSource:
-    key: str
-    order: int  # the place of the figure on the page
-    build: Builder
-
-
-_sources: dict[str, FigureSource] = {}
+_sources: Registry[Builder] = Registry()  # placed on the page by their order
 
 
 def register_figure(key: str, build: Builder, order: int) -> None:
     """A domain adds one figure to the page (registered at import, like tiles)."""
-    _sources[key] = FigureSource(key, order, build)
+    _sources.register(key, build, order)
 
 
 def figure_keys() -> tuple[str, ...]:
     """The figures of the page, in their order."""
-    return tuple(s.key for s in sorted(_sources.values(), key=lambda s: (s.order, s.key)))
+    return tuple(_sources.ordered_keys())
 
 
 def get_figure(
@@ -523,7 +517,7 @@ def get_figure(
 ) -> Figure:
     """One figure by its key (checked); `active` when the active residents are counted."""
     check_figure(key)
-    return _sources[key].build(FigureRequest(scope, period, now, active))
+    return _sources[key](FigureRequest(scope, period, now, active))
 
 
 def list_figures(scope: Scope, period: Period, now: datetime) -> list[Figure]:

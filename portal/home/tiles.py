@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.i18n import zone_of
 from portal.people import service as people
 from portal.people.models import Building, Person, Role
+from portal.registry import Registry
 
 ALL_ROLES = frozenset(Role)
 DEFAULT_BADGE_TEXT = _l("%(num)s new")
@@ -129,11 +130,11 @@ def _hint_now(source: CountSource, text: Callable[[int], str], person: Person) -
     return text(count_now(source, person))
 
 
-_tiles: dict[str, Tile] = {}
+_tiles: Registry[Tile] = Registry()
 
 
 def register_tile(tile: Tile) -> None:
-    _tiles[tile.key] = tile
+    _tiles.register(tile.key, tile, tile.order)
 
 
 # The resident's home: exactly these five tiles, in this order, whatever else is registered.
@@ -206,11 +207,7 @@ def tiles_for(
 ) -> list[dict[str, Any]]:
     """The tiles a person sees, in order, with their badge counts. Counts in `also` (e.g.
     the notification bell) are read in the same statement; get them with counted()."""
-    tiles = [
-        tile
-        for tile in sorted(_tiles.values(), key=lambda t: (t.order, t.key))
-        if person.role in tile.roles
-    ]
+    tiles = [tile for tile in _tiles.ordered() if person.role in tile.roles]
     return _tile_views(person, tiles, also)
 
 
@@ -237,17 +234,17 @@ class Panel:
     roles: frozenset[Role] = ALL_ROLES
 
 
-_panels: dict[str, Panel] = {}
+_panels: Registry[Panel] = Registry()
 
 
 def register_panel(panel: Panel) -> None:
-    _panels[panel.key] = panel
+    _panels.register(panel.key, panel, panel.order)
 
 
 def panels_for(person: Person) -> list[dict[str, Any]]:
     """The panels a person sees on their home screen, in order, each with its context."""
     result = []
-    for panel in sorted(_panels.values(), key=lambda p: (p.order, p.key)):
+    for panel in _panels.ordered():
         if person.role not in panel.roles:
             continue
         context = panel.context(person)
@@ -274,16 +271,16 @@ class TodayItem:
     action_fields: tuple[tuple[str, str], ...] = ()
 
 
-_today_sources: dict[str, Callable[[Person], list[TodayItem]]] = {}
+_today_sources: Registry[Callable[[Person], list[TodayItem]]] = Registry()
 
 
 def register_today(key: str, source: Callable[[Person], list[TodayItem]]) -> None:
-    _today_sources[key] = source
+    _today_sources.register(key, source)
 
 
 def today_for(person: Person) -> list[TodayItem]:
     """Everything the domains list for the person today, those with a time first."""
-    items = [item for key in sorted(_today_sources) for item in _today_sources[key](person)]
+    items = [item for source in _today_sources.ordered() for item in source(person)]
     return sorted(items, key=lambda item: item.sort_key)
 
 
