@@ -90,6 +90,23 @@ def rooms_on_connect(person: Any) -> list[str]:
     return rooms
 
 
+DisconnectCallback = Callable[[str], None]
+_disconnect_callbacks: list[DisconnectCallback] = []
+
+
+def on_disconnect(callback: DisconnectCallback) -> DisconnectCallback:
+    """Register a function called with a socket's id once that socket has disconnected; the
+    disconnect handler (portal.auth.events) runs each in a transaction of its own."""
+    if callback not in _disconnect_callbacks:
+        _disconnect_callbacks.append(callback)
+    return callback
+
+
+def callbacks_on_disconnect() -> list[DisconnectCallback]:
+    """The registered disconnect callbacks, in the order they were registered."""
+    return list(_disconnect_callbacks)
+
+
 def _emit(evt: Event) -> None:
     """Send one event to its room (through the message queue when one is configured)."""
     if _socketio is None or _socketio.server is None:

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from messaging.calls import ice, service
+from portal import realtime
 from portal.auth.confined import allow_event, confine
 from portal.auth.decorators import socket_handler
 from portal.errors import Invalid
 from portal.extensions import socketio
 from portal.people.models import Role
-from portal.transaction import owns_transaction, running_after_commit
 from portal.validation import payload_id
 
 # The client-to-server events of calls (a confined role that may call is allowed these).
@@ -133,25 +133,11 @@ def call_catch_up(_payload: Any = None) -> dict[str, Any]:
     }
 
 
-@socketio.on("disconnect")
-def call_screen_left(_reason: Any = None) -> None:
+@realtime.on_disconnect
+def call_screen_left(sid: str) -> None:
     """A screen in a call closed or lost its connection: its call ends for both sides.
-
-    Only screens of this process that took part in a call are looked up. A server-side
-    disconnect (at logout) reaches this handler from inside the request that is committing,
-    whose session it must not use: then the work runs apart, in a transaction of its own."""
-    sid = _sid()
-    if not sid or sid not in _screens_in_calls:
+    Only screens of this process that took part in a call are looked up."""
+    if sid not in _screens_in_calls:
         return
     _screens_in_calls.discard(sid)
-    if running_after_commit():
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        socketio.start_background_task(_end_calls_of_screen, app, sid)
-    else:
-        owns_transaction(service.do_end_for_connection)(sid)
-
-
-def _end_calls_of_screen(app: Flask, sid: str) -> None:
-    """End, in a transaction of its own, the live calls of a screen that left."""
-    with app.app_context():
-        owns_transaction(service.do_end_for_connection)(sid)
+    service.do_end_for_connection(sid)
