@@ -3,7 +3,7 @@ rows past their retention period go (the figures look back two years at most).""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Insert, delete, exists, insert, select, tuple_
 
@@ -12,6 +12,22 @@ from portal.extensions import db
 from portal.i18n import zone_of
 from portal.people.models import ActivityDay, Person
 from portal.retention import cutoff
+
+# An open page says it is there every 60 s (the heartbeat) and counts as online for 90 s
+# after (messaging.service.ONLINE_WINDOW): a presence younger than 90 - 60 s is written
+# again by the next heartbeat in time, so a touch within it need not write. Every socket of
+# a worker reconnecting at once (a restart, a Wi-Fi blip) then costs no write at all.
+FRESH = timedelta(seconds=30)
+
+
+def is_fresh(person: Person, now: datetime) -> bool:
+    """Whether the person's presence was written under FRESH ago, on the same day of their
+    zone (today's activity row is then there already)."""
+    seen = person.last_seen_at
+    if seen is None or not timedelta(0) <= now - seen < FRESH:
+        return False
+    zone = zone_of(person)
+    return seen.astimezone(zone).date() == now.astimezone(zone).date()
 
 
 def add_activity_day(person: Person, now: datetime) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from portal.db import utcnow
 from portal.errors import ERROR_MESSAGES, Invalid, NotFound, PermissionDenied
 from portal.extensions import db
+from portal.people import presence
 from portal.people.models import (
     PASSWORD_ROLES,
     STAFF_ROLES,
@@ -529,9 +530,13 @@ def do_remove_photo(person: Person) -> None:
 
 
 def do_touch_presence(person: Person) -> None:
-    """Record that the person has a page open now (for "online now" / "seen at")."""
-    person.last_seen_at = utcnow()
-    add_activity_day(person, person.last_seen_at)
+    """Record that the person has a page open now (for "online now" / "seen at"); nothing
+    to write when it was recorded a moment ago (presence.FRESH)."""
+    now = utcnow()
+    if presence.is_fresh(person, now):
+        return
+    person.last_seen_at = now
+    add_activity_day(person, now)
 
 
 def do_set_locale(person: Person, locale: str) -> None:
