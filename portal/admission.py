@@ -8,6 +8,9 @@ once (those holding a connection and those allowed to wait for one, derived from
 WORKER_CONCURRENCY, see portal.db.plan_pools), a wait for a connection or for the send
 order ends after DB_POOL_TIMEOUT, and whatever is refused answers at once `unavailable`
 with `retry_after` seconds (HTTP: 503 with Retry-After), without touching the database.
+A socket connection, whose handshake is already paid for, first waits up to DB_POOL_TIMEOUT
+for a place if fewer than DB_ADMISSION_LIMIT others wait: refused, the tablet would pay the
+handshake again after its back-off, and a reconnect storm would last the longer for it.
 Refusals are counted, logged at most every LOG_EVERY seconds, and shown by /healthz.
 """
 
@@ -49,28 +52,39 @@ class Admission:
 
     def __init__(self, limit: int, retry_after: int) -> None:
         self.limit, self.retry_after = limit, retry_after
-        self.in_flight = self.most_in_flight = 0
+        self.in_flight = self.most_in_flight = self.waiting = 0
         self.refused: Counter[str] = Counter()
         self._lock = threading.Lock()  # gevent-aware once monkey-patched
+        self._freed = threading.Condition(threading.Lock())
         self._logged_at = 0.0
         self._unlogged: Counter[str] = Counter()
 
-    def enter(self) -> None:
-        """Take a place, or raise Overloaded when every place is taken."""
-        with self._lock:
-            if self.in_flight >= self.limit:
-                refused = True
-            else:
-                refused = False
-                self.in_flight += 1
-                self.most_in_flight = max(self.most_in_flight, self.in_flight)
-        if refused:
-            raise Overloaded("admission")
+    def enter(self, wait: float = 0.0) -> None:
+        """Take a place, or raise Overloaded when every place is taken. With `wait`, first
+        wait up to that many seconds for a place to free, if fewer than `limit` others are
+        already waiting (a connection whose handshake is paid for: refusing it would make
+        the tablet pay it again after its back-off)."""
+        deadline = time.monotonic() + wait
+        with self._freed:
+            if self.in_flight >= self.limit and (wait <= 0 or self.waiting >= self.limit):
+                raise Overloaded("admission")
+            self.waiting += 1
+            try:
+                while self.in_flight >= self.limit:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise Overloaded("admission")
+                    self._freed.wait(remaining)
+            finally:
+                self.waiting -= 1
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
 
     def leave(self) -> None:
-        """Give the place back."""
-        with self._lock:
+        """Give the place back (to the longest waiting, if any)."""
+        with self._freed:
             self.in_flight = max(0, self.in_flight - 1)
+            self._freed.notify()
 
     def count_refusal(self, reason: str) -> None:
         """Count one refusal and log, at most every LOG_EVERY seconds, what was refused since."""
@@ -93,6 +107,7 @@ class Admission:
         """The figures /healthz shows."""
         return {
             "in_flight": self.in_flight,
+            "waiting": self.waiting,
             "most_in_flight": self.most_in_flight,
             "limit": self.limit,
             "retry_after_seconds": self.retry_after,
@@ -107,10 +122,11 @@ def of(app: Flask | None = None) -> Admission:
 
 
 @contextmanager
-def admitted() -> Iterator[None]:
-    """Run a block of database work if this worker has room for it, else raise Overloaded."""
+def admitted(wait: float = 0.0) -> Iterator[None]:
+    """Run a block of database work if this worker has room for it (within `wait` seconds,
+    see Admission.enter), else raise Overloaded."""
     gate = of()
-    gate.enter()
+    gate.enter(wait)
     try:
         yield
     finally:

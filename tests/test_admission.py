@@ -1,5 +1,6 @@
 """Fail fast: work that cannot get a database connection soon is refused at once with
-`unavailable` and a retry-after hint, never queued blind; refusals are counted."""
+`unavailable` and a retry-after hint, never queued blind (a socket connection waits a
+bounded time for a place, among a bounded number of others); refusals are counted."""
 
 from __future__ import annotations
 
@@ -216,3 +217,58 @@ def test_past_the_admission_limit_a_socket_connection_is_refused_with_retry_afte
     assert not sock.is_connected()
     assert gate.refused["admission"] == 1
     assert socket_client(pair[0]).is_connected()  # room again: the reconnect is let in
+
+
+def _enter_in_thread(gate: admission.Admission, wait: float) -> tuple[threading.Thread, list]:
+    outcome: list = []
+
+    def enter() -> None:
+        started = time.monotonic()
+        try:
+            gate.enter(wait)
+            outcome.append(("in", time.monotonic() - started))
+        except admission.Overloaded:
+            outcome.append(("refused", time.monotonic() - started))
+
+    thread = threading.Thread(target=enter)
+    thread.start()
+    return thread, outcome
+
+
+def _wait_for_waiters(gate: admission.Admission, count: int) -> None:
+    deadline = time.monotonic() + 5
+    while gate.waiting < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert gate.waiting == count
+
+
+def test_a_connection_waiting_for_a_place_gets_the_one_freed():
+    gate = admission.Admission(limit=1, retry_after=2)
+    gate.enter()
+    thread, outcome = _enter_in_thread(gate, wait=5)
+    _wait_for_waiters(gate, 1)
+    gate.leave()
+    thread.join(5)
+    assert outcome and outcome[0][0] == "in" and outcome[0][1] < 5
+    assert gate.in_flight == 1 and gate.waiting == 0
+
+
+def test_a_wait_for_a_place_ends_refused_after_its_time():
+    gate = admission.Admission(limit=1, retry_after=2)
+    gate.enter()
+    thread, outcome = _enter_in_thread(gate, wait=0.2)
+    thread.join(5)
+    assert outcome[0][0] == "refused" and outcome[0][1] >= 0.2
+    assert gate.in_flight == 1 and gate.waiting == 0
+
+
+def test_no_more_than_limit_wait_the_next_is_refused_at_once():
+    gate = admission.Admission(limit=1, retry_after=2)
+    gate.enter()
+    waiter, _ = _enter_in_thread(gate, wait=5)
+    _wait_for_waiters(gate, 1)
+    with pytest.raises(admission.Overloaded):
+        gate.enter(wait=5)  # one waits already: a second one would queue blind
+    gate.leave()
+    waiter.join(5)
+    assert gate.in_flight == 1 and gate.waiting == 0
