@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pytest
 from flask.testing import FlaskClient
 
 from messaging.family import service
+from messaging.family.models import FamilyLink
 from portal import mail
 from portal.extensions import db
 from portal.people.models import Building, Person, Role
@@ -96,3 +98,35 @@ def _cast() -> Cast:
     outsider = make_resident(other, first_name="Odette", locale="en")
     db.session.commit()
     return Cast(building, other, jeanne, paul, coordinator, other_coordinator, concierge, outsider)
+
+
+class Invitation(NamedTuple):
+    """An invitation's link and the join token its mail carried."""
+
+    link: FamilyLink
+    token: str
+
+
+@pytest.fixture
+def invitation(cast: Cast) -> Invitation:
+    """Julie invited by email into Jeanne's circle, not joined yet."""
+    return Invitation(*invite(cast.jeanne, "julie@example.org"))
+
+
+@pytest.fixture
+def julie(cast: Cast) -> Person:
+    """Julie, invited by Jeanne, who joined."""
+    return join(cast.jeanne, "julie@example.org", "Julie")
+
+
+@pytest.fixture
+def marc(cast: Cast, julie: Person) -> Person:
+    """Marc, a second relative of Jeanne, who joined after Julie."""
+    return join(cast.jeanne, "marc@example.org", "Marc")
+
+
+@pytest.fixture
+def julies_link(cast: Cast, julie: Person) -> FamilyLink:
+    """Julie's link to Jeanne, the only one in Jeanne's circle."""
+    [link] = service.list_circle(cast.jeanne.id)
+    return link
