@@ -5,25 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WResponse
 
 from messaging.family import bp, service
 from messaging.family.forms import EmergencyForm, InviteForm, JoinForm, LoginForm, VisibilityForm
-from portal.errors import DomainError, on_refusal, reshow_form
+from portal.auth import pages
+from portal.errors import on_refusal, reshow_form
 from portal.extensions import limiter
 from portal.forms import ConfirmForm, require_confirm_form
-from portal.i18n import SESSION_LOCALE_KEY
 from portal.people import service as people
 from portal.people.models import Person, Role
 
 Page = str | tuple[str, int] | WResponse
-
-
-def _login_limit() -> str:
-    return current_app.config["AUTH_STAFF_LOGIN_LIMIT"]
 
 
 def _invite_limit() -> str:
@@ -33,21 +29,6 @@ def _invite_limit() -> str:
 
 def _sender_key() -> str:
     return f"family-invite:{current_user.id if current_user.is_authenticated else 0}"
-
-
-def _failed(response: WResponse) -> bool:
-    """Count only failed attempts against login limits (a success redirects)."""
-    return response.status_code != 302
-
-
-def _start_session(person: Person) -> None:
-    """A fresh session at every login (the chosen language kept)."""
-    chosen_locale = session.get(SESSION_LOCALE_KEY)
-    session.clear()
-    if chosen_locale:
-        session[SESSION_LOCALE_KEY] = chosen_locale
-    login_user(person, remember=False)
-    session.permanent = False
 
 
 def _family_login_url() -> str:
@@ -238,8 +219,7 @@ def close_account() -> Page:
         return render_template("family/close.html", confirm_form=ConfirmForm())
     require_confirm_form()
     service.do_close_account(current_user._get_current_object())
-    logout_user()
-    session.clear()
+    pages.end_session()
     flash(_("Your account is closed. Goodbye!"), "success")
     return redirect(url_for("family.login"))
 
@@ -247,15 +227,11 @@ def close_account() -> Page:
 # Joining and logging in ------------------------------------------------------------------
 
 
-def _link_gone(error: DomainError) -> tuple[str, int]:
-    return render_template("family/link_gone.html", message=error.message), 404
-
-
 @bp.route("/family/join/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(pages.login_limit, methods=["POST"], deduct_when=pages.login_failed)
 def join(token: str) -> Page:
     """The invitation link: set up the account the first time, then join the circle."""
-    on_refusal(_link_gone)
+    on_refusal(pages.link_gone(relative_login_url=_family_login_url()))
     link = service.check_invitation(token)
     relative = link.person
     first_time = not service.is_set_up(relative)
@@ -286,15 +262,13 @@ def join(token: str) -> Page:
         password=form.password.data or "",
         confirm=form.confirm.data or "",
     )
-    if current_user.is_authenticated:
-        logout_user()
-    _start_session(person)
+    pages.replace_session(person)
     flash(_("Welcome, %(name)s!", name=person.first_name), "success")
     return redirect(url_for("family.home"))
 
 
 @bp.route("/family/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(pages.login_limit, methods=["POST"], deduct_when=pages.login_failed)
 def login() -> Page:
     """Email and password, or "send me a login link"; the same answer for any address."""
     if current_user.is_authenticated:
@@ -313,22 +287,20 @@ def login() -> Page:
         return page(sent=True), 200
     on_refusal(lambda error: (page(error.message), 422))
     person = service.do_login_with_password(form.email.data or "", form.password.data or "")
-    _start_session(person)
+    pages.start_session(person)
     return redirect(url_for("family.home"))
 
 
 @bp.route("/family/login/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(pages.login_limit, methods=["POST"], deduct_when=pages.login_failed)
 def login_link(token: str) -> Page:
     """A login link: one tap on "Log in" (a GET changes nothing)."""
-    on_refusal(_link_gone)
+    on_refusal(pages.link_gone(relative_login_url=_family_login_url()))
     link = service.check_login_token(token)
     if request.method != "POST":
         return render_template("family/login_link.html", person=link.person, form=ConfirmForm())
     require_confirm_form()
     person = service.do_login_with_link(token)
-    if current_user.is_authenticated:
-        logout_user()
-    _start_session(person)
+    pages.replace_session(person)
     flash(_("Welcome, %(name)s!", name=person.first_name), "success")
     return redirect(url_for("family.home"))

@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-from flask import (
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WResponse
 
 from portal import device
-from portal.auth import bp, links, service
+from portal.auth import bp, links, pages, service
 from portal.auth.forms import AccountLinkForm, ForgotPasswordForm, PinForm, StaffLoginForm
 from portal.errors import DomainError, on_refusal
 from portal.extensions import limiter
 from portal.forms import ConfirmForm
-from portal.i18n import SESSION_LOCALE_KEY
 from portal.people import service as people
-from portal.people.models import Person, Role
-
-
-def _failed(response: Response) -> bool:
-    """Count only failed attempts against login limits (a success redirects)."""
-    return response.status_code != 302
-
-
-def _staff_limit() -> str:
-    return current_app.config["AUTH_STAFF_LOGIN_LIMIT"]
+from portal.people.models import Person
 
 
 def _pin_limit() -> str:
@@ -43,16 +23,6 @@ def _pin_limit() -> str:
 
 def _staff_account_key() -> str:
     return "staff-login:" + request.form.get("email", "").strip().lower()
-
-
-def _start_session(person: Person) -> None:
-    """A fresh session at every login; residents' tablets stay logged in."""
-    chosen_locale = session.get(SESSION_LOCALE_KEY)
-    session.clear()
-    if chosen_locale:
-        session[SESSION_LOCALE_KEY] = chosen_locale
-    login_user(person, remember=False)
-    session.permanent = person.role == Role.RESIDENT
 
 
 def _home() -> WResponse:
@@ -91,7 +61,7 @@ def card_login(token: str) -> WResponse:
         abort(400)
     on_refusal(_card_refused)
     person = service.do_login_with_card(token)
-    _start_session(person)
+    pages.start_session(person)
     flash(_("Welcome, %(name)s!", name=person.first_name), "success")
     response = _home()
     if person.building_id is not None:
@@ -105,7 +75,7 @@ def _pin_page(person: Person, form: PinForm, error: str | None = None) -> str:
 
 
 @bp.route("/login/pin/<int:person_id>", methods=["GET", "POST"])
-@limiter.limit(_pin_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_pin_limit, methods=["POST"], deduct_when=pages.login_failed)
 def pin_login(person_id: int) -> str | tuple[str, int] | WResponse:
     person = service.access_pin_person(person_id, device.device_building_id())
     form = PinForm()
@@ -121,14 +91,16 @@ def pin_login(person_id: int) -> str | tuple[str, int] | WResponse:
         # Answered here, not by the error handler: the view returns normally, so the
         # request commits the wrong code's count (5 of them lock the photo login).
         return _pin_page(person, form, error.message), 422
-    _start_session(person)
+    pages.start_session(person)
     flash(_("Welcome, %(name)s!", name=person.first_name), "success")
     return _home()
 
 
 @bp.route("/login/staff", methods=["GET", "POST"])
-@limiter.limit(_staff_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_staff_limit, methods=["POST"], deduct_when=_failed, key_func=_staff_account_key)
+@limiter.limit(pages.login_limit, methods=["POST"], deduct_when=pages.login_failed)
+@limiter.limit(
+    pages.login_limit, methods=["POST"], deduct_when=pages.login_failed, key_func=_staff_account_key
+)
 def staff_login() -> str | tuple[str, int] | WResponse:
     if current_user.is_authenticated:
         return _home()
@@ -143,7 +115,7 @@ def staff_login() -> str | tuple[str, int] | WResponse:
         return page(), 422
     on_refusal(lambda error: (page(error.message), 422))
     person = service.do_login_staff(form.email.data or "", form.password.data or "")
-    _start_session(person)
+    pages.start_session(person)
     return _home()
 
 
@@ -154,8 +126,7 @@ def logout() -> WResponse:
     if not form.validate_on_submit():
         abort(400)
     service.do_end_sessions(current_user._get_current_object())
-    logout_user()
-    session.clear()
+    pages.end_session()
     flash(_("You are logged out. See you soon!"), "success")
     return redirect(url_for("auth.login"))
 
@@ -163,15 +134,11 @@ def logout() -> WResponse:
 # One-time account links and forgotten passwords ----------------------------------------
 
 
-def _link_gone(error: DomainError) -> tuple[str, int]:
-    return render_template("auth/link_gone.html", message=error.message), 404
-
-
 @bp.route("/account/<token>", methods=["GET", "POST"])
-@limiter.limit(_staff_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(pages.login_limit, methods=["POST"], deduct_when=pages.login_failed)
 def account_link(token: str) -> str | tuple[str, int] | WResponse:
     """Set up an invited account, or choose a new password, from a link sent by email."""
-    on_refusal(_link_gone)
+    on_refusal(pages.link_gone())
     link = links.check_link(token)
     form = AccountLinkForm()
     if request.method == "GET":
@@ -192,9 +159,7 @@ def account_link(token: str) -> str | tuple[str, int] | WResponse:
         first_name=form.first_name.data or "",
         last_name=form.last_name.data or "",
     )
-    if current_user.is_authenticated:
-        logout_user()
-    _start_session(person)
+    pages.replace_session(person)
     flash(_("Your password is saved. Welcome, %(name)s!", name=person.first_name), "success")
     return _home()
 
@@ -204,8 +169,8 @@ def _forgot_key() -> str:
 
 
 @bp.route("/login/staff/forgot", methods=["GET", "POST"])
-@limiter.limit(_staff_limit, methods=["POST"])
-@limiter.limit(_staff_limit, methods=["POST"], key_func=_forgot_key)
+@limiter.limit(pages.login_limit, methods=["POST"])
+@limiter.limit(pages.login_limit, methods=["POST"], key_func=_forgot_key)
 def forgot_password() -> str | tuple[str, int]:
     """Ask for a reset link; the answer is the same whether the address has an account."""
     form = ForgotPasswordForm()
