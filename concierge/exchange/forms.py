@@ -54,7 +54,7 @@ class AskForm(FlaskForm):
     )
     pharmacy = StringField(_l("Which pharmacy"), validators=[Length(max=MAX_PHARMACY)])
     consent = BooleanField(
-        _l("I agree that the neighbour who helps and the concierge see which pharmacy.")
+        _l("I agree that the neighbour who helps and the concierge desk see which pharmacy.")
     )
 
 

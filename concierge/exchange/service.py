@@ -176,7 +176,7 @@ def check_details(kind: HelpKind, details: str, health_consent: bool) -> str | N
         )
     if not health_consent:
         raise Invalid(
-            _("Tick the box to agree that your helper and the concierge see the pharmacy."),
+            _("Tick the box to agree that your helper and the concierge desk see the pharmacy."),
             "consent_needed",
         )
     return details

@@ -144,14 +144,18 @@ def check_card(token: str) -> LoginCard:
     """The card behind a token, if it may still be used."""
     card = find_card(token) if token else None
     if card is None:
-        raise LoginError(str(_l("This login card is not known. Ask the concierge for a new card.")))
+        raise LoginError(
+            str(_l("This login card is not known. Ask the concierge desk for a new card."))
+        )
     if not card.is_active:
         raise LoginError(
             _("This login card has been replaced or cancelled. Ask the concierge for a new one."),
             "card_revoked",
         )
     if not card.person.active:
-        raise LoginError(str(_l("This account is closed. Please call the concierge.")), "inactive")
+        raise LoginError(
+            str(_l("This account is closed. Please call the concierge desk.")), "inactive"
+        )
     return card
 
 

@@ -138,7 +138,7 @@ def need_help() -> Page:
     on_refusal(url_for("wellbeing.need_help"))
     _call, created = service.do_send_help_call(current_user)
     if created:
-        flash(_("Your call is sent. The concierge and the coordinator are told."), "success")
+        flash(_("Your call is sent. The concierge desk and the coordinator are told."), "success")
     else:
         flash(_("Your call was already sent. Someone will answer it."), "info")
     return redirect(url_for("wellbeing.need_help"))
