@@ -12,9 +12,22 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ScalarSelect, Select, and_, delete, exists, func, or_, select, union, update
+from sqlalchemy import (
+    ScalarSelect,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from messaging import uploads
@@ -54,6 +67,8 @@ REACTION_PICTOGRAMS: dict[str, tuple[str, Any]] = {
 }
 REACTIONS = tuple(REACTION_PICTOGRAMS)
 DESK_ROLES = frozenset({Role.CONCIERGE, Role.COORDINATOR})
+# The conversations one reads and writes as a member (a membership row says so).
+MEMBER_KINDS = (ConversationKind.DIRECT, ConversationKind.GROUP)
 ONLINE_WINDOW = timedelta(seconds=90)
 
 EVENT_CREATED = "messaging.message_created"
@@ -523,18 +538,18 @@ def _store_and_announce(
     text = check_body(message_kind, body)
     attachment = _check_attachment(person, message_kind, attachment_id)
     check_rate(person)
-    message = Message(
-        conversation=conversation,
-        sender=person,
-        client_id=client_id,
-        kind=message_kind,
-        body=text,
-        attachment=attachment,
-        as_desk=conversation.kind == ConversationKind.DESK and person.is_staff,
-    )
-    db.session.add(message)
+    values = {
+        "conversation_id": conversation.id,
+        "sender_id": person.id,
+        "client_id": client_id,
+        "kind": message_kind,
+        "body": text,
+        "attachment_id": attachment.id if attachment is not None else None,
+        "as_desk": conversation.kind == ConversationKind.DESK and person.is_staff,
+        "created_at": utcnow(),
+    }
     try:
-        db.session.flush()
+        message = _write_message(person, conversation, attachment, values)
     except IntegrityError:
         # A retry of the same send won the race: answer with what it stored. The transaction
         # holds this send alone (see do_send_message), so undoing it loses nothing else.
@@ -542,9 +557,6 @@ def _store_and_announce(
         stored = find_sent(person, client_id)
         assert stored is not None
         return SendResult(stored, created=False, payload=message_payload(stored))
-    conversation.last_message_id = message.id
-    conversation.last_message_at = message.created_at
-    _advance_read(person, conversation, message.id)
     payload = message_payload(message)
     # Not echoed to the sending socket: its acknowledgement carries the same message.
     _publish_to(conversation, EVENT_CREATED, payload, skip_origin=True)
@@ -552,6 +564,77 @@ def _store_and_announce(
     # workers, so the lock is held across this commit and the publish that follows it.
     db.session.commit()
     return SendResult(message, created=True, payload=payload)
+
+
+def _write_message(
+    person: Person,
+    conversation: Conversation,
+    attachment: Attachment | None,
+    values: dict[str, Any],
+) -> Message:
+    """Store a message and move the conversation's last message and the sender's read
+    pointer past it, without the unit of work: on PostgreSQL in one statement (data-modifying
+    WITH), on SQLite in three. Returns the message, persistent as if flushed."""
+    reader = _membership(person, conversation) if conversation.kind in MEMBER_KINDS else None
+    message_id = _insert_moving_pointers(values, reader)
+    if reader is None:
+        _advance_read(person, conversation, message_id)  # announcements, desks: maybe no row yet
+    else:
+        set_committed_value(reader, "last_read_message_id", message_id)
+        set_committed_value(reader, "last_read_at", values["created_at"])
+    set_committed_value(conversation, "last_message_id", message_id)
+    set_committed_value(conversation, "last_message_at", values["created_at"])
+    set_committed_value(conversation, "updated_at", values["created_at"])
+    message = Message(
+        id=message_id, body_key=None, body_params=None, hidden_at=None, hidden_by_id=None, **values
+    )
+    message.conversation, message.sender, message.attachment = conversation, person, attachment
+    make_transient_to_detached(message)
+    db.session.add(message)
+    return message
+
+
+def _insert_moving_pointers(values: dict[str, Any], reader: Membership | None) -> int:
+    """INSERT the message; UPDATE its conversation's last message and, given the sender's
+    membership, their read pointer (the send holds the conversation's turn: the new id is
+    the newest). The new message's id."""
+    messages, conversations, members = (
+        Message.__table__,
+        Conversation.__table__,
+        Membership.__table__,
+    )
+    inserted = insert(messages).values(values).returning(messages.c.id)
+    conversation_id, at = values["conversation_id"], values["created_at"]
+
+    def moves(new_id: Any) -> list[Any]:
+        statements = [
+            update(conversations)
+            .where(conversations.c.id == conversation_id)
+            .values(last_message_id=new_id, last_message_at=at, updated_at=at)
+        ]
+        if reader is not None:
+            statements.append(
+                update(members)
+                .where(
+                    members.c.conversation_id == conversation_id,
+                    members.c.person_id == values["sender_id"],
+                )
+                .values(last_read_message_id=new_id, last_read_at=at)
+            )
+        return statements
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        new = inserted.cte("new_message")
+        new_id = select(new.c.id).scalar_subquery()
+        ctes = [
+            statement.returning(literal_column("1")).cte(f"move_{n}")
+            for n, statement in enumerate(moves(new_id))
+        ]
+        return int(db.session.execute(select(new.c.id).add_cte(*ctes)).scalar_one())
+    message_id = int(db.session.execute(inserted).scalar_one())
+    for statement in moves(message_id):
+        db.session.execute(statement)
+    return message_id
 
 
 def add_message(
@@ -716,13 +799,12 @@ def _readable_among(person: Person, conversation_ids: list[int]) -> list[int]:
     for membership in memberships:
         cache[(membership.conversation_id, person.id)] = membership
     with_membership = {m.conversation_id for m in memberships}
-    member_kinds = (ConversationKind.DIRECT, ConversationKind.GROUP)
     return [
         conversation.id
         for conversation in conversations
         # Without a membership row a one-to-one or group conversation is not readable:
         # may_read would only ask the database again to say so.
-        if (conversation.kind not in member_kinds or conversation.id in with_membership)
+        if (conversation.kind not in MEMBER_KINDS or conversation.id in with_membership)
         and may_read(person, conversation)
     ]
 

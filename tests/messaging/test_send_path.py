@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from messaging import service
+from messaging.models import Conversation, Membership
+from portal.extensions import db as _db
+from tests.conftest import on_postgresql
 from tests.messaging.conftest import cid
 from tests.queries import statements
 
 # Who is logged in; the client id already stored?; (SQLite: BEGIN IMMEDIATE); the
-# conversation, locked; the membership; blocks (one-to-one); insert; last message; read pointer.
-MOST_STATEMENTS = 9
+# conversation, locked; the membership; blocks (one-to-one); then the writes: on SQLite the
+# message, the last message and the read pointer; on PostgreSQL one statement doing all three.
+MOST_STATEMENTS = 7 if on_postgresql() else 9
 
 
 def _send(sock, conversation_id: int, body: str = "Coucou") -> dict:
@@ -42,8 +46,44 @@ def test_a_send_costs_a_bounded_number_of_statements(world, socket_client):
     _send(alice, conversation_id, "first")  # warm
     with statements() as seen:
         assert _send(alice, conversation_id)["ok"] is True
-    writes = [s for s in seen if s.split()[0] in {"INSERT", "UPDATE", "DELETE"}]
-    assert len(writes) == 3, seen  # the message, the last message, the read pointer
+    writes = [s for s in seen if s.split()[0] in {"WITH", "INSERT", "UPDATE", "DELETE"}]
+    if on_postgresql():
+        # Lock, one write statement, commit: the message, the last message, the read pointer.
+        assert len(writes) == 1, seen
+        assert all(
+            part in writes[0]
+            for part in (
+                "INSERT INTO messages",
+                "UPDATE conversations",
+                "UPDATE conversation_members",
+            )
+        ), writes
+    else:
+        assert len(writes) == 3, seen  # the message, the last message, the read pointer
     assert len(seen) <= MOST_STATEMENTS, seen
     # Who is logged in is read once: the sender is not read again after the send's first commit.
     assert sum("FROM people" in s for s in seen) == 1, seen
+
+
+def test_a_send_moves_the_last_message_and_the_senders_read_pointer(world, socket_client):
+    conversation = service.get_or_create_direct(world.alice, world.bob.id)
+    alice = socket_client(world.alice)
+    ack = _send(alice, conversation.id, "Bonjour Bob")
+    message_id = ack["message"]["id"]
+    _db.session.expire_all()
+    stored = _db.session.get(Conversation, conversation.id)
+    assert stored.last_message_id == message_id
+    assert stored.last_message_at.isoformat() == ack["message"]["created_at"]
+    reader = _db.session.get(Membership, (conversation.id, world.alice.id))
+    assert reader.last_read_message_id == message_id
+    assert service.unread_counts(world.bob, [conversation.id]) == {conversation.id: 1}
+    assert service.unread_counts(world.alice, [conversation.id]) == {}
+
+
+def test_a_staff_announcement_gives_its_writer_a_read_pointer(world, socket_client):
+    channel = service.get_or_create_announcements(world.building.id)
+    ack = _send(socket_client(world.coordinator), channel.id, "Réunion jeudi")
+    _db.session.expire_all()
+    reader = _db.session.get(Membership, (channel.id, world.coordinator.id))
+    assert reader is not None and reader.last_read_message_id == ack["message"]["id"]
+    assert _db.session.get(Conversation, channel.id).last_message_id == ack["message"]["id"]
