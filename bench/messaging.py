@@ -6,8 +6,10 @@
 Starts `python app.py` on a fresh database, connects N python-socketio clients (asyncio)
 as real residents, sends M messages at a steady rate into one-to-one and group
 conversations, and times every delivery from send to receipt. Then it saturates the
-server to find its throughput, and does the same against bench/bare_relay.py (no database,
-no auth). The last line printed is one JSON object.
+server to find its throughput (--window sends in flight; one answered `unavailable` is sent
+again after its retry_after, as the tablet does, and counted in saturation_retries), and
+does the same against bench/bare_relay.py (no database, no auth). The last line printed is
+one JSON object.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class Tally:
     waited: bool = False  # the phase's wait for its deliveries is over
     late: int = 0
     refused: int = 0  # sends the server answered with ok: false (rate limit, unavailable)
+    retries: int = 0  # sends answered `unavailable` and sent again (saturation only)
     last_delivery_at: float = 0.0
 
     def expect(self, client_id: str, recipients: set[int]) -> None:
@@ -267,15 +270,30 @@ def plan(seed_data: Seed, count: int) -> list[tuple[int, int]]:
     return result
 
 
-async def send(client: Any, tally: Tally, conv_id: int, sender: int, members: list[int]) -> Any:
+async def send(
+    client: Any,
+    tally: Tally,
+    conv_id: int,
+    sender: int,
+    members: list[int],
+    retry_unavailable: bool = False,
+) -> Any:
+    """One send; with `retry_unavailable`, a send the server answers `unavailable` is sent
+    again with the same client id after its retry_after (as the tablet's outbox does)."""
     client_id = str(uuid.uuid4())
     tally.expect(client_id, set(members) - {sender})
     payload = {"conversation_id": conv_id, "client_id": client_id, "body": "Bonjour, voisin !"}
-    try:
-        ack = await client.call("send_message", payload, timeout=30)
-    except Exception:
-        tally.refuse(client_id)  # no answer: counted as refused, not as a loss
-        raise
+    while True:
+        try:
+            ack = await client.call("send_message", payload, timeout=30)
+        except Exception:
+            tally.refuse(client_id)  # no answer: counted as refused, not as a loss
+            raise
+        unavailable = isinstance(ack, dict) and ack.get("error") == "unavailable"
+        if not (retry_unavailable and unavailable):
+            break
+        tally.retries += 1
+        await asyncio.sleep(float(ack.get("retry_after") or 1) * (0.5 + random.random() / 2))
     if not (isinstance(ack, dict) and ack.get("ok")):
         tally.refuse(client_id)
     return ack
@@ -345,6 +363,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "refused": counts["refused"],
         "saturation_lost": sat_tally.summary()["lost"],
         "saturation_refused": sat_tally.refused,
+        "saturation_retries": sat_tally.retries,
         "p50_ms": percentile(tally.latencies, 50),
         "p95_ms": percentile(tally.latencies, 95),
         "p99_ms": percentile(tally.latencies, 99),
@@ -386,8 +405,9 @@ async def saturate_with(clients: dict[int, Any], seed_data: Seed, args: Any, tal
     gate = asyncio.Semaphore(args.window)
 
     async def one(conv_id: int, sender: int) -> Any:
+        members = seed_data.members[conv_id]
         async with gate:
-            return await send(clients[sender], tally, conv_id, sender, seed_data.members[conv_id])
+            return await send(clients[sender], tally, conv_id, sender, members, True)
 
     started = time.perf_counter()
     count = args.saturation_messages
@@ -412,7 +432,12 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default SQLite)")
     parser.add_argument("--group-size", type=int, default=6)
     parser.add_argument("--saturation-messages", type=int, default=2000)
-    parser.add_argument("--window", type=int, default=64, help="sends in flight when saturating")
+    parser.add_argument(
+        "--window",
+        type=int,
+        default=32,
+        help="sends in flight when saturating (under the worker's admission bound, 2 x 20)",
+    )
     args = parser.parse_args()
     result = asyncio.run(run(args))
     for key, value in result.items():
