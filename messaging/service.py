@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
@@ -16,6 +17,7 @@ from sqlalchemy import (
     ScalarSelect,
     Select,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -597,44 +599,76 @@ def _write_message(
 def _insert_moving_pointers(values: dict[str, Any], reader: Membership | None) -> int:
     """INSERT the message; UPDATE its conversation's last message and, given the sender's
     membership, their read pointer (the send holds the conversation's turn: the new id is
-    the newest). The new message's id."""
+    the newest). The new message's id. The statements are built once (_send_statements)."""
+    dialect = db.session.get_bind().dialect.name
+    statements = _send_statements(dialect == "postgresql", reader is not None)
+    params = {f"m_{name}": value for name, value in values.items()}
+    if len(statements) == 1:
+        return int(db.session.execute(statements[0], params).scalar_one())
+    insert_statement, *moves = statements
+    message_id = int(db.session.execute(insert_statement, params).scalar_one())
+    for statement in moves:
+        db.session.execute(statement, {**params, "new_id": message_id})
+    return message_id
+
+
+@cache
+def _send_statements(one_statement: bool, with_reader: bool) -> tuple[Any, ...]:
+    """The send's writes with bound parameters, built once per kind: on PostgreSQL one
+    statement (the updates as data-modifying WITH over the insert's new id), else the
+    insert and then each update, given `new_id`. Parameters: m_<column> (SEND_COLUMNS)."""
     messages, conversations, members = (
         Message.__table__,
         Conversation.__table__,
         Membership.__table__,
     )
-    inserted = insert(messages).values(values).returning(messages.c.id)
-    conversation_id, at = values["conversation_id"], values["created_at"]
+    at = bindparam("m_created_at", type_=messages.c.created_at.type)
+    inserted = (
+        insert(messages)
+        .values(
+            {name: bindparam(f"m_{name}", type_=messages.c[name].type) for name in SEND_COLUMNS}
+        )
+        .returning(messages.c.id)
+    )
 
     def moves(new_id: Any) -> list[Any]:
-        statements = [
+        moved = [
             update(conversations)
-            .where(conversations.c.id == conversation_id)
+            .where(conversations.c.id == bindparam("m_conversation_id"))
             .values(last_message_id=new_id, last_message_at=at, updated_at=at)
         ]
-        if reader is not None:
-            statements.append(
+        if with_reader:
+            moved.append(
                 update(members)
                 .where(
-                    members.c.conversation_id == conversation_id,
-                    members.c.person_id == values["sender_id"],
+                    members.c.conversation_id == bindparam("m_conversation_id"),
+                    members.c.person_id == bindparam("m_sender_id"),
                 )
                 .values(last_read_message_id=new_id, last_read_at=at)
             )
-        return statements
+        return moved
 
-    if db.session.get_bind().dialect.name == "postgresql":
-        new = inserted.cte("new_message")
-        new_id = select(new.c.id).scalar_subquery()
-        ctes = [
-            statement.returning(literal_column("1")).cte(f"move_{n}")
-            for n, statement in enumerate(moves(new_id))
-        ]
-        return int(db.session.execute(select(new.c.id).add_cte(*ctes)).scalar_one())
-    message_id = int(db.session.execute(inserted).scalar_one())
-    for statement in moves(message_id):
-        db.session.execute(statement)
-    return message_id
+    if not one_statement:
+        return (inserted, *moves(bindparam("new_id", type_=messages.c.id.type)))
+    new = inserted.cte("new_message")
+    ctes = [
+        statement.returning(literal_column("1")).cte(f"move_{n}")
+        for n, statement in enumerate(moves(select(new.c.id).scalar_subquery()))
+    ]
+    return (select(new.c.id).add_cte(*ctes),)
+
+
+# The columns a send writes (the others keep their defaults: no key, not hidden).
+SEND_COLUMNS = (
+    "conversation_id",
+    "sender_id",
+    "client_id",
+    "kind",
+    "body",
+    "attachment_id",
+    "as_desk",
+    "created_at",
+)
 
 
 def add_message(
