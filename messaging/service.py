@@ -18,6 +18,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     delete,
     exists,
     func,
@@ -139,15 +140,57 @@ def direct_partner_id(conversation: Conversation, person_id: int) -> int | None:
     return b if a == person_id else a
 
 
-def check_can_post(person: Person, conversation: Conversation) -> None:
-    """Raise a translated DomainError when the person may not write here."""
+def check_can_post(person: Person, conversation: Conversation, blocked: bool | None = None) -> None:
+    """Raise a translated DomainError when the person may not write here (`blocked`: whether
+    a one-to-one's two people blocked one another, when the caller read it already)."""
     if not may_read(person, conversation):
         raise Invalid(_("You are not in this conversation."), "not_member")
     if conversation.kind == ConversationKind.ANNOUNCEMENTS and not person.is_staff:
         raise Invalid(_("Only the building's staff write announcements."), "read_only")
     partner = direct_partner_id(conversation, person.id)
-    if partner is not None and is_blocked_between(person.id, partner):
+    if partner is None:
+        return
+    if blocked is None:
+        blocked = is_blocked_between(person.id, partner)
+    if blocked:
         raise Invalid(_("You cannot write to this person."), "blocked")
+
+
+def _access_for_send(person: Person, conversation_id: int) -> tuple[Conversation, bool]:
+    """The send's reads in one statement: the conversation, locked; the sender's membership
+    (kept for may_read); whether the two people of a one-to-one blocked one another.
+    Refuses as access_conversation does."""
+    partner = aliased(Membership)
+    either_blocked = exists().where(
+        partner.conversation_id == Conversation.id,
+        partner.person_id != person.id,
+        or_(
+            and_(Block.blocker_id == person.id, Block.blocked_id == partner.person_id),
+            and_(Block.blocked_id == person.id, Block.blocker_id == partner.person_id),
+        ),
+    )
+    blocked = case((Conversation.kind == ConversationKind.DIRECT, either_blocked), else_=False)
+    stmt = (
+        select(Conversation, Membership, blocked)
+        .outerjoin(
+            Membership,
+            and_(Membership.conversation_id == Conversation.id, Membership.person_id == person.id),
+        )
+        .where(Conversation.id == conversation_id)
+        .with_for_update(of=Conversation.__table__)
+        .execution_options(populate_existing=True)  # as read under the lock, not before
+    )
+    row = db.session.execute(stmt).one_or_none()
+    if row is None:
+        raise NotFound(_("This conversation does not exist."))
+    conversation, membership, is_blocked = row
+    if conversation.kind in MEMBER_KINDS:
+        if membership is None or not membership.active:
+            raise NotFound(_("This conversation does not exist."))
+        db.session.info.setdefault("bv_memberships", {})[(conversation.id, person.id)] = membership
+    elif not may_read(person, conversation):
+        raise NotFound(_("This conversation does not exist."))
+    return conversation, bool(is_blocked)
 
 
 def access_conversation(
@@ -531,8 +574,8 @@ def _store_and_announce(
 ) -> SendResult:
     """Inside the conversation's turn: check, store, publish, commit."""
     begin_write(db.session)
-    conversation = access_conversation(person, conversation_id, lock=True)
-    check_can_post(person, conversation)
+    conversation, blocked = _access_for_send(person, conversation_id)
+    check_can_post(person, conversation, blocked)
     try:
         message_kind = MessageKind(kind)
     except ValueError:

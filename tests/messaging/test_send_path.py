@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
+
 from messaging import service
 from messaging.models import Conversation, Membership
+from portal.errors import DomainError
 from portal.extensions import db as _db
 from tests.conftest import on_postgresql
 from tests.messaging.conftest import cid
 from tests.queries import statements
 
-# Who is logged in; the client id already stored?; (SQLite: BEGIN IMMEDIATE); the
-# conversation, locked; the membership; blocks (one-to-one); then the writes: on SQLite the
-# message, the last message and the read pointer; on PostgreSQL one statement doing all three.
-MOST_STATEMENTS = 7 if on_postgresql() else 9
+# Who is logged in; the client id already stored?; (SQLite: BEGIN IMMEDIATE); in one read,
+# the conversation (locked), the membership and, for a one-to-one, the blocks; then the
+# writes: on SQLite the message, the last message and the read pointer; on PostgreSQL one
+# statement doing all three (the send-order lock is taken on a connection of its own).
+MOST_STATEMENTS = 4 if on_postgresql() else 7
 
 
 def _send(sock, conversation_id: int, body: str = "Coucou") -> dict:
@@ -87,3 +91,16 @@ def test_a_staff_announcement_gives_its_writer_a_read_pointer(world, socket_clie
     reader = _db.session.get(Membership, (channel.id, world.coordinator.id))
     assert reader is not None and reader.last_read_message_id == ack["message"]["id"]
     assert _db.session.get(Conversation, channel.id).last_message_id == ack["message"]["id"]
+
+
+def test_only_a_block_between_the_two_people_of_a_one_to_one_stops_a_send(world):
+    direct = service.get_or_create_direct(world.alice, world.bob.id)
+    group = service.do_create_group(world.alice, "Jardin", [world.bob.id, world.carol.id])
+    service.do_block(world.alice, world.carol.id)
+    # Alice blocked Carol: her one-to-one with Bob and the group they share still take posts.
+    assert service.do_send_message(world.alice, direct.id, client_id=cid(), body="Bob").created
+    assert service.do_send_message(world.carol, group.id, client_id=cid(), body="Tous").created
+    blocked_direct = service.get_or_create_direct(world.carol, world.alice.id)
+    with pytest.raises(DomainError) as refused:
+        service.do_send_message(world.carol, blocked_direct.id, client_id=cid(), body="Alice ?")
+    assert refused.value.code == "blocked"
