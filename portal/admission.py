@@ -10,7 +10,8 @@ order ends after DB_POOL_TIMEOUT, and whatever is refused answers at once `unava
 with `retry_after` seconds (HTTP: 503 with Retry-After), without touching the database.
 A socket connection, whose handshake is already paid for, first waits up to DB_POOL_TIMEOUT
 for a place if fewer than DB_ADMISSION_LIMIT others wait: refused, the tablet would pay the
-handshake again after its back-off, and a reconnect storm would last the longer for it.
+handshake again after its back-off, and a reconnect storm would last the longer for it. A
+socket event waits a third of that (event_wait), so that it is still answered within 2 s.
 Refusals are counted, logged at most every LOG_EVERY seconds, and shown by /healthz.
 """
 
@@ -131,6 +132,15 @@ def admitted(wait: float = 0.0) -> Iterator[None]:
         yield
     finally:
         gate.leave()
+
+
+def event_wait() -> float:
+    """How long a socket event past the bound waits for a place: a third of DB_POOL_TIMEOUT,
+    so that with its wait for a connection it is still answered within the client's first
+    retry interval. A refused event costs its dispatch and the tablet's back-off; one that
+    waits a moment for a place costs a parked greenlet, and a burst (every socket of a
+    worker catching up) drains instead of coming back later."""
+    return float(current_app.config["DB_POOL_TIMEOUT"]) / 3
 
 
 def reason_of(error: BaseException) -> str:

@@ -272,3 +272,24 @@ def test_no_more_than_limit_wait_the_next_is_refused_at_once():
     gate.leave()
     waiter.join(5)
     assert gate.in_flight == 1 and gate.waiting == 0
+
+
+def test_an_event_past_the_bound_waits_a_moment_for_a_place_and_is_served(
+    app, pair, socket_client
+):
+    alice, _bob, conversation_id = pair
+    sock = socket_client(alice)
+    app.config["DB_POOL_TIMEOUT"] = 3.0  # the event waits up to 1 s for a place
+    gate = admission.of(app)
+    for _ in range(gate.limit):
+        gate.enter()
+    freed = threading.Timer(0.1, gate.leave)  # one operation ends a moment later
+    freed.start()
+    try:
+        ack = _send(sock, conversation_id)
+    finally:
+        freed.join()
+        for _ in range(gate.limit - 1):
+            gate.leave()
+    assert ack["ok"] is True, ack
+    assert gate.refused["admission"] == 0 and gate.in_flight == 0

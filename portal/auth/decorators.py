@@ -61,8 +61,9 @@ def socket_handler(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict
     @functools.wraps(handler)
     def wrapped(*args: Any, **kwargs: Any) -> dict[str, Any]:
         try:
-            # Past the worker's bound, refused before anything touches the pool.
-            with admission.admitted():
+            # Past the worker's bound, refused before anything touches the pool (after a
+            # short wait for a place: see admission.event_wait).
+            with admission.admitted(wait=admission.event_wait()):
                 return _run_checked(handler, *args, **kwargs)
         except DATABASE_UNAVAILABLE as error:
             # The client keeps what it sent (the tablet's outbox) and tries again later.
