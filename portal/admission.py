@@ -8,10 +8,11 @@ once (those holding a connection and those allowed to wait for one, derived from
 WORKER_CONCURRENCY, see portal.db.plan_pools), a wait for a connection or for the send
 order ends after DB_POOL_TIMEOUT, and whatever is refused answers at once `unavailable`
 with `retry_after` seconds (HTTP: 503 with Retry-After), without touching the database.
-A socket connection, whose handshake is already paid for, first waits up to DB_POOL_TIMEOUT
-for a place if fewer than DB_ADMISSION_LIMIT others wait: refused, the tablet would pay the
-handshake again after its back-off, and a reconnect storm would last the longer for it. A
-socket event waits a third of that (event_wait), so that it is still answered within 2 s.
+A socket connection, whose handshake is already paid for, first waits for a place
+(connection_wait: up to twice DB_POOL_TIMEOUT, behind up to four times the bound): refused,
+the tablet would pay the handshake again after its back-off, and a reconnect storm would
+last the longer for it. A socket event waits a third of DB_POOL_TIMEOUT behind at most the
+bound (event_wait), so that it is still answered within 2 s.
 Refusals are counted, logged at most every LOG_EVERY seconds, and shown by /healthz.
 """
 
@@ -60,14 +61,14 @@ class Admission:
         self._logged_at = 0.0
         self._unlogged: Counter[str] = Counter()
 
-    def enter(self, wait: float = 0.0) -> None:
+    def enter(self, wait: float = 0.0, queue: int | None = None) -> None:
         """Take a place, or raise Overloaded when every place is taken. With `wait`, first
-        wait up to that many seconds for a place to free, if fewer than `limit` others are
-        already waiting (a connection whose handshake is paid for: refusing it would make
-        the tablet pay it again after its back-off)."""
+        wait up to that many seconds for a place to free, if fewer than `queue` others
+        (default: `limit`) are already waiting."""
         deadline = time.monotonic() + wait
+        most_waiting = self.limit if queue is None else queue
         with self._freed:
-            if self.in_flight >= self.limit and (wait <= 0 or self.waiting >= self.limit):
+            if self.in_flight >= self.limit and (wait <= 0 or self.waiting >= most_waiting):
                 raise Overloaded("admission")
             self.waiting += 1
             try:
@@ -123,15 +124,25 @@ def of(app: Flask | None = None) -> Admission:
 
 
 @contextmanager
-def admitted(wait: float = 0.0) -> Iterator[None]:
+def admitted(wait: float = 0.0, queue: int | None = None) -> Iterator[None]:
     """Run a block of database work if this worker has room for it (within `wait` seconds,
-    see Admission.enter), else raise Overloaded."""
+    behind at most `queue` others: see Admission.enter), else raise Overloaded."""
     gate = of()
-    gate.enter(wait)
+    gate.enter(wait, queue)
     try:
         yield
     finally:
         gate.leave()
+
+
+def connection_wait() -> tuple[float, int]:
+    """How long a new socket connection past the bound waits for a place, and behind how
+    many others: twice DB_POOL_TIMEOUT, behind up to four times the bound. Its handshake is
+    paid for and the socket is open whether it waits or not (a parked greenlet); refused,
+    the tablet would pay the handshake again after its back-off, which after a worker's
+    restart makes the reconnect storm last several back-offs instead of draining."""
+    gate = of()
+    return 2 * float(current_app.config["DB_POOL_TIMEOUT"]), 4 * gate.limit
 
 
 def event_wait() -> float:

@@ -274,9 +274,7 @@ def test_no_more_than_limit_wait_the_next_is_refused_at_once():
     assert gate.in_flight == 1 and gate.waiting == 0
 
 
-def test_an_event_past_the_bound_waits_a_moment_for_a_place_and_is_served(
-    app, pair, socket_client
-):
+def test_an_event_past_the_bound_waits_a_moment_for_a_place_and_is_served(app, pair, socket_client):
     alice, _bob, conversation_id = pair
     sock = socket_client(alice)
     app.config["DB_POOL_TIMEOUT"] = 3.0  # the event waits up to 1 s for a place
@@ -293,3 +291,33 @@ def test_an_event_past_the_bound_waits_a_moment_for_a_place_and_is_served(
             gate.leave()
     assert ack["ok"] is True, ack
     assert gate.refused["admission"] == 0 and gate.in_flight == 0
+
+
+def test_a_connection_may_wait_behind_more_than_the_bound():
+    gate = admission.Admission(limit=1, retry_after=2)
+    gate.enter()
+    first, first_outcome = _enter_in_thread_behind(gate, queue=4)
+    _wait_for_waiters(gate, 1)
+    second, second_outcome = _enter_in_thread_behind(gate, queue=4)
+    _wait_for_waiters(gate, 2)  # an event (queue = the bound, 1) would have been refused
+    gate.leave()
+    first.join(5)
+    gate.leave()
+    second.join(5)
+    assert first_outcome[0][0] == second_outcome[0][0] == "in"
+    assert gate.in_flight == 1 and gate.waiting == 0
+
+
+def _enter_in_thread_behind(gate: admission.Admission, queue: int) -> tuple[threading.Thread, list]:
+    outcome: list = []
+
+    def enter() -> None:
+        try:
+            gate.enter(5, queue)
+            outcome.append(("in",))
+        except admission.Overloaded:
+            outcome.append(("refused",))
+
+    thread = threading.Thread(target=enter)
+    thread.start()
+    return thread, outcome

@@ -84,12 +84,13 @@ def refuse_when_unavailable(handler: Callable[..., bool]) -> Callable[..., bool]
     admission bound, no database connection within the wait, the database away) is refused
     with the `unavailable` body and its retry_after (the client's connect_error), not a
     traceback; the tablet reconnects later with its back-off. Its handshake is paid for:
-    past the bound it first waits for a place as long as a pool wait (DB_POOL_TIMEOUT)."""
+    past the bound it first waits for a place (admission.connection_wait)."""
 
     @functools.wraps(handler)
     def wrapped(*args: Any, **kwargs: Any) -> bool:
         try:
-            with admission.admitted(wait=float(current_app.config["DB_POOL_TIMEOUT"])):
+            wait, queue = admission.connection_wait()
+            with admission.admitted(wait, queue):
                 return handler(*args, **kwargs)
         except DATABASE_UNAVAILABLE as error:
             db.session.rollback()
