@@ -24,6 +24,7 @@ from portal.figures.service import (
     HOUSEHOLDS,
     Column,
     Figure,
+    FigureRequest,
     Period,
     Row,
     Scope,
@@ -143,15 +144,22 @@ def _inner(scope: Scope, period: Period, now: datetime) -> Select[Any]:
     return select(*rows.c).distinct()
 
 
-def _counts(scope: Scope, period: Period, now: datetime, split: str) -> list[tuple[str, str, int]]:
-    """(way, band or household, residents): one statement, then the anonymous answers
-    matched in Python: each candidate's key for each question of their building (made with
-    the app's secret), looked for among that question's keys."""
+def read_rows(scope: Scope, period: Period, now: datetime) -> list[Any]:
+    """_inner's rows (one statement), which both figures count."""
+    return list(db.session.execute(_inner(scope, period, now)).mappings())
+
+
+def _counts(
+    scope: Scope, period: Period, now: datetime, split: str, rows: list[Any] | None = None
+) -> list[tuple[str, str, int]]:
+    """(way, band or household, residents): the rows (read_rows, unless given), then the
+    anonymous answers matched in Python: each candidate's key for each question of their
+    building (made with the app's secret), looked for among that question's keys."""
     taking_part: dict[tuple[str, str], set[int]] = {}
     keys: dict[int, set[str]] = {}
     building_of: dict[int, int] = {}
     candidates: dict[int, list[tuple[int, str]]] = {}
-    for row in db.session.execute(_inner(scope, period, now)).mappings():
+    for row in read_rows(scope, period, now) if rows is None else rows:
         value = row[split]
         if row["way"] == VOTE_KEY:
             keys.setdefault(row["poll_id"], set()).add(row["voter_key"])
@@ -193,15 +201,19 @@ def _figure(key: str, title: Any, split: str, labels: dict[str, Any], counts: An
     )
 
 
-def get_voice_by_age(scope: Scope, period: Period, now: datetime) -> Figure:
-    counts = _counts(scope, period, now, "band")
+def get_voice_by_age(
+    scope: Scope, period: Period, now: datetime, rows: list[Any] | None = None
+) -> Figure:
+    counts = _counts(scope, period, now, "band", rows)
     return _figure(
         "voice-ages", _l("Residents' voice: who takes part, by age"), "band", AGE_BANDS, counts
     )
 
 
-def get_voice_by_household(scope: Scope, period: Period, now: datetime) -> Figure:
-    counts = _counts(scope, period, now, "household")
+def get_voice_by_household(
+    scope: Scope, period: Period, now: datetime, rows: list[Any] | None = None
+) -> Figure:
+    counts = _counts(scope, period, now, "household", rows)
     return _figure(
         "voice-households",
         _l("Residents' voice: who takes part, by household"),
@@ -211,5 +223,17 @@ def get_voice_by_household(scope: Scope, period: Period, now: datetime) -> Figur
     )
 
 
-register_figure("voice-ages", lambda r: get_voice_by_age(r.scope, r.period, r.now), 80)
-register_figure("voice-households", lambda r: get_voice_by_household(r.scope, r.period, r.now), 81)
+def _shared_rows(r: FigureRequest) -> list[Any]:
+    """Both voice figures of a page count the same rows: read once."""
+    rows: list[Any] = r.once("voice-rows", lambda: read_rows(r.scope, r.period, r.now))
+    return rows
+
+
+register_figure(
+    "voice-ages", lambda r: get_voice_by_age(r.scope, r.period, r.now, _shared_rows(r)), 80
+)
+register_figure(
+    "voice-households",
+    lambda r: get_voice_by_household(r.scope, r.period, r.now, _shared_rows(r)),
+    81,
+)

@@ -28,7 +28,7 @@ import statistics
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -488,12 +488,20 @@ def get_pyramid(scope: Scope, period: Period) -> Figure:
 
 @dataclass(frozen=True)
 class FigureRequest:
-    """What a figure is built from; the active residents are counted once per page."""
+    """What a figure is built from; the active residents are counted once per page, and
+    what several figures of a page read alike is read once (`once`)."""
 
     scope: Scope
     period: Period
     now: datetime
     active: ActiveCounts | None = None
+    shared: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def once(self, key: str, read: Callable[[], Any]) -> Any:
+        """`read()` the first time a figure of this page asks for `key`, then the same."""
+        if key not in self.shared:
+            self.shared[key] = read()
+        return self.shared[key]
 
 
 Builder = Callable[[FigureRequest], Figure]
@@ -513,17 +521,26 @@ def figure_keys() -> tuple[str, ...]:
 
 
 def get_figure(
-    key: str, scope: Scope, period: Period, now: datetime, active: ActiveCounts | None = None
+    key: str,
+    scope: Scope,
+    period: Period,
+    now: datetime,
+    active: ActiveCounts | None = None,
+    shared: dict[str, Any] | None = None,
 ) -> Figure:
-    """One figure by its key (checked); `active` when the active residents are counted."""
+    """One figure by its key (checked); `active` when the active residents are counted,
+    `shared` what the page's other figures read already (FigureRequest.once)."""
     check_figure(key)
-    return _sources[key](FigureRequest(scope, period, now, active))
+    return _sources[key](
+        FigureRequest(scope, period, now, active, {} if shared is None else shared)
+    )
 
 
 def list_figures(scope: Scope, period: Period, now: datetime) -> list[Figure]:
-    """Every figure of the page, in order; the two "active" figures share one statement."""
-    active = get_active_counts(scope, period)
-    return [get_figure(key, scope, period, now, active) for key in figure_keys()]
+    """Every figure of the page, in order; the two "active" figures share one statement,
+    and so do figures that read alike through FigureRequest.once."""
+    active, shared = get_active_counts(scope, period), {}
+    return [get_figure(key, scope, period, now, active, shared) for key in figure_keys()]
 
 
 register_figure("active-ages", lambda r: get_active_by_age(r.scope, r.period, r.active), 10)
