@@ -7,7 +7,7 @@ Starts `python app.py` on a fresh database, connects N python-socketio clients (
 as real residents, sends M messages at a steady rate into one-to-one and group
 conversations, and times every delivery from send to receipt. Then it saturates the
 server to find its throughput (--window sends in flight; one answered `unavailable` is sent
-again after its retry_after, as the tablet does, and counted in saturation_retries), and
+again after its retry_after, and counted in saturation_retries), and
 does the same against bench/bare_relay.py (no database, no auth). The last line printed is
 one JSON object.
 """
@@ -279,7 +279,8 @@ async def send(
     retry_unavailable: bool = False,
 ) -> Any:
     """One send; with `retry_unavailable`, a send the server answers `unavailable` is sent
-    again with the same client id after its retry_after (as the tablet's outbox does)."""
+    again with the same client id after half to all of its retry_after (sooner than the
+    tablet, which adds a growing back-off: the saturation keeps the server busy)."""
     client_id = str(uuid.uuid4())
     tally.expect(client_id, set(members) - {sender})
     payload = {"conversation_id": conv_id, "client_id": client_id, "body": "Bonjour, voisin !"}
@@ -407,7 +408,9 @@ async def saturate_with(clients: dict[int, Any], seed_data: Seed, args: Any, tal
     async def one(conv_id: int, sender: int) -> Any:
         members = seed_data.members[conv_id]
         async with gate:
-            return await send(clients[sender], tally, conv_id, sender, members, True)
+            return await send(
+                clients[sender], tally, conv_id, sender, members, retry_unavailable=True
+            )
 
     started = time.perf_counter()
     count = args.saturation_messages

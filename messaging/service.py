@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.expression import Executable
 
 from messaging import uploads
 from messaging.models import (
@@ -72,6 +73,17 @@ REACTIONS = tuple(REACTION_PICTOGRAMS)
 DESK_ROLES = frozenset({Role.CONCIERGE, Role.COORDINATOR})
 # The conversations one reads and writes as a member (a membership row says so).
 MEMBER_KINDS = (ConversationKind.DIRECT, ConversationKind.GROUP)
+# The columns a send writes (the others keep their defaults: no key, not hidden).
+SEND_COLUMNS = (
+    "conversation_id",
+    "sender_id",
+    "client_id",
+    "kind",
+    "body",
+    "attachment_id",
+    "as_desk",
+    "created_at",
+)
 ONLINE_WINDOW = timedelta(seconds=90)
 
 EVENT_CREATED = "messaging.message_created"
@@ -156,7 +168,9 @@ def check_can_post(person: Person, conversation: Conversation, blocked: bool | N
         raise Invalid(_("You cannot write to this person."), "blocked")
 
 
-def _access_for_send(person: Person, conversation_id: int) -> tuple[Conversation, bool]:
+def _access_for_send(
+    person: Person, conversation_id: int
+) -> tuple[Conversation, Membership | None, bool]:
     """The send's reads in one statement: the conversation, locked; the sender's membership
     (kept for may_read); whether the two people of a one-to-one blocked one another.
     Refuses as access_conversation does."""
@@ -184,13 +198,14 @@ def _access_for_send(person: Person, conversation_id: int) -> tuple[Conversation
     if row is None:
         raise NotFound(_("This conversation does not exist."))
     conversation, membership, is_blocked = row
+    if membership is not None:  # a member's row, or an announcement's or desk's read pointer
+        db.session.info.setdefault("bv_memberships", {})[(conversation.id, person.id)] = membership
     if conversation.kind in MEMBER_KINDS:
         if membership is None or not membership.active:
             raise NotFound(_("This conversation does not exist."))
-        db.session.info.setdefault("bv_memberships", {})[(conversation.id, person.id)] = membership
     elif not may_read(person, conversation):
         raise NotFound(_("This conversation does not exist."))
-    return conversation, bool(is_blocked)
+    return conversation, membership, bool(is_blocked)
 
 
 def access_conversation(
@@ -574,7 +589,7 @@ def _store_and_announce(
 ) -> SendResult:
     """Inside the conversation's turn: check, store, publish, commit."""
     begin_write(db.session)
-    conversation, blocked = _access_for_send(person, conversation_id)
+    conversation, reader, blocked = _access_for_send(person, conversation_id)
     check_can_post(person, conversation, blocked)
     try:
         message_kind = MessageKind(kind)
@@ -594,13 +609,14 @@ def _store_and_announce(
         "created_at": utcnow(),
     }
     try:
-        message = _write_message(person, conversation, attachment, values)
+        message = _write_message(person, conversation, reader, attachment, values)
     except IntegrityError:
         # A retry of the same send won the race: answer with what it stored. The transaction
         # holds this send alone (see do_send_message), so undoing it loses nothing else.
         db.session.rollback()
         stored = find_sent(person, client_id)
-        assert stored is not None
+        if stored is None:
+            raise  # not a retry: another constraint (a file removed meanwhile, say)
         return SendResult(stored, created=False, payload=message_payload(stored))
     payload = message_payload(message)
     # Not echoed to the sending socket: its acknowledgement carries the same message.
@@ -614,16 +630,22 @@ def _store_and_announce(
 def _write_message(
     person: Person,
     conversation: Conversation,
+    reader: Membership | None,
     attachment: Attachment | None,
     values: dict[str, Any],
 ) -> Message:
     """Store a message and move the conversation's last message and the sender's read
-    pointer past it, without the unit of work: on PostgreSQL in one statement (data-modifying
-    WITH), on SQLite in three. Returns the message, persistent as if flushed."""
-    reader = _membership(person, conversation) if conversation.kind in MEMBER_KINDS else None
+    pointer (`reader`, their membership row if they have one) past it, without the unit of
+    work: on PostgreSQL in one statement (data-modifying WITH), on SQLite in three. Returns
+    the message, persistent as if flushed. Sends therefore run no ORM flush hooks for the
+    message (none is registered)."""
     message_id = _insert_moving_pointers(values, reader)
     if reader is None:
-        _advance_read(person, conversation, message_id)  # announcements, desks: maybe no row yet
+        # Announcement readers and desk staff get their read pointer on their first send.
+        reader = Membership(conversation_id=conversation.id, person_id=person.id)
+        reader.last_read_message_id, reader.last_read_at = message_id, values["created_at"]
+        db.session.add(reader)
+        db.session.info.setdefault("bv_memberships", {})[(conversation.id, person.id)] = reader
     else:
         set_committed_value(reader, "last_read_message_id", message_id)
         set_committed_value(reader, "last_read_at", values["created_at"])
@@ -656,7 +678,7 @@ def _insert_moving_pointers(values: dict[str, Any], reader: Membership | None) -
 
 
 @cache
-def _send_statements(one_statement: bool, with_reader: bool) -> tuple[Any, ...]:
+def _send_statements(one_statement: bool, with_reader: bool) -> tuple[Executable, ...]:
     """The send's writes with bound parameters, built once per kind: on PostgreSQL one
     statement (the updates as data-modifying WITH over the insert's new id), else the
     insert and then each update, given `new_id`. Parameters: m_<column> (SEND_COLUMNS)."""
@@ -699,19 +721,6 @@ def _send_statements(one_statement: bool, with_reader: bool) -> tuple[Any, ...]:
         for n, statement in enumerate(moves(select(new.c.id).scalar_subquery()))
     ]
     return (select(new.c.id).add_cte(*ctes),)
-
-
-# The columns a send writes (the others keep their defaults: no key, not hidden).
-SEND_COLUMNS = (
-    "conversation_id",
-    "sender_id",
-    "client_id",
-    "kind",
-    "body",
-    "attachment_id",
-    "as_desk",
-    "created_at",
-)
 
 
 def add_message(

@@ -83,7 +83,8 @@ class Admission:
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
 
     def leave(self) -> None:
-        """Give the place back (to the longest waiting, if any)."""
+        """Give the place back and wake one waiter (a newcomer may take the place before
+        the woken waiter does: waiters are not served strictly in turn)."""
         with self._freed:
             self.in_flight = max(0, self.in_flight - 1)
             self._freed.notify()

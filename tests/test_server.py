@@ -3,6 +3,7 @@ cyclic collector's sight before it serves."""
 
 from __future__ import annotations
 
+import gc
 import signal
 import subprocess
 
@@ -10,6 +11,7 @@ import requests
 
 from portal.extensions import db
 from portal.factory import create_app
+from portal.server import freeze_startup_objects
 from tests.live import live_server
 
 
@@ -32,9 +34,6 @@ def test_sigterm_finishes_cleanly(tmp_path):
 
 
 def test_start_up_objects_are_put_out_of_the_collectors_sight() -> None:
-    import gc
-
-    from portal.server import freeze_startup_objects
 
     try:
         frozen = freeze_startup_objects()

@@ -15,9 +15,11 @@ from portal.retention import cutoff
 
 # An open page says it is there every 60 s (the heartbeat) and counts as online for 90 s
 # after (messaging.service.ONLINE_WINDOW): a presence younger than 90 - 60 s is written
-# again by the next heartbeat in time, so a touch within it need not write. Every socket of
-# a worker reconnecting at once (a restart, a Wi-Fi blip) then costs no write at all.
-FRESH = timedelta(seconds=30)
+# again by the next heartbeat in time, so a touch within it need not write; 10 s of that
+# are left for a late heartbeat (a timer's jitter, a busy worker's admission and pool
+# waits). Every socket of a worker reconnecting at once (a restart, a Wi-Fi blip) then
+# costs no write at all.
+FRESH = timedelta(seconds=20)
 
 
 def is_fresh(person: Person, now: datetime) -> bool:

@@ -104,3 +104,16 @@ def test_only_a_block_between_the_two_people_of_a_one_to_one_stops_a_send(world)
     with pytest.raises(DomainError) as refused:
         service.do_send_message(world.carol, blocked_direct.id, client_id=cid(), body="Alice ?")
     assert refused.value.code == "blocked"
+
+
+def test_a_desk_send_with_a_read_pointer_costs_as_much_as_a_one_to_one(world, socket_client):
+    desk_id = service.get_or_create_desk(world.alice).id
+    alice = socket_client(world.alice)
+    _send(alice, desk_id, "first")  # warm; her read pointer exists from now on
+    with statements() as seen:
+        ack = _send(alice, desk_id, "Mon évier fuit")
+    assert ack["ok"] is True
+    assert len(seen) <= MOST_STATEMENTS, seen
+    _db.session.expire_all()
+    reader = _db.session.get(Membership, (desk_id, world.alice.id))
+    assert reader.last_read_message_id == ack["message"]["id"]

@@ -29,7 +29,8 @@ def test_a_touch_within_the_fresh_window_writes_nothing(app) -> None:
     with time_machine.travel(datetime(2026, 12, 5, 10, 0, tzinfo=UTC), tick=False):
         people.do_touch_presence(resident)
         first = resident.last_seen_at
-    with time_machine.travel(datetime(2026, 12, 5, 10, 0, 29, tzinfo=UTC), tick=False):
+    just_before = datetime(2026, 12, 5, 10, 0, tzinfo=UTC) + presence.FRESH - timedelta(seconds=1)
+    with time_machine.travel(just_before, tick=False):
         people.do_touch_presence(resident)
     assert resident.last_seen_at == first
 
