@@ -958,7 +958,7 @@ def expire_past_window(now: datetime) -> int:
         def render(request: HelpRequest = request) -> str:
             return _(
                 "Nobody could help in time with: %(kind)s. "
-                "You can ask again or call the concierge.",
+                "You can ask again or call the concierge desk.",
                 kind=request.kind.label,
             )
 

@@ -149,7 +149,10 @@ def check_card(token: str) -> LoginCard:
         )
     if not card.is_active:
         raise LoginError(
-            _("This login card has been replaced or cancelled. Ask the concierge for a new one."),
+            _(
+                "This login card has been replaced or cancelled. "
+                "Ask the concierge desk for a new one."
+            ),
             "card_revoked",
         )
     if not card.person.active:
