@@ -125,6 +125,7 @@ def test_a_landlord_starts_its_first_building_without_the_demo(
     manager.goto("/staff/organisation")
     checked(manager)
     manager.get_by_role("link", name="Add a building").click()
+    manager.wait_for_url("**/buildings/new")
     checked(manager)
     manager.get_by_label("Name of the building").fill("Les Glycines")
     manager.get_by_label("Address").fill("3 rue des Glycines, 59000 Lille")
@@ -164,8 +165,12 @@ def test_a_landlord_starts_its_first_building_without_the_demo(
     coordinator.goto(f"/staff/buildings/{building_id}/import")
     upload(coordinator, "The CSV file", "residents.csv", RESIDENTS)
     coordinator.get_by_role("button", name="Check the file").click()
+    coordinator.get_by_text("2 residents will be added.").wait_for()
     coordinator.get_by_role("button", name="Confirm and add these residents").click()
+    coordinator.get_by_role("heading", name="2 residents added").wait_for()
     coordinator.get_by_role("button", name="Print their login cards").click()
+    coordinator.wait_for_url("**/cards")
+    coordinator.locator(".login-card-url").first.wait_for()
     card_urls = coordinator.locator(".login-card-url").all_inner_texts()
     assert len(card_urls) == 2
     assert all(url.startswith(base) for url in card_urls)
@@ -174,6 +179,7 @@ def test_a_landlord_starts_its_first_building_without_the_demo(
     visitor = open_tablet(browser, base)
     visitor.goto("/login/staff")
     visitor.get_by_role("link", name="Forgotten password?").click()
+    visitor.wait_for_url("**/login/staff/forgot")
     checked(visitor)
 
     # A resident logs in with the printed card.
