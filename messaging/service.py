@@ -200,10 +200,7 @@ def _access_for_send(
     conversation, membership, is_blocked = row
     if membership is not None:  # a member's row, or an announcement's or desk's read pointer
         db.session.info.setdefault("bv_memberships", {})[(conversation.id, person.id)] = membership
-    if conversation.kind in MEMBER_KINDS:
-        if membership is None or not membership.active:
-            raise NotFound(_("This conversation does not exist."))
-    elif not may_read(person, conversation):
+    if not may_read(person, conversation):  # a member's row is in the cache: no statement
         raise NotFound(_("This conversation does not exist."))
     return conversation, membership, bool(is_blocked)
 
