@@ -488,13 +488,12 @@ def get_pyramid(scope: Scope, period: Period) -> Figure:
 
 @dataclass(frozen=True)
 class FigureRequest:
-    """What a figure is built from; the active residents are counted once per page, and
-    what several figures of a page read alike is read once (`once`)."""
+    """What a figure is built from; what several figures of a page read alike is read once
+    (`once`)."""
 
     scope: Scope
     period: Period
     now: datetime
-    active: ActiveCounts | None = None
     shared: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def once(self, key: str, read: Callable[[], Any]) -> Any:
@@ -525,26 +524,32 @@ def get_figure(
     scope: Scope,
     period: Period,
     now: datetime,
-    active: ActiveCounts | None = None,
     shared: dict[str, Any] | None = None,
 ) -> Figure:
-    """One figure by its key (checked); `active` when the active residents are counted,
-    `shared` what the page's other figures read already (FigureRequest.once)."""
+    """One figure by its key (checked); `shared` what the page's other figures read already
+    (FigureRequest.once)."""
     check_figure(key)
-    return _sources[key](
-        FigureRequest(scope, period, now, active, {} if shared is None else shared)
-    )
+    return _sources[key](FigureRequest(scope, period, now, {} if shared is None else shared))
 
 
 def list_figures(scope: Scope, period: Period, now: datetime) -> list[Figure]:
-    """Every figure of the page, in order; the two "active" figures share one statement,
-    and so do figures that read alike through FigureRequest.once."""
-    active, shared = get_active_counts(scope, period), {}
-    return [get_figure(key, scope, period, now, active, shared) for key in figure_keys()]
+    """Every figure of the page, in order; figures that read alike (the two "active" ones,
+    say) share one statement through FigureRequest.once."""
+    shared: dict[str, Any] = {}
+    return [get_figure(key, scope, period, now, shared) for key in figure_keys()]
 
 
-register_figure("active-ages", lambda r: get_active_by_age(r.scope, r.period, r.active), 10)
+def _active_counts(r: FigureRequest) -> ActiveCounts:
+    """The active residents, counted once for both "active" figures of a page."""
+    return r.once("active", lambda: get_active_counts(r.scope, r.period))
+
+
 register_figure(
-    "active-households", lambda r: get_active_by_household(r.scope, r.period, r.active), 20
+    "active-ages", lambda r: get_active_by_age(r.scope, r.period, _active_counts(r)), 10
+)
+register_figure(
+    "active-households",
+    lambda r: get_active_by_household(r.scope, r.period, _active_counts(r)),
+    20,
 )
 register_figure("pyramid", lambda r: get_pyramid(r.scope, r.period), 30)
