@@ -363,6 +363,11 @@ def wait_connected(page: Page, timeout: float | None = None) -> None:
     page.wait_for_function(CONNECTED, timeout=timeout)
 
 
+def wait_disconnected(page: Page) -> None:
+    """Wait until the page's socket has seen its connection drop."""
+    page.wait_for_function("() => !window.bonVoisin.socket.connected")
+
+
 def login_with_card(page: Page, resident: Resident, lang: str = "fr") -> None:
     """Open the resident's card link and tap the one button; lands on the resident home."""
     page.goto(resident.card_path)

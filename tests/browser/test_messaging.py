@@ -29,9 +29,9 @@ from tests.browser.conftest import (
     login_staff,
     login_with_card,
     wait_connected,
+    wait_disconnected,
 )
 
-DISCONNECTED = "() => !window.bonVoisin.socket.connected"
 LIVE_MS = 5_000  # a message shows on the other tablet within this time
 RECONNECT_MS = 15_000  # Socket.IO's back-off between attempts reaches 5 s
 NARROW = {"width": 320, "height": 800}
@@ -214,7 +214,7 @@ def test_a_tablet_back_online_shows_what_it_missed_once_and_in_order(
     open_conversation(robert, conversation_id)
 
     germaine.context.set_offline(True)
-    germaine.wait_for_function(DISCONNECTED)
+    wait_disconnected(germaine)
     texts = [f"Germaine, message {n} pendant votre sieste" for n in (1, 2, 3)]
     for text in texts:
         send_text(robert, text)
@@ -244,7 +244,7 @@ def test_a_message_written_offline_waits_then_leaves_once(new_page: NewPage, see
     open_conversation(andre, conversation_id)
 
     yvonne.context.set_offline(True)
-    yvonne.wait_for_function(DISCONNECTED)
+    wait_disconnected(yvonne)
     text = "André, je passe vous voir demain à 15 h."
     send_text(yvonne, text)
     pending = message_with(yvonne, text)

@@ -22,9 +22,9 @@ from tests.browser.conftest import (
     login_with_card,
     seeded_app,
     wait_connected,
+    wait_disconnected,
 )
 
-DISCONNECTED = "() => !window.bonVoisin.socket.connected"
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
 RECONNECT_MS = 15_000
 LIVE_MS = 5_000
@@ -191,7 +191,7 @@ def test_a_photo_made_offline_survives_a_reload_and_leaves_exactly_once(
     before = count_photo_messages(seed, conversation_id)
 
     mireille.context.set_offline(True)
-    mireille.wait_for_function(DISCONNECTED)
+    wait_disconnected(mireille)
     photo = tmp_path / "jardin.jpg"
     photo.write_bytes(jpeg_bytes(colour="#55aa33"))
     mireille.locator("#photo-input").set_input_files(photo)
@@ -254,7 +254,7 @@ def test_own_messages_say_waiting_sent_read_and_not_sent_in_words(
 
     # Offline, a second message waits; "Read" stays under the first, never under it.
     suzanne.context.set_offline(True)
-    suzanne.wait_for_function(DISCONNECTED)
+    wait_disconnected(suzanne)
     second = "I will bring you some bread."
     suzanne.locator("#body").fill(second)
     suzanne.locator("#composer button[type=submit]").click()
