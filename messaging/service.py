@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
 from flask_babel import force_locale
@@ -168,41 +168,68 @@ def check_can_post(person: Person, conversation: Conversation, blocked: bool | N
         raise Invalid(_("You cannot write to this person."), "blocked")
 
 
-def _access_for_send(
-    person: Person, conversation_id: int
-) -> tuple[Conversation, Membership | None, bool]:
-    """The send's reads in one statement: the conversation, locked; the sender's membership
-    (kept for may_read); whether the two people of a one-to-one blocked one another.
-    Refuses as access_conversation does."""
+class _SendRead(NamedTuple):
+    """What a send reads before it writes (_access_for_send)."""
+
+    conversation: Conversation
+    reader: Membership | None  # the sender's membership or read pointer
+    blocked: bool  # the two people of a one-to-one blocked one another
+    sent_id: int | None  # the message already stored under this client id: a retry
+
+
+def _access_for_send(person: Person, conversation_id: int, client_id: str) -> _SendRead:
+    """The send's reads in one statement (_access_statement): the conversation, locked; the
+    sender's membership (kept for may_read); the one-to-one's blocks; the message a retry of
+    this client id stored. Refuses as access_conversation does, except a retry: its message
+    is answered whatever the access now, as it was stored when the access allowed it."""
+    params = {
+        "a_person_id": person.id,
+        "a_conversation_id": conversation_id,
+        "a_client_id": client_id,
+    }
+    row = db.session.execute(_access_statement(), params).one_or_none()
+    if row is None:
+        raise NotFound(_("This conversation does not exist."))
+    read = _SendRead(*row)
+    if read.reader is not None:  # a member's row, or an announcement's or desk's read pointer
+        key = (read.conversation.id, person.id)
+        db.session.info.setdefault("bv_memberships", {})[key] = read.reader
+    # A member's row is in the cache: may_read runs no statement for it.
+    if read.sent_id is None and not may_read(person, read.conversation):
+        raise NotFound(_("This conversation does not exist."))
+    return read
+
+
+@cache
+def _access_statement() -> Select[tuple[Conversation, Membership, bool, int]]:
+    """_access_for_send's statement, built once (an aliased table is costly to build on
+    every send). Parameters: a_person_id, a_conversation_id, a_client_id."""
+    person_id = bindparam("a_person_id", type_=Membership.__table__.c.person_id.type)
     partner = aliased(Membership)
     either_blocked = exists().where(
         partner.conversation_id == Conversation.id,
-        partner.person_id != person.id,
+        partner.person_id != person_id,
         or_(
-            and_(Block.blocker_id == person.id, Block.blocked_id == partner.person_id),
-            and_(Block.blocked_id == person.id, Block.blocker_id == partner.person_id),
+            and_(Block.blocker_id == person_id, Block.blocked_id == partner.person_id),
+            and_(Block.blocked_id == person_id, Block.blocker_id == partner.person_id),
         ),
     )
     blocked = case((Conversation.kind == ConversationKind.DIRECT, either_blocked), else_=False)
-    stmt = (
-        select(Conversation, Membership, blocked)
+    sent = (
+        select(Message.id)
+        .where(Message.sender_id == person_id, Message.client_id == bindparam("a_client_id"))
+        .scalar_subquery()
+    )
+    return (
+        select(Conversation, Membership, blocked, sent)
         .outerjoin(
             Membership,
-            and_(Membership.conversation_id == Conversation.id, Membership.person_id == person.id),
+            and_(Membership.conversation_id == Conversation.id, Membership.person_id == person_id),
         )
-        .where(Conversation.id == conversation_id)
+        .where(Conversation.id == bindparam("a_conversation_id"))
         .with_for_update(of=Conversation.__table__)
         .execution_options(populate_existing=True)  # as read under the lock, not before
     )
-    row = db.session.execute(stmt).one_or_none()
-    if row is None:
-        raise NotFound(_("This conversation does not exist."))
-    conversation, membership, is_blocked = row
-    if membership is not None:  # a member's row, or an announcement's or desk's read pointer
-        db.session.info.setdefault("bv_memberships", {})[(conversation.id, person.id)] = membership
-    if not may_read(person, conversation):  # a member's row is in the cache: no statement
-        raise NotFound(_("This conversation does not exist."))
-    return conversation, membership, bool(is_blocked)
 
 
 def access_conversation(
@@ -547,9 +574,6 @@ def do_send_message(
 ) -> SendResult:
     """Store a message once per (sender, client_id), then tell every open screen."""
     client_id = check_client_id(client_id)
-    existing = find_sent(person, client_id)
-    if existing is not None:
-        return SendResult(existing, created=False, payload=message_payload(existing))
     # The one exception to "the request owns the transaction" (portal.transaction): one send
     # at a time per conversation, the lock held across the commit *and* the publish, so that
     # messages commit, and their events leave to every worker, in the order of their ids
@@ -586,7 +610,9 @@ def _store_and_announce(
 ) -> SendResult:
     """Inside the conversation's turn: check, store, publish, commit."""
     begin_write(db.session)
-    conversation, reader, blocked = _access_for_send(person, conversation_id)
+    conversation, reader, blocked, sent_id = _access_for_send(person, conversation_id, client_id)
+    if sent_id is not None:  # a retry: answered with what the first attempt stored
+        return _already_sent(db.session.get_one(Message, sent_id))
     check_can_post(person, conversation, blocked)
     try:
         message_kind = MessageKind(kind)
@@ -614,7 +640,7 @@ def _store_and_announce(
         stored = find_sent(person, client_id)
         if stored is None:
             raise  # not a retry: another constraint (a file removed meanwhile, say)
-        return SendResult(stored, created=False, payload=message_payload(stored))
+        return _already_sent(stored)
     payload = message_payload(message)
     # Not echoed to the sending socket: its acknowledgement carries the same message.
     _publish_to(conversation, EVENT_CREATED, payload, skip_origin=True)
@@ -622,6 +648,11 @@ def _store_and_announce(
     # workers, so the lock is held across this commit and the publish that follows it.
     db.session.commit()
     return SendResult(message, created=True, payload=payload)
+
+
+def _already_sent(message: Message) -> SendResult:
+    """The answer to a retry: the message its first attempt stored."""
+    return SendResult(message, created=False, payload=message_payload(message))
 
 
 def _write_message(
