@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,9 +20,32 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build a configured Bon Voisin application."""
     app = Flask(__name__, instance_relative_config=False)
     _configure(app, overrides or {})
+    _import_domains()
     _init_extensions(app)
     _register_domains(app)
     return app
+
+
+# The packages of the domains (their import registers socket handlers, tiles, figures…).
+DOMAIN_PACKAGES = (
+    "activities",
+    "activities.voice",
+    "concierge",
+    "messaging",
+    "messaging.announcements",
+    "messaging.calls",
+    "messaging.family",
+    "portal.referrals",
+)
+
+
+def _import_domains() -> None:
+    """Import the domains before the app's Socket.IO server exists. Flask-SocketIO keeps a
+    handler for every app only when it is declared while no server exists: one declared
+    later joins the server of the app being built alone, and a second app of the process
+    (tests build many) would lack it."""
+    for name in DOMAIN_PACKAGES:
+        importlib.import_module(name)
 
 
 def _configure(app: Flask, overrides: Mapping[str, Any]) -> None:

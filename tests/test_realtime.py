@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from portal import realtime
 from portal.people.models import Person
 from tests.factories import make_building, make_resident
@@ -64,3 +67,23 @@ def test_the_resync_window_grows_with_the_sockets_of_the_process():
     assert resync_window(250, 100) == 3
     assert resync_window(5_000, 100) == 50
     assert resync_window(40_000, 100) == RESYNC_WINDOW_MAX
+
+
+SECOND_APP = """
+from portal.factory import create_app
+from portal.extensions import socketio
+config = {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+create_app(config)
+first = set(socketio.server.handlers["/"])
+create_app(config)
+print(sorted(first - set(socketio.server.handlers["/"])), "send_message" in first)
+"""
+
+
+def test_a_second_app_of_a_fresh_process_has_every_socket_handler():
+    # In a fresh process the domains are first imported by create_app itself: a handler
+    # declared once the first app's server exists would be missing from the second app.
+    done = subprocess.run(
+        [sys.executable, "-c", SECOND_APP], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split("\n")[0] == "[] True", done.stdout + done.stderr
