@@ -12,7 +12,15 @@ from sqlalchemy import select
 from portal.auth import service as auth
 from portal.extensions import db
 from portal.people import service as people
-from portal.people.models import Building, Dwelling, DwellingType, Organisation, Person, Role
+from portal.people.models import (
+    STAFF_ROLES,
+    Building,
+    Dwelling,
+    DwellingType,
+    Organisation,
+    Person,
+    Role,
+)
 
 ORGANISATION = "Habitat Solidaire Métropole"
 BUILDING = "Résidence Les Tilleuls"
@@ -169,6 +177,10 @@ HOUSEHOLDS = (
 
 DemoHook = Callable[[Building], None]
 _demo_hooks: list[DemoHook] = []
+# A domain's lines of the printed logins, given the building and the portal's address: for
+# its people who are not staff (a relative, a partner), who log in on their own page.
+LoginLines = Callable[[Building, str], list[str]]
+_login_sections: list[LoginLines] = []
 
 
 def on_demo_built(hook: DemoHook) -> DemoHook:
@@ -176,6 +188,21 @@ def on_demo_built(hook: DemoHook) -> DemoHook:
     if hook not in _demo_hooks:
         _demo_hooks.append(hook)
     return hook
+
+
+def on_demo_logins(section: LoginLines) -> LoginLines:
+    """Register a domain's section of the printed logins (after the staff's)."""
+    if section not in _login_sections:
+        _login_sections.append(section)
+    return section
+
+
+def base_url() -> str:
+    """The portal's address in the printed logins and the demo's links."""
+    config = current_app.config
+    return str(
+        config.get("PORTAL_BASE_URL") or f"http://{config['SERVER_HOST']}:{config['SERVER_PORT']}"
+    ).rstrip("/")
 
 
 @dataclass
@@ -202,7 +229,9 @@ def load_demo(seed: int = 7) -> DemoSummary:
     cards = [(person, auth.do_issue_card(person, issued_by=None)) for person in showcase]
     staff = list(
         db.session.scalars(
-            select(Person).where(Person.organisation_id == org.id, Person.role != Role.RESIDENT)
+            select(Person).where(
+                Person.organisation_id == org.id, Person.role.in_(sorted(STAFF_ROLES))
+            )
         )
     )
     return DemoSummary(
@@ -328,10 +357,7 @@ def _showcase_residents(building: Building) -> list[Person]:
 
 def format_logins(summary: DemoSummary) -> str:
     """The text printed by `flask demo load`: who to log in as, and how."""
-    config = current_app.config
-    base = config.get("PORTAL_BASE_URL") or (
-        f"http://{config['SERVER_HOST']}:{config['SERVER_PORT']}"
-    )
+    base = base_url()
     lines = [
         f"Demo building: {summary.building.name} — {summary.dwellings} dwellings, "
         f"{summary.residents} residents.",
@@ -350,4 +376,8 @@ def format_logins(summary: DemoSummary) -> str:
     ]
     for person in summary.staff:
         lines.append(f"  {person.role.value:<12} {person.full_name:<20} {person.email}")
+    for section in _login_sections:
+        found = section(summary.building, base)
+        if found:
+            lines += ["", *found]
     return "\n".join(lines)

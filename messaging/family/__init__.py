@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("family", __name__, template_folder="templates")
 
-from messaging.family import access, privacy, routes, tiles  # noqa: E402, F401
+from messaging.family import access, demo, privacy, routes, tiles  # noqa: E402, F401

@@ -24,6 +24,7 @@ class AlertKind(LabelledEnum):
     MISSED_CHECKIN = "missed_checkin", _l("No daily check-in"), "sun"
     URGENT_REQUEST = "urgent_request", _l("Urgent help request nobody took"), "flag"
     TICKET_OVERDUE = "ticket_overdue", _l("Urgent report past its target"), "alarm-clock"
+    URGENT_REFERRAL = "urgent_referral", _l("Urgent referral from a partner"), "briefcase"
 
 
 class StepKind(LabelledEnum):

@@ -10,14 +10,15 @@ recipient is written once per channel, unique per alert), the messages leave aft
 commit, and their outcome is written in a second transaction. So nobody is told twice;
 a process that dies mid-round loses that round's outcomes, not the escalation.
 
-Domains call do_raise() / close_source(); portal.alerts imports no domain.
+Domains call do_raise() / close_source(); portal.alerts imports no domain. A domain whose
+kind's messages say more than its label registers a describer (register_detail).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -52,6 +53,7 @@ from portal.i18n import zone_of
 from portal.notifications.service import person_locale
 from portal.people import service as people
 from portal.people.models import STAFF_ROLES, Building, Person, Role
+from portal.registry import Registry
 from portal.retention import cutoff
 from portal.transaction import after_commit, owns_transaction
 from portal.urls import path_for
@@ -549,6 +551,40 @@ def _contact_recipient(contact: EmergencyAddress) -> Recipient:
     )
 
 
+@dataclass(frozen=True)
+class Detail:
+    """What a kind's messages add to its label, from the domain that raised it: one line
+    (never the source's personal content) and, if any, a page of the portal about it."""
+
+    line: str
+    link_label: str = ""
+    path: str | None = None
+
+
+Describer = Callable[[Alert], Detail | None]
+DESCRIBERS: Registry[Describer] = Registry()
+
+
+def register_detail(kind: AlertKind, describe: Describer) -> Describer:
+    """A domain says what its kind's messages add; called when a message is written, in the
+    recipient's language."""
+    return DESCRIBERS.register(AlertKind(kind).value, describe)
+
+
+def _detail_of(alert: Alert) -> Detail | None:
+    """The alert's detail from its kind's describer; one that fails costs the detail, never
+    the message (a savepoint keeps the round's claim)."""
+    describe = DESCRIBERS.get(alert.kind.value)
+    if describe is None:
+        return None
+    try:
+        with db.session.begin_nested():
+            return describe(alert)
+    except Exception:
+        log.exception("alert %s: its detail could not be written", alert.id)
+        return None
+
+
 def _ladder(alert: Alert, now: datetime) -> list[list[Recipient]]:
     """Who is told, round after round, as things stand now."""
     if alert.kind == AlertKind.TICKET_OVERDUE and alert.target_person_id is not None:
@@ -686,14 +722,17 @@ def _write_told(alert: Alert, recipient: Recipient, now: datetime, base: str) ->
         db.session.add(step)
         db.session.flush()
         link = base.rstrip("/") + path_for("alerts.acknowledge_link", token=make_token(step.id))
-        subject, text = _render(alert, recipient, link, channel)
+        subject, text = _render(alert, recipient, link, channel, base)
         assert address is not None
         messages.append(Message(step.id, channel, address, subject, text))
     return messages
 
 
-def _render(alert: Alert, recipient: Recipient, link: str, channel: Channel) -> tuple[str, str]:
-    """The subject and text of one message, in the recipient's language."""
+def _render(
+    alert: Alert, recipient: Recipient, link: str, channel: Channel, base: str
+) -> tuple[str, str]:
+    """The subject and text of one message, in the recipient's language (`base`: the
+    portal's address, for the page a kind's detail names)."""
     building = db.session.get(Building, alert.building_id)
     resident = db.session.get(Person, alert.person_id) if alert.person_id else None
     with force_locale(recipient.locale):
@@ -720,12 +759,18 @@ def _render(alert: Alert, recipient: Recipient, link: str, channel: Channel) -> 
             lead = _("You are on call for %(place)s.", place=place)
         when = _("Raised at %(time)s.", time=_local_time(alert.raised_at, recipient, building))
         act = _('Open this link and tap "I\'m on it":')
+        detail = _detail_of(alert)
+        told = detail.line if detail else ""
+        page = base.rstrip("/") + detail.path if detail and detail.path else ""
+        more = (detail.link_label, page) if detail and page else ()
         if channel == Channel.SMS:
-            body = " ".join(p for p in (subject, about, when, act, link) if p)
+            body = " ".join(p for p in (subject, about, told, when, act, link, *more) if p)
         else:
             line = _("%(what)s: %(about)s", what=what, about=about) if about else what
-            body = "\n\n".join(p for p in (lead, line, when))
+            body = "\n\n".join(p for p in (lead, line, told, when) if p)
             body += f"\n\n{act}\n{link}\n"
+            if more:
+                body += "\n" + "\n".join(p for p in more if p) + "\n"
     return str(subject), str(body)
 
 

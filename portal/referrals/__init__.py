@@ -33,6 +33,7 @@ confine(
 )
 
 from portal.referrals import (  # noqa: E402, F401
+    demo,
     events,
     figures,
     models,

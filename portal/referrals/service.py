@@ -4,7 +4,10 @@ Services add and flush; the request that called them commits once. Events leave 
 commit, to the building's coordinators (`referrals:<building>`) and to the partner who sent
 the referral (`user:<id>`), with no personal data: pages re-read what they show, with their
 own access checks. A partner reaches only their own referrals; the coordinator's reading of
-one is written to the audit log (never its text).
+one is written to the audit log (never its text). An urgent referral also raises an alert
+(portal.alerts: whoever is on call is told, by email and SMS, and it escalates) that names
+the partner and their kind of organisation, never the concern or the text; answering the
+referral "in progress" or "closed" closes it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 
 from portal import realtime
+from portal.alerts import service as alerts
 from portal.audit import labels as audit_labels
 from portal.audit import service as audit
 from portal.auth import links
@@ -445,7 +449,40 @@ def do_send_referral(
     for staff in people.list_staff(building, (Role.COORDINATOR,)):
         notify(staff, "referrals.received", message, url)
     _publish(referral)
+    if level == Urgency.URGENT:
+        # No resident on the alert: its messages would name them to whoever is on call.
+        alerts.do_raise(
+            alerts.AlertKind.URGENT_REFERRAL, building, alert_source(referral.id), now=moment
+        )
     return referral
+
+
+def alert_source(referral_id: int) -> str:
+    """The source key of the alert an urgent referral raises."""
+    return f"urgent_referral:{referral_id}"
+
+
+def describe_alert(alert: alerts.Alert) -> alerts.Detail | None:
+    """What an urgent referral's alert messages say: who sent it, from which kind of
+    organisation, and the coordinator's page of it (never the concern or the text)."""
+    _kind, _sep, ident = alert.source_key.partition(":")
+    referral = db.session.get(Referral, int(ident)) if ident.isdigit() else None
+    if referral is None:
+        return None
+    partner = db.session.get(Person, referral.partner_id) if referral.partner_id else None
+    profile = get_profile(partner) if partner is not None else None
+    if partner is None or profile is None:
+        line = _("Sent by a partner.")
+    else:
+        line = _("Sent by %(name)s (%(kind)s).", name=partner.full_name, kind=profile.kind.label)
+    return alerts.Detail(
+        line,
+        _("The referral, on the coordinator's page:"),
+        path_for("referrals.staff_referral", referral_id=referral.id),
+    )
+
+
+alerts.register_detail(alerts.AlertKind.URGENT_REFERRAL, describe_alert)
 
 
 def list_own_referrals(partner: Person) -> list[Referral]:
@@ -618,6 +655,9 @@ def do_answer(
     referral.answered_at = moment
     referral.answered_by_id = staff.id
     referral.closed_at = moment if chosen == ReferralStatus.CLOSED else None
+    if referral.urgency == Urgency.URGENT and chosen != ReferralStatus.RECEIVED:
+        # The coordinator is on it: an urgent referral's alert stops escalating and closes.
+        alerts.close_source(alert_source(referral.id), by=staff, now=moment)
     audit.record(
         "referral.answered",
         actor=staff,
