@@ -29,6 +29,7 @@ from tests.browser.conftest import (
 PASSWORD = "a long family password 2026"
 MEDIA = {"permissions": ["camera", "microphone"]}
 LANDSCAPE = {"width": 1024, "height": 768}
+PHONE = {"width": 390, "height": 844}
 
 INBOUND_BYTES = """async () => {
   const peer = window.bonVoisin.calls.peer;
@@ -209,6 +210,17 @@ def test_a_relative_calls_the_tablet_and_they_see_each_other(
     tablet.goto("/calls")
     expect(tablet.locator('[data-call-log="answered"]').first).to_contain_text("Sophie Dupuis")
     check_page(tablet)
+
+    # The relative's calls page, on her phone: whom she may call (her mother only) and the
+    # call she made.
+    phone.set_viewport_size(PHONE)
+    phone.goto("/calls")
+    wait_connected(phone)
+    expect(phone.get_by_role("button", name="Call Marguerite")).to_be_visible()
+    expect(phone.locator("[data-call-person]")).to_have_count(1)
+    expect(phone.locator('[data-call-log="answered"]').first).to_contain_text("Marguerite Dupuis")
+    check_page(phone)
+    check_no_horizontal_scroll(phone)
 
 
 @pytest.mark.browser

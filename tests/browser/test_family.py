@@ -39,18 +39,25 @@ class FamilySeed:
     resident: Resident  # invites her daughter (pages in English)
     neighbour_conversation_id: int  # hers with a neighbour: the daughter must not see it
     neighbour_last_name: str
+    joined_resident_id: int  # Armand, whose son joined his circle (the coordinator's view)
+    login_link_path: str  # the son's login link, never opened (a GET changes nothing)
 
 
 @pytest.fixture(scope="module")
 def family_seed(seed: Seed) -> FamilySeed:
-    """A building of its own: a coordinator, a resident and her neighbour who wrote to her."""
+    """A building of its own: a coordinator, a resident and her neighbour who wrote to her,
+    and another resident whose son joined his family circle and has a login link."""
     from messaging import service as messaging
+    from messaging.family import service as family
+    from portal import mail
+    from portal.auth import links
+    from portal.auth.models import LinkPurpose
     from portal.auth.service import do_issue_card
     from portal.extensions import db
     from portal.people.models import Building, Organisation, Role
     from tests.factories import make_building, make_resident, make_staff
 
-    with seeded_app(seed):
+    with seeded_app(seed) as app, app.test_request_context():
         first = db.session.get(Building, seed.building_id)
         org = db.session.get(Organisation, first.organisation_id)
         building = make_building(org, "Résidence des Platanes")
@@ -65,6 +72,24 @@ def family_seed(seed: Seed) -> FamilySeed:
         messaging.do_send_message(
             neighbour, conversation.id, client_id="c-glycines-01", body="Secret de voisin"
         )
+        armand = make_resident(building, first_name="Armand", last_name="Roussel", locale="fr")
+        db.session.commit()
+        family.do_invite(
+            armand,
+            armand.id,
+            first_name="Hugo",
+            last_name="Roussel",
+            relation="mon fils",
+            channel="email",
+            email="platanes-fils@example.org",
+        )
+        db.session.commit()
+        invitation = mail.outbox()[-1].body.split("/family/join/")[1].split()[0]
+        son = family.do_join(
+            invitation, first_name="Hugo", last_name="Roussel", email="platanes-fils@example.org"
+        )
+        db.session.commit()
+        login_token = links.do_issue_link(son, LinkPurpose.LOGIN)
         db.session.commit()
         return FamilySeed(
             building.name,
@@ -72,6 +97,8 @@ def family_seed(seed: Seed) -> FamilySeed:
             Resident(resident.id, "Mireille", "Caillaux", card),
             conversation.id,
             "Verdier",
+            armand.id,
+            f"/family/login/{login_token}",
         )
 
 
@@ -161,6 +188,13 @@ def test_relative_invited_by_email_writes_to_the_resident_and_sees_nothing_else(
     expect(mother.locator("#messages")).to_contain_text("Bonjour maman, je pense à toi")
     expect(mother.get_by_role("link", name=re.compile("Block"))).to_have_count(0)
 
+    # "Leave and close my account" asks first, on her phone too (nothing changes yet).
+    daughter.goto("/family/close")
+    expect(daughter.get_by_role("heading", level=1)).to_contain_text("Leave and close my account?")
+    expect(daughter.get_by_role("button", name="Yes, close my account")).to_be_visible()
+    check_page(daughter)
+    check_no_horizontal_scroll(daughter)
+
     # The daughter sees nothing else: neighbours, directory, help board, announcements, the
     # mother's other conversations, the building's pages, staff pages.
     for path in (
@@ -181,8 +215,16 @@ def test_relative_invited_by_email_writes_to_the_resident_and_sees_nothing_else(
     daughter.goto("/")
     daughter.wait_for_url("**/family")
 
-    # The mother removes her in one tap, after a plain confirmation.
+    # The mother's circle now shows Julie joined, with what she may see and the emergency
+    # contact choice.
     mother.goto(f"/family/residents/{family_seed.resident.id}")
+    julie = mother.locator("[data-link]", has_text="Julie Caillaux")
+    expect(julie).to_contain_text("Joined on")
+    expect(julie.get_by_role("group", name="Julie may also see:")).to_be_visible()
+    expect(julie.get_by_role("button", name="Tell Julie if help is needed")).to_be_visible()
+    check_page(mother)
+
+    # The mother removes her in one tap, after a plain confirmation.
     mother.locator("[data-link]", has_text="Julie Caillaux").get_by_role(
         "link", name="Remove Julie"
     ).click()
@@ -221,6 +263,13 @@ def test_family_pages_are_accessible_in_french_for_the_coordinator(
     ):
         assert _status(staff, path) in (200, 302), path
         check_page(staff)
+    # A circle someone joined: what they may see, and naming them an emergency contact once
+    # the resident agreed.
+    assert _status(staff, f"/family/residents/{family_seed.joined_resident_id}") == 200
+    son = staff.locator("[data-link]", has_text="Hugo Roussel")
+    expect(son.locator("form[action$='/visibility'] input[type=checkbox]")).to_have_count(2)
+    expect(son.locator("form[action$='/emergency'] input[name=consent]")).to_have_count(1)
+    check_page(staff)
     # A mistake on the invitation form is shown accessibly too.
     staff.goto(f"/family/residents/{family_seed.resident.id}/invite")
     staff.locator("main form button[type=submit]").click()
@@ -233,3 +282,8 @@ def test_family_pages_are_accessible_in_french_for_the_coordinator(
     check_no_horizontal_scroll(anonymous)
     anonymous.goto("/family/join/not-a-real-link")
     check_page(anonymous)
+    # The login link mailed to a relative: one big "Log in" (the GET uses nothing up).
+    assert _status(anonymous, family_seed.login_link_path) == 200
+    expect(anonymous.get_by_role("heading", level=1)).to_contain_text("Hugo")
+    check_page(anonymous)
+    check_no_horizontal_scroll(anonymous)

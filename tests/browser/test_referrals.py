@@ -128,6 +128,9 @@ def test_a_referral_reaches_the_coordinator_live_and_the_partner_sees_the_answer
     coordinator.get_by_label("A short note for the partner (optional)").fill("We are calling her.")
     coordinator.get_by_role("button", name="Send the answer").click()
     coordinator.wait_for_load_state()
+    # The referral once answered, the consent recorded: its other state, accessible too.
+    expect(coordinator.locator("main")).to_contain_text("We are calling her.")
+    check_page(coordinator)
 
     # Live on the partner's page, without reloading.
     expect(mine).to_contain_text("In progress", timeout=LIVE_MS)

@@ -15,17 +15,87 @@ from sqlalchemy import select
 from messaging import service as messaging
 from messaging.family import service
 from messaging.family.access import RELATIVE_ENDPOINTS
-from messaging.models import Conversation
+from messaging.models import Conversation, Report
 from portal import mail
 from portal.auth import confined
 from portal.extensions import db
 from portal.people.models import Person, Role
 from portal.wellbeing import service as wellbeing
 from tests.family.conftest import Cast, join, last_token, post, token
+from tests.family.others import build_others, snapshot
 
 HOME_REDIRECTS = {"home.index", "messaging.inbox"}
 # Allowed endpoints that end the session: their own tests cover them.
 SESSION_ENDING = {"auth.logout", "family.close_account"}
+
+# Every endpoint a relative may reach, written out here rather than read from the code under
+# test (portal.auth.confined, messaging.family.access); static files aside.
+RELATIVE_PAGES = {
+    # Their family pages, joining and logging in.
+    "family.home",
+    "family.resident",
+    "family.close_account",
+    "family.join",
+    "family.login",
+    "family.login_link",
+    # The conversations of their circle (each route checks the conversation, message or file).
+    "messaging.conversation",
+    "messaging.send_from_form",
+    "messaging.media",
+    "messaging.api_messages",
+    "messaging.api_send",
+    "messaging.api_upload",
+    "messaging.api_unread",
+    "messaging.leave",
+    "messaging.report",
+    # Their call log and the people they may call.
+    "calls.index",
+    # Their notifications, settings, help page and avatars.
+    "notifications.index",
+    "notifications.api_unread",
+    "notifications.open_one",
+    "notifications.read_all",
+    "home.settings",
+    "home.help_page",
+    "people.avatar",
+    # What every confined person reaches: logging in and out, language, vendored files,
+    # the health check, their data rights.
+    "auth.login",
+    "auth.logout",
+    "auth.account_link",
+    "home.set_language",
+    "home.vendor",
+    "health.healthz",
+    "datarights.export_mine",
+    "datarights.ask_erasure",
+}
+RELATIVE_BLUEPRINTS = {
+    "family",
+    "messaging",
+    "calls",
+    "notifications",
+    "home",
+    "people",
+    "auth",
+    "health",
+    "datarights",
+}
+# Allowed endpoints that answer 404 to every request of the matrix: it holds no token, no
+# file and no notification of the relative's (their own tests open them with real ones), and
+# asking for erasure is for residents only (the route's own check answers 404).
+NOTHING_OF_THEIRS_IN_THE_MATRIX = {
+    "family.join",
+    "family.login_link",
+    "auth.account_link",
+    "messaging.media",
+    "notifications.open_one",
+    "home.vendor",
+    "datarights.ask_erasure",
+}
+
+
+def _is_static(endpoint: str) -> bool:
+    return endpoint == "static" or endpoint.endswith(".static")
 
 
 # The resident's side ---------------------------------------------------------------------
@@ -222,8 +292,9 @@ def test_every_route_is_closed_to_a_relative_but_their_own(
         db.session.scalar(select(db.func.max(Conversation.id))),
     )
     checked = 0
+    opened: set[str] = set()
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        allowed = confined.endpoint_allowed(Role.RELATIVE, rule.endpoint)
+        allowed = rule.endpoint in RELATIVE_PAGES or _is_static(rule.endpoint)
         if rule.endpoint in SESSION_ENDING:
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
@@ -239,6 +310,8 @@ def test_every_route_is_closed_to_a_relative_but_their_own(
                 checked += 1
                 if allowed:
                     assert answer.status_code < 500, (rule.endpoint, method, url)
+                    if answer.status_code != 404:
+                        opened.add(rule.endpoint)
                     continue
                 if rule.endpoint in HOME_REDIRECTS and method == "GET":
                     assert answer.status_code == 302, (method, url)
@@ -248,6 +321,21 @@ def test_every_route_is_closed_to_a_relative_but_their_own(
                 if "<int:" not in rule.rule and "<bigid:" not in rule.rule:
                     break
     assert checked > 200
+    # Each page of the list really opens (not a 404 of the confinement), but those the
+    # matrix has nothing for.
+    expected = RELATIVE_PAGES - SESSION_ENDING - NOTHING_OF_THEIRS_IN_THE_MATRIX
+    assert {e for e in opened if not _is_static(e)} == expected
+
+
+def test_the_app_allows_a_relative_exactly_the_written_endpoints(app: Flask) -> None:
+    """The confinement's registrations (every domain's `confine`) add up to the list above:
+    an endpoint opened by mistake, or one closed by mistake, fails here."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints >= RELATIVE_PAGES  # the list names real endpoints
+    allowed = {e for e in endpoints if confined.endpoint_allowed(Role.RELATIVE, e)}
+    assert {e for e in allowed if not _is_static(e)} == RELATIVE_PAGES
+    blueprints = {e.split(".")[0] for e in allowed if not _is_static(e)}
+    assert blueprints <= RELATIVE_BLUEPRINTS, blueprints - RELATIVE_BLUEPRINTS
 
 
 def test_allowed_routes_show_only_the_circle(
@@ -270,6 +358,52 @@ def test_allowed_routes_show_only_the_circle(
         assert picture.status_code == (200 if visible else 404), person_id
     unread = client.get("/api/messaging/unread").get_json()
     assert unread is not None
+
+
+def test_allowed_routes_refuse_someone_elses_files_messages_and_groups(
+    client: FlaskClient, login, cast: Cast, julie: Person
+) -> None:
+    """The messaging routes open to a relative (a file, reporting, leaving, sending) answer
+    404 for the resident's other conversations, the building's announcements and another
+    family's group, and change nothing."""
+    others = build_others(cast)
+    login(julie)
+    csrf = token(client)
+    as_json = {"Accept": "application/json", "X-CSRFToken": csrf}
+    before = snapshot()
+    for attachment_id in others.attachment_ids:
+        assert client.get(f"/media/{attachment_id}").status_code == 404, attachment_id
+        assert client.get(f"/media/{attachment_id}?size=thumb").status_code == 404, attachment_id
+    for message_id in others.message_ids:
+        url = f"/messages/report/{message_id}"
+        assert post(client, url, {"reason": "spam"}).status_code == 404, message_id
+        answer = client.post(url, data={"csrf_token": csrf}, headers=as_json)
+        assert answer.status_code == 404, message_id
+        assert answer.get_json()["error"] == "not_found", message_id
+    for conversation_id in others.conversation_ids:
+        leave = f"/messages/{conversation_id}/leave"
+        assert client.get(leave).status_code == 404, conversation_id
+        assert post(client, leave).status_code == 404, conversation_id
+        sent = post(client, f"/messages/{conversation_id}", {"body": "coucou"})
+        assert sent.status_code == 404, conversation_id
+        api = client.post(
+            f"/api/messaging/conversations/{conversation_id}/messages",
+            json={"client_id": f"c-julie-{conversation_id:04d}", "body": "coucou"},
+            headers=as_json,
+        )
+        assert api.status_code == 404 and api.get_json()["error"] == "not_found", conversation_id
+    assert snapshot() == before
+    # The same routes work on what is hers: the 404s above are the objects', not the role's.
+    [link] = service.list_residents_of(julie)
+    mine = messaging.do_send_message(
+        cast.jeanne, link.conversation_id, client_id="c-jeanne-001", body="Bisous"
+    ).message
+    assert post(client, f"/messages/report/{mine.id}", {"reason": "test"}).status_code == 302
+    assert db.session.scalar(select(db.func.count()).select_from(Report)) == 1
+    back = client.get(f"/messages/{link.conversation_id}/leave")
+    assert back.status_code == 302 and back.headers["Location"].endswith(
+        f"/messages/{link.conversation_id}"
+    )
 
 
 def test_relative_pages_name_nothing_of_the_building(
