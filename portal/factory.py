@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.ctx import RequestContext
 
 from portal import config as config_module
 from portal import resources
@@ -16,9 +17,18 @@ from portal.db import install_sqlite_tuning, render_migration_item
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
 
+class Portal(Flask):
+    """Flask, with a lighter request context for the events of a connected socket."""
+
+    def request_context(self, environ: dict[str, Any]) -> RequestContext:
+        from portal import realtime
+
+        return realtime.socket_event_context(self, environ) or super().request_context(environ)
+
+
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build a configured Bon Voisin application."""
-    app = Flask(__name__, instance_relative_config=False)
+    app = Portal(__name__, instance_relative_config=False)
     _configure(app, overrides or {})
     _import_domains()
     _init_extensions(app)

@@ -11,6 +11,7 @@ from typing import Any
 
 import socketio as python_socketio
 from flask import Flask
+from flask.ctx import RequestContext
 from flask_socketio import SocketIO
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -154,7 +155,47 @@ def disconnect_room(room: str) -> None:
         server.disconnect(sid, namespace="/")
 
 
-class CatchUpRedisManager(python_socketio.RedisManager):  # type: ignore[misc]
+SessionEndedCallback = Callable[[int], None]
+_session_ended_callbacks: list[SessionEndedCallback] = []
+
+
+def on_session_ended(callback: SessionEndedCallback) -> SessionEndedCallback:
+    """Register a function called with a person's id when this process delivers the end of
+    their sessions (SESSION_ENDED_EVENT to their room, from this process or another)."""
+    if callback not in _session_ended_callbacks:
+        _session_ended_callbacks.append(callback)
+    return callback
+
+
+def _watch_for_session_end(event: str | None, room: Any) -> None:
+    """Run the session-ended callbacks for each person's room an ending goes to."""
+    if event != SESSION_ENDED_EVENT:
+        return
+    for name in room if isinstance(room, list) else [room]:
+        prefix, _, person_id = str(name).partition(":")
+        if prefix == "user" and person_id.isdigit():
+            for callback in _session_ended_callbacks:
+                callback(int(person_id))
+
+
+class SessionEndWatch:
+    """A client manager that sees the sessions that end: an emit of this process, or one
+    from another process through the queue (_handle_emit)."""
+
+    def emit(self, event: str, data: Any, namespace: str | None = None, **kwargs: Any) -> Any:
+        _watch_for_session_end(event, kwargs.get("to") or kwargs.get("room"))
+        return super().emit(event, data, namespace, **kwargs)  # type: ignore[misc]
+
+    def _handle_emit(self, message: dict[str, Any]) -> Any:
+        _watch_for_session_end(message.get("event"), message.get("room"))
+        return super()._handle_emit(message)  # type: ignore[misc]
+
+
+class LocalManager(SessionEndWatch, python_socketio.Manager):  # type: ignore[misc]
+    """One process, no queue."""
+
+
+class CatchUpRedisManager(SessionEndWatch, python_socketio.RedisManager):  # type: ignore[misc]
     """Redis between processes; after losing Redis, this process's clients catch up.
 
     While Redis is away, events published by any process are lost. Once this process's
@@ -231,6 +272,26 @@ def resync_window(sockets: int, per_second: float) -> int:
     return int(min(RESYNC_WINDOW_MAX, max(1, -(-sockets // max(1, int(per_second))))))
 
 
+class SocketEventContext(RequestContext):
+    """The request context of an event on a connected socket. Its address is Socket.IO's,
+    which no route serves: nothing to match (a route lookup that fails makes and keeps a
+    NotFound on every event). Its session is the socket's own copy, which Flask-SocketIO
+    puts in place of the cookie's: the cookie is not read and verified again."""
+
+    def match_request(self) -> None:
+        """No route: request.url_rule and request.endpoint stay None."""
+
+
+SAVED_SESSION = "saved_session"  # Flask-SocketIO's copy of the session, in the socket's environ
+
+
+def socket_event_context(app: Flask, environ: dict[str, Any]) -> RequestContext | None:
+    """The context for an event of a connected socket (None for anything else: a page, a
+    socket's connection, which reads the cookie)."""
+    saved = environ.get(SAVED_SESSION)
+    return None if saved is None else SocketEventContext(app, environ, session=saved)
+
+
 def init_app(app: Flask, socketio: SocketIO) -> None:
     """Bind Socket.IO with an explicit async mode and the Redis queue when configured."""
     global _socketio
@@ -250,6 +311,8 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
             channel=QUEUE_CHANNEL,
             resync_per_second=app.config["SOCKETIO_RESYNC_PER_SECOND"],
         )
+    else:
+        options["client_manager"] = LocalManager()
     socketio.init_app(app, **options)
     _socketio = socketio
     if not event.contains(Session, "after_commit", _after_commit):

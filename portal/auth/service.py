@@ -5,17 +5,19 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from datetime import datetime, timedelta
 from functools import partial
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.util import identity_key
 
 from portal import realtime
 from portal.auth.models import LoginCard
@@ -75,7 +77,15 @@ def hash_card_token(token: str) -> str:
 
 
 def load_session_person(session_id: str) -> Person | None:
-    """Flask-Login loader: the id must carry the person's current session version."""
+    """Flask-Login loader: the id must carry the person's current session version. A
+    socket's events reuse the person read in the last few seconds (_kept_person)."""
+    if _socket_event():
+        return _kept_person(session_id)
+    return _read_session_person(session_id)
+
+
+def _read_session_person(session_id: str) -> Person | None:
+    """The person of this session id, read from the database; None if it is not current."""
     person_id, _, version = session_id.partition(":")
     if not person_id.isdigit() or not version.isdigit():
         return None
@@ -85,6 +95,67 @@ def load_session_person(session_id: str) -> Person | None:
     if person is None or not person.active or person.session_version != int(version):
         return None
     return person
+
+
+# A socket's person, kept between its events -------------------------------------------
+#
+# Reading the person is the largest cost of a socket event. A socket's events reuse, for a
+# few seconds, a detached copy of the person read for the session id. Ending the sessions
+# (a logout everywhere, a closed account, a new role) drops the person's copies in every
+# process as the end reaches it (realtime.on_session_ended), and changes the session id
+# anyway: the next reading refuses the old one. Other changes (a move, a new language)
+# reach the events within KEEP_SECONDS. Pages and connections always read the person anew.
+
+KEEP_SECONDS = 5.0
+_kept: dict[str, tuple[float, Person]] = {}  # session id -> (kept until, detached copy)
+_next_sweep = 0.0
+
+
+def _socket_event() -> bool:
+    """Whether the current request context is an event of a connected socket (not its
+    connection)."""
+    if not has_request_context() or getattr(request, "sid", None) is None:
+        return False
+    return getattr(request, "event", {}).get("message") != "connect"
+
+
+def _kept_person(session_id: str) -> Person | None:
+    """The person of a socket event: the kept copy, merged into this event's session
+    without a statement, or read and kept for the next events."""
+    now = time.monotonic()
+    kept = _kept.get(session_id)
+    if kept is not None and kept[0] > now and not _in_session(kept[1]):
+        return db.session.merge(kept[1], load=False)
+    person = _read_session_person(session_id)
+    if person is not None:
+        _keep(session_id, person, now)
+    return person
+
+
+def _in_session(person: Person) -> bool:
+    """Whether this session holds the person already (as fresh as the copy, or fresher: the
+    copy must not be merged over it)."""
+    return identity_key(Person, person.id) in db.session.identity_map
+
+
+def _keep(session_id: str, person: Person, now: float) -> None:
+    """Keep a detached copy of a person just read (clean: nothing changed yet), with its
+    buildings; the expired copies go every KEEP_SECONDS."""
+    global _kept, _next_sweep
+    scratch = Session()
+    _kept[session_id] = (now + KEEP_SECONDS, scratch.merge(person, load=False))
+    scratch.expunge_all()
+    if now >= _next_sweep:
+        _kept = {key: kept for key, kept in _kept.items() if kept[0] > now}
+        _next_sweep = now + KEEP_SECONDS
+
+
+@realtime.on_session_ended
+def forget_kept_person(person_id: int) -> None:
+    """Drop the kept copies of a person whose sessions ended."""
+    prefix = f"{person_id}:"
+    for session_id in [key for key in _kept if key.startswith(prefix)]:
+        _kept.pop(session_id, None)
 
 
 # Login cards ---------------------------------------------------------------------------
