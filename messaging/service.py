@@ -1006,6 +1006,12 @@ class ConversationSummary:
     last_message: Message | None
     partner: Person | None
 
+    @property
+    def preview(self) -> str:
+        """The last message's text for the person reading (a system message in their
+        language), as the conversation page shows it."""
+        return message_text(self.last_message) if self.last_message is not None else ""
+
 
 def _readable_conversation_ids(person: Person) -> list[int]:
     """One query: the ids of readable_conversations."""
@@ -1489,26 +1495,51 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+# System messages ("I'll do it: …") are stored in their writer's language; a search also reads
+# the newest this many of them as the reader reads them (few: one per help taken).
+SEARCH_SYSTEM_TEXTS = 500
+
+
 def search(person: Person, query: str, limit: int = 50) -> list[Message]:
-    """Messages containing the words, in conversations the person can read."""
+    """Messages containing the words, in conversations the person can read, newest first.
+
+    A system message is found by its stored (writer's) text or by its text in the reader's
+    language, among the newest SEARCH_SYSTEM_TEXTS of them. Each message found carries
+    `reader_text`: its text as `message_text` writes it for the person (the search page
+    shows that)."""
     query = (query or "").strip()
     if len(query) < 2:
         return []
     ids = _readable_conversation_ids(person)
     if not ids:
         return []
+    words = query[:100]
+    readable = (Message.conversation_id.in_(ids), Message.hidden_at.is_(None))
+    loading = (selectinload(Message.sender), selectinload(Message.conversation))
     stmt = (
         select(Message)
-        .where(
-            Message.conversation_id.in_(ids),
-            Message.hidden_at.is_(None),
-            Message.body.ilike(_like_pattern(query[:100]), escape="\\"),
-        )
+        .where(*readable, Message.body.ilike(_like_pattern(words), escape="\\"))
         .order_by(Message.id.desc())
         .limit(limit)
-        .options(selectinload(Message.sender), selectinload(Message.conversation))
+        .options(*loading)
     )
-    return list(db.session.scalars(stmt))
+    found = {message.id: message for message in db.session.scalars(stmt)}
+    system = (
+        select(Message)
+        .where(*readable, Message.body_key.is_not(None))
+        .order_by(Message.id.desc())
+        .limit(SEARCH_SYSTEM_TEXTS)
+        .options(*loading)
+    )
+    needle = words.casefold()
+    for message in db.session.scalars(system):
+        if message.id not in found and needle in message_text(message, person).casefold():
+            found[message.id] = message
+    results = sorted(found.values(), key=lambda m: m.id, reverse=True)[:limit]
+    for message in results:
+        # A plain attribute, not a column: nothing is written.
+        message.reader_text = message_text(message, person)  # type: ignore[attr-defined]
+    return results
 
 
 # Retention ------------------------------------------------------------------------------

@@ -25,7 +25,8 @@ def test_new_message_lists_each_person_with_floor_or_role(world: World, client, 
     for person in people:
         assert f'action="/messages/with/{person.id}"' in html
         assert f'src="/people/{person.id}/avatar.svg" alt="" width="96" height="96"' in html
-        assert f'<span class="person-name">{person.first_name} {person.last_name}</span>' in html
+        name = f"{person.first_name} {person.last_name}"
+        assert f'<span class="person-name"><bdi>{name}</bdi></span>' in html
     for person in (world.alice, world.stranger):
         assert f'action="/messages/with/{person.id}"' not in html
     assert html.count('<span class="small">Floor 1</span>') == 2  # Bob and Carol

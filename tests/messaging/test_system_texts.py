@@ -91,3 +91,51 @@ def test_a_message_with_an_unknown_key_shows_the_stored_text(app):
     assert messaging.message_text(message, requester) == message.body
     message.body_key, message.body_params = helping.TAKEN_TEXT, {"kind": "no-such-kind"}
     assert messaging.message_text(message, requester) == message.body
+
+
+def test_the_inbox_preview_is_written_in_the_readers_language(app, client, login):
+    building = make_building()
+    helper = make_resident(building, first_name="Karim", locale="fr")
+    requester = make_resident(building, first_name="Mary", locale="en")
+    take_between(helper, requester)
+    login(requester)
+    html = client.get("/messages").get_data(as_text=True)
+    assert escape(ENGLISH) in html and escape(FRENCH) not in html
+    login(helper)
+    html = client.get("/messages").get_data(as_text=True)
+    assert escape(FRENCH) in html and escape(ENGLISH) not in html
+
+
+def test_search_finds_and_shows_it_in_the_readers_language(app, client, login):
+    building = make_building()
+    helper = make_resident(building, first_name="Karim", locale="fr")
+    requester = make_resident(building, first_name="Mary", locale="en")
+    message = take_between(helper, requester)
+    login(requester)
+    # Words the English reader reads (the stored text is the French writer's) ...
+    html = client.get("/messages/search", query_string={"q": "do it"}).get_data(as_text=True)
+    assert "1 message found" in html and f"#message-{message.id}" in html
+    assert escape(ENGLISH) in html and escape(FRENCH) not in html
+    # ... and the writer's words still find it, shown as the reader reads it.
+    html = client.get("/messages/search", query_string={"q": "occupe"}).get_data(as_text=True)
+    assert f"#message-{message.id}" in html and escape(ENGLISH) in html
+    answer = client.get("/api/messaging/search", query_string={"q": "GROCERIES"}).get_json()
+    assert [m["id"] for m in answer["messages"]] == [message.id]
+    assert answer["messages"][0]["body"].startswith(ENGLISH)
+    assert (
+        client.get("/api/messaging/search", query_string={"q": "nothing like it"}).get_json()[
+            "messages"
+        ]
+        == []
+    )
+
+
+def test_search_reads_system_texts_only_in_the_persons_conversations(app, client, login):
+    building = make_building()
+    take_between(
+        make_resident(building, first_name="Karim", locale="fr"),
+        make_resident(building, first_name="Mary", locale="en"),
+    )
+    login(make_resident(building, first_name="Zoé", locale="en"))
+    answer = client.get("/api/messaging/search", query_string={"q": "do it"}).get_json()
+    assert answer["messages"] == []
