@@ -3,21 +3,26 @@
 `translations/<lang>/LC_MESSAGES/easy.po` holds, for the same English msgids as messages.po,
 the easy-to-read version of each resident-facing string. For a resident with the setting on,
 every `_()`, `ngettext` and lazy string of the request reads that catalogue first and falls
-back to the standard one; for everyone else nothing changes (the default domain stays). Which
-strings are resident-facing is said once, here (RESIDENT_SOURCES), and the rules an easy text
-follows are checked by `rule_breaks` (tests and `flask translate easy-check` use both).
+back to the standard one; for everyone else nothing changes (the default domain stays). The
+same choice follows the reader where no page is drawn: a socket event's acknowledgement
+(`wording_of`, around every socket handler) and a notification written for someone in their
+own language (`written_for`). Which strings are resident-facing is said once, here
+(RESIDENT_SOURCES), and the rules an easy text follows are checked by `rule_breaks` (tests and
+`flask translate easy-check` use both).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from babel.support import NullTranslations, Translations
-from flask import Flask, g, request
-from flask_babel import Domain, get_babel, get_locale
+from flask import Flask, g, has_app_context, request
+from flask_babel import Domain, force_locale, get_babel, get_domain, get_locale
 from flask_login import current_user
 
 from portal.config import PROJECT_ROOT
@@ -27,10 +32,14 @@ EASY_DOMAIN = "easy"
 EASY_LOCALES = ("fr", "en", "ar")
 
 # The resident-facing strings: those of these templates and modules (paths from the project
-# root). The pages residents use most: home, help, settings, messages, check-in and "I need
-# help", help between neighbours, activities, the concierge page (repairs), announcements,
+# root). Every page a logged-in resident reaches: home, help, settings, messages, check-in
+# (with the people to tell and the pause) and "I need help", help between neighbours,
+# activities, the concierge page (repairs, visits, the home's logbook), announcements,
 # notifications, profile and neighbours, video calls, the family circle, the building's voice
-# (questions, ideas, decisions), activity proposals, rooms and reminders; and the home's tiles.
+# (questions, ideas, decisions), activity proposals, rooms and reminders, erasing one's account,
+# the error page; and the home's tiles. A module counts whole, staff strings included: an easy
+# version too many is harmless, one missing is not. (The login pages come before anyone's
+# setting is known.)
 RESIDENT_TEMPLATES = (
     "portal/templates/base.html",
     "portal/home/templates/home/resident.html",
@@ -42,6 +51,14 @@ RESIDENT_TEMPLATES = (
     "portal/wellbeing/templates/wellbeing/_home_panel.html",
     "portal/wellbeing/templates/wellbeing/_call_status.html",
     "portal/wellbeing/templates/wellbeing/settings.html",
+    "portal/wellbeing/templates/wellbeing/_own_contacts.html",
+    "portal/wellbeing/templates/wellbeing/_contacts_list.html",
+    "portal/wellbeing/templates/wellbeing/_contact_fields.html",
+    "portal/wellbeing/templates/wellbeing/_fields.html",
+    "portal/wellbeing/templates/wellbeing/contact_new.html",
+    "portal/wellbeing/templates/wellbeing/contact_remove.html",
+    "portal/wellbeing/templates/wellbeing/pause.html",
+    "portal/wellbeing/templates/wellbeing/_pause_fields.html",
     "portal/notifications/templates/notifications/index.html",
     "portal/people/templates/people/profile.html",
     "portal/people/templates/people/neighbours.html",
@@ -70,6 +87,11 @@ RESIDENT_TEMPLATES = (
     "concierge/templates/concierge/desk/ticket.html",
     "concierge/templates/concierge/desk/_ticket_timeline.html",
     "concierge/templates/concierge/desk/_parcels.html",
+    "concierge/templates/concierge/desk/visit_new.html",
+    "concierge/templates/concierge/desk/logbook.html",
+    "concierge/templates/concierge/desk/_logbook_entries.html",
+    "concierge/templates/concierge/help/request.html",
+    "concierge/templates/concierge/help/_macros.html",
     "portal/templates/_photo_button.html",
     "portal/templates/_logout_form.html",
     "portal/templates/confirm.html",
@@ -100,6 +122,9 @@ RESIDENT_TEMPLATES = (
     "activities/templates/activities/my_calendar.html",
     "activities/templates/activities/rooms.html",
     "activities/templates/activities/room.html",
+    "portal/datarights/templates/datarights/_settings_erasure.html",
+    "portal/datarights/templates/datarights/ask_erasure.html",
+    "portal/templates/errors/error.html",
 )
 RESIDENT_MODULES = (
     # The home's tiles, and the words of the resident pages' forms and choices.
@@ -129,6 +154,52 @@ RESIDENT_MODULES = (
     "messaging/calls/routes.py",
     "activities/voice/forms.py",
     "activities/voice/routes.py",
+    "portal/datarights/routes.py",
+    "portal/notifications/routes.py",
+    # What the resident-facing services answer (a refusal shown on the page, or in a socket
+    # acknowledgement) and the notifications they write for a resident; the error pages; the
+    # labels shown on resident pages (roles, floors, relations, answers' pictures).
+    "portal/errors.py",
+    "portal/auth/decorators.py",
+    "portal/validation.py",
+    "portal/uploads.py",
+    "portal/i18n.py",
+    "portal/people/models.py",
+    "portal/people/display.py",
+    "portal/people/service.py",
+    "portal/notifications/service.py",
+    "portal/wellbeing/models.py",
+    "portal/wellbeing/service.py",
+    "portal/wellbeing/contacts.py",
+    "portal/wellbeing/pauses.py",
+    "portal/datarights/requests.py",
+    "messaging/service.py",
+    "messaging/events.py",
+    "messaging/uploads.py",
+    "messaging/calls/service.py",
+    "messaging/calls/events.py",
+    "messaging/announcements/service.py",
+    "messaging/announcements/routes.py",
+    "messaging/family/models.py",
+    "messaging/family/service.py",
+    "concierge/exchange/service.py",
+    "concierge/exchange/events.py",
+    "concierge/desk/forms.py",
+    "concierge/desk/access.py",
+    "concierge/desk/tickets.py",
+    "concierge/desk/parcels.py",
+    "concierge/desk/visits.py",
+    "concierge/desk/logbook.py",
+    "activities/forms.py",
+    "activities/rules.py",
+    "activities/service.py",
+    "activities/album.py",
+    "activities/rooms.py",
+    "activities/proposals.py",
+    "activities/reminders.py",
+    "activities/voice/icons.py",
+    "activities/voice/models.py",
+    "activities/voice/service.py",
 )
 RESIDENT_SOURCES = RESIDENT_TEMPLATES + RESIDENT_MODULES
 KEYWORDS: dict[str, Any] = {
@@ -347,8 +418,9 @@ class EasyDomain(Domain):
 
     def get_translations(self) -> NullTranslations:
         standard = get_babel().instance.domain_instance
-        if _forced_locale():
-            # Text written for someone else, in their language (a notification): standard.
+        if _forced_locale() and not _written_easy():
+            # Text written for someone else, in their language (a system message for each
+            # reader): standard, unless written_for() says that someone reads easy-to-read.
             return standard.get_translations()
         directories = tuple(get_babel().translation_directories)
         key = (directories, str(get_locale()))
@@ -376,6 +448,17 @@ def _forced_locale() -> bool:
     return getattr(context, "forced_babel_locale", None) is not None
 
 
+def _written_easy() -> bool:
+    """Inside written_for() for a reader of easy-to-read, in the language it forced (a
+    force_locale opened within it, for someone else, is not)."""
+    context = getattr(g, "_flask_babel", None)
+    forced = getattr(context, "forced_babel_locale", None)
+    return forced is not None and forced is getattr(context, _EASY_LOCALE, None)
+
+
+_EASY_LOCALE = "easy_read_locale"  # written_for()'s mark in flask_babel's context
+
+
 EASY = EasyDomain()
 _SKIPPED_ENDPOINTS = frozenset({"static", "home.vendor"})
 
@@ -394,6 +477,48 @@ def _viewer() -> Any:
 
         db.session.rollback()
     return None
+
+
+@contextmanager
+def _wording(easy: bool) -> Iterator[None]:
+    """The easy catalogue (or the standard one) for what is written meanwhile; the context's
+    own choice again afterwards (a test's app context is shared by its socket events)."""
+    if not has_app_context():
+        yield
+        return
+    previous = get_domain()
+    (EASY if easy else get_babel().instance.domain_instance).as_default()
+    try:
+        yield
+    finally:
+        previous.as_default()
+
+
+@contextmanager
+def wording_of(person: Any) -> Iterator[None]:
+    """What is written meanwhile reads as `person` reads, in the context's language: the easy
+    wording if they chose it, else the standard one (a socket event's answers to its sender,
+    where no before_request chose for them)."""
+    with _wording(reads_easy(person)):
+        yield
+
+
+@contextmanager
+def written_for(person: Any, locale: str) -> Iterator[None]:
+    """Text written for `person`, who may not be the one reading this request (a notification):
+    in `locale`, their language, and in easy-to-read wording if they chose it."""
+    easy = reads_easy(person)
+    with force_locale(locale), _wording(easy):
+        context = getattr(g, "_flask_babel", None) if has_app_context() else None
+        if not easy or context is None:
+            yield
+            return
+        previous = getattr(context, _EASY_LOCALE, None)
+        setattr(context, _EASY_LOCALE, context.forced_babel_locale)
+        try:
+            yield
+        finally:
+            setattr(context, _EASY_LOCALE, previous)
 
 
 def use_easy_wording() -> None:

@@ -24,6 +24,15 @@ def test_the_resident_facing_strings_come_from_the_listed_pages_and_modules():
     assert strings["%(num)d unread"].plural == "%(num)d unread"
     assert "Add this resident" not in strings  # a staff page
     assert len(strings) > 250
+    # What the back end says to a resident: refusals, acknowledgements, labels, error pages.
+    assert strings["This request does not exist."].source == "concierge/exchange/service.py"
+    assert strings["Too many requests. Please wait a few seconds."].source == (
+        "portal/auth/decorators.py"
+    )
+    assert strings["I like it"].source == "messaging/service.py"  # a reaction's label
+    assert strings["Something is not right"].source == "portal/templates/errors/error.html"
+    assert strings["Pause the check-in"].source == "portal/wellbeing/templates/wellbeing/pause.html"
+    assert strings["Ask to erase my account"].source.startswith("portal/datarights/templates/")
 
 
 @pytest.mark.parametrize("locale", easyread.EASY_LOCALES)
@@ -85,6 +94,19 @@ def test_the_easy_domain_reads_easy_texts_first_then_the_standard_ones(app):
         assert gettext("Skip to the content") == "Go to the text of the page"
 
 
+@pytest.mark.parametrize(
+    ("locale", "refused"),
+    [("fr", "Le message est refusé"), ("en", "The message was refused"), ("ar", "رُفضت الرسالة")],
+)
+def test_a_refused_message_reads_refused_not_waiting(locale, refused):
+    path = easyread.catalogue_path(TRANSLATIONS, locale)
+    with path.open("rb") as handle:
+        catalogue = read_po(handle, locale=locale)
+    failed = catalogue.get("Not sent: %(reason)s").string
+    assert failed.startswith(refused), failed
+    assert failed.split(":")[0] not in catalogue.get("Waiting to be sent").string
+
+
 def test_the_easy_domain_speaks_the_request_language(app):
     with app.test_request_context(headers={"Accept-Language": "ar"}):
         easyread.EASY.as_default()
@@ -139,3 +161,31 @@ def test_without_the_setting_the_request_keeps_the_default_domain(app):
         easyread.use_easy_wording()  # nobody logged in
         assert get_domain() is not easyread.EASY
         assert gettext("Skip to the content") == "Skip to the content"
+
+
+def test_socket_answers_speak_easy_to_a_resident_who_chose_it(app, socket_client):
+    from flask_babel import get_babel, get_domain
+
+    from portal.extensions import db
+    from tests.factories import make_building, make_resident
+
+    building = make_building()
+    easy, usual = make_resident(building, locale="en"), make_resident(building, locale="en")
+    easy.easy_read = True
+    db.session.commit()
+    answers = {}
+    for person in (easy, usual):
+        sock = socket_client(person)
+        refused = sock.emit("get_help_request", {"request_id": 999999}, callback=True)
+        malformed = sock.emit("get_help_request", {}, {}, callback=True)  # two payloads
+        answers[person.easy_read] = (refused["message"], malformed["message"])
+    # A domain refusal and the socket handler's own refusal, in the words each one reads.
+    assert answers[True] == ("This request is gone.", "Something went wrong. Try again.")
+    assert answers[False] == (
+        "This request does not exist.",
+        "The request could not be understood.",
+    )
+    # The event's choice ends with the event (the test's app context is shared with it).
+    standard = get_babel().instance.domain_instance
+    assert get_domain() is standard
+    assert gettext("Skip to the content") == standard.gettext("Skip to the content")

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_socketio import ConnectionRefusedError
 
-from portal import admission, ratelimits
+from portal import admission, easyread, ratelimits
 from portal.auth import confined, forget_loaded_person
 from portal.errors import (
     DATABASE_UNAVAILABLE,
@@ -106,6 +106,15 @@ def _run_checked(
     forget_loaded_person()
     if not current_user.is_authenticated:
         return ack_error("unauthenticated", _("Your session has ended. Please log in again."))
+    # No before_request runs for an event: its answers take the sender's wording here.
+    with easyread.wording_of(current_user):
+        return _run_for_sender(handler, *args, **kwargs)
+
+
+def _run_for_sender(
+    handler: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any
+) -> dict[str, Any]:
+    """The event's checks, its handler and its refusals, in the words its sender reads."""
     if not confined.event_allowed(current_user.role, confined.current_event_name()):
         # A confined role (a relative, a partner) sends only the events opened to it.
         return ack_error("not_found", _("The request could not be understood."))

@@ -8,11 +8,10 @@ from typing import Any
 
 from babel.dates import format_datetime, format_time
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import ScalarSelect, delete, func, select, update
 
-from portal import realtime
+from portal import easyread, realtime
 from portal.db import begin_write, utcnow
 from portal.errors import NotFound
 from portal.extensions import db
@@ -118,8 +117,9 @@ def person_datetime(person: Person, moment: datetime, kind: str = "datetime") ->
 
 
 def notify(person: Person, kind: str, render: Callable[[], str], url: str = "") -> Notification:
-    """Add a notification whose text `render` writes in the person's own language."""
-    with force_locale(person_locale(person)):
+    """Add a notification whose text `render` writes for the person: in their own language,
+    and in easy-to-read wording if they chose it."""
+    with easyread.written_for(person, person_locale(person)):
         title = render()
     return add_notification(person.id, kind, title, url)
 
