@@ -10,7 +10,6 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -47,7 +46,7 @@ from messaging.models import (
     Reaction,
     Report,
 )
-from portal import ratelimits, realtime
+from portal import easyread, ratelimits, realtime
 from portal.db import begin_write, one_at_a_time, utcnow
 from portal.errors import Forbidden, Invalid, NotFound
 from portal.extensions import db
@@ -799,7 +798,7 @@ def add_message(
 
 def _publish_written_for_each(conversation: Conversation, message: Message) -> None:
     """A new message's event; a system message is written for each person's own room in
-    that person's language (rooms of several people get the current language)."""
+    that person's language and wording (rooms of several people get the current ones)."""
     if message.body_key is None:
         _publish_to(conversation, EVENT_CREATED, message_payload(message))
         return
@@ -810,7 +809,7 @@ def _publish_written_for_each(conversation: Conversation, message: Message) -> N
             realtime.publish(EVENT_CREATED, message_payload(message), to=room)
             continue
         locale = reader.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-        with force_locale(locale):
+        with easyread.written_for(reader, locale):
             payload = message_payload(message, reader)
         realtime.publish(EVENT_CREATED, payload, to=room)
 

@@ -139,3 +139,14 @@ def test_search_reads_system_texts_only_in_the_persons_conversations(app, client
     login(make_resident(building, first_name="Zoé", locale="en"))
     answer = client.get("/api/messaging/search", query_string={"q": "do it"}).get_json()
     assert answer["messages"] == []
+
+
+def test_the_live_event_is_written_in_easy_wording_for_who_chose_it(app, events):
+    building = make_building()
+    helper = make_resident(building, first_name="Karim", locale="fr")
+    requester = make_resident(building, first_name="Mary", locale="en")
+    requester.easy_read = True
+    take_between(helper, requester)
+    bodies = {e.to: e.payload["body"] for e in events.named(messaging.EVENT_CREATED)}
+    assert bodies[user_room(requester.id)].startswith("I will do it")  # the easy wording
+    assert bodies[user_room(helper.id)].startswith(FRENCH)
