@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from messaging import service
@@ -34,12 +35,12 @@ def _dict(payload: Any) -> dict[str, Any]:
 def _conversation_id(payload: dict[str, Any]) -> int:
     """The conversation the event names: a whole number (else bad_request) that can be an
     id (else not_found, before any query)."""
-    return payload_id(payload, "conversation_id", message=_("This conversation does not exist."))
+    return payload_id(payload, "conversation_id", message=_l("This conversation does not exist."))
 
 
 def _message_id(payload: dict[str, Any]) -> int:
     """The message the event names (message ids are bigint), checked the same way."""
-    return payload_id(payload, "message_id", MAX_BIG_ID, _("This message does not exist."))
+    return payload_id(payload, "message_id", MAX_BIG_ID, _l("This message does not exist."))
 
 
 def _read_up_to(payload: dict[str, Any]) -> int:

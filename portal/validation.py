@@ -20,6 +20,7 @@ from typing import Any
 import flask_wtf.form
 from flask import Flask, Request, request
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
@@ -60,12 +61,15 @@ def as_id(value: Any, maximum: int = MAX_ID) -> int | None:
     return None
 
 
-def check_id(value: Any, maximum: int = MAX_ID, message: str | None = None) -> int:
+Message = str | LazyString  # a lazy one is translated only when it is shown
+
+
+def check_id(value: Any, maximum: int = MAX_ID, message: Message | None = None) -> int:
     """The id, or NotFound (with `message`, else NOT_FOUND): an id out of range names
     nothing that exists."""
     found = as_id(value, maximum)
     if found is None:
-        raise NotFound(message or str(NOT_FOUND))
+        raise NotFound(str(message or NOT_FOUND))
     return found
 
 
@@ -103,9 +107,12 @@ def query_cursor(name: str) -> int | None:
     return found
 
 
-def payload_id(payload: Any, key: str, maximum: int = MAX_ID, message: str | None = None) -> int:
+def payload_id(
+    payload: Any, key: str, maximum: int = MAX_ID, message: Message | None = None
+) -> int:
     """The id under `key` of a JSON object (a Socket.IO event's payload): a whole number, else
-    a bad request; within range, else NotFound (with `message`)."""
+    a bad request; within range, else NotFound (with `message`, best lazy: an event names an
+    id on every call, and it is seldom wrong)."""
     value = payload.get(key) if isinstance(payload, dict) else None
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadRequest(str(NOT_UNDERSTOOD))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from concierge.exchange import service as helping
@@ -16,7 +16,7 @@ from portal.validation import payload_id
 def _request_id(payload: Any) -> int:
     """The request's id the client sent: a whole number (else bad_request) that can be an id
     (else not_found, before any query)."""
-    return payload_id(payload, "request_id", message=_("This request does not exist."))
+    return payload_id(payload, "request_id", message=_l("This request does not exist."))
 
 
 @socketio.on("get_help_request")

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from messaging.calls import ice, service
@@ -45,7 +46,7 @@ def _dict(payload: Any) -> dict[str, Any]:
 
 def _call_id(payload: dict[str, Any]) -> int:
     """The call the event names: a whole number (else bad_request) that can be an id."""
-    return payload_id(payload, "call_id", message=_("This call does not exist."))
+    return payload_id(payload, "call_id", message=_l("This call does not exist."))
 
 
 # This process's screens that started or answered a call (a disconnect of any other screen
@@ -70,11 +71,11 @@ def _note_screen_in_call() -> None:
 def call_start(payload: Any = None) -> dict[str, Any]:
     """Ring someone one may call; answers with the call, the ICE servers and the ring time."""
     data = _dict(payload)
-    callee_id = payload_id(data, "callee_id", message=_("You cannot call this person."))
+    callee_id = payload_id(data, "callee_id", message=_l("You cannot call this person."))
     conversation_id = None
     if data.get("conversation_id") is not None:
         conversation_id = payload_id(
-            data, "conversation_id", message=_("This conversation does not exist.")
+            data, "conversation_id", message=_l("This conversation does not exist.")
         )
     call = service.do_start_call(
         current_user, callee_id, sid=_sid(), conversation_id=conversation_id
