@@ -21,6 +21,7 @@ from portal import desk_queue as queue_registry
 from portal.desk_queue import QueueContext, QueueItem
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.registry import Registry
 from tests.factories import make_building, make_resident
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -124,12 +125,13 @@ def test_a_registered_source_joins_the_queue_in_rank_order(concierge, building, 
             )
         ]
 
-    monkeypatch.setattr(queue_registry, "_sources", {"test": source})
+    monkeypatch.setattr(queue_registry, "_sources", Registry())  # this source alone
+    queue_registry.register_queue_source("test", source)
     queue = desk_queue.list_queue(concierge, building, datetime(2026, 3, 9, 10, 0, tzinfo=PARIS))
     assert [(i.kind, i.title, i.rank) for i in queue] == [
         ("test", "Courses", desk_queue.RANK_URGENT)
     ]
-    monkeypatch.setattr(queue_registry, "_sources", {})
+    queue_registry._sources.pop("test")
     assert desk_queue.list_queue(concierge, building, datetime.now(PARIS)) == []
 
 
