@@ -135,6 +135,7 @@
     }
     const pending = list.querySelector('[data-client-id="' + CSS.escape(message.client_id) + '"]');
     const node = render(message, false, Boolean(pending));
+    const following = readingNewest();
     removeEmptyState();
     if (pending) {
       // The tablet's own copy of a photo or recording is no longer needed.
@@ -145,7 +146,51 @@
     } else {
       insertInOrder(node, message.id);
     }
+    if (following) {
+      keepInSight(node);
+    }
     updateReceipt();
+  }
+
+  // The composer is docked at the bottom of the screen (portal.css): its height, kept in
+  // --composer-height, is the page's scroll-padding, so that scrolling to a message or to a
+  // focused control stops above it rather than under it.
+  function wireDock() {
+    const dock = document.querySelector(".composer");
+    if (!dock) {
+      return;
+    }
+    const update = () => {
+      document.documentElement.style.setProperty("--composer-height", dock.offsetHeight + "px");
+    };
+    update();
+    if (window.ResizeObserver) {
+      new ResizeObserver(update).observe(dock);
+    }
+  }
+
+  // Whether the end of the list is on screen (above the docked composer): a message that
+  // arrives then is brought into sight, as a new line of a letter one is reading.
+  function readingNewest() {
+    const dock = document.querySelector(".composer");
+    const bottom = dock ? Math.min(window.innerHeight, dock.getBoundingClientRect().top) : window.innerHeight;
+    return list.getBoundingClientRect().bottom <= bottom + 4;
+  }
+
+  // A message in sight above the docked composer, then as much of the one-tap sends under
+  // the messages (quick replies, photo, voice) as fits without pushing it off the top.
+  function keepInSight(node) {
+    node.scrollIntoView({ block: "nearest" });
+    const extras = document.querySelector(".composer-extras");
+    const dock = document.querySelector(".composer");
+    if (!extras || !dock) {
+      return;
+    }
+    const hidden = extras.getBoundingClientRect().bottom - dock.getBoundingClientRect().top;
+    const by = Math.min(hidden, node.getBoundingClientRect().top);
+    if (by > 0) {
+      window.scrollBy(0, by);
+    }
   }
 
   function insertInOrder(node, id) {
@@ -230,7 +275,7 @@
     }
     const item = { conversation_id: conversationId, upload_url: root.dataset.apiUpload, ...fields };
     return outbox.add(item).then((stored) => {
-      showPending(stored);
+      keepInSight(showPending(stored));
       updateReceipt();
       if (!socket || !socket.connected) {
         setComposerStatus(strings.offline);
@@ -649,15 +694,18 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     outbox = (window.bonVoisin && window.bonVoisin.outbox) || null;
+    wireDock();
     wireComposer();
     wireList();
     wireSocket();
     wireOutbox();
     updateReceipt();
     showOutbox();
+    // The newest message in sight, above the docked composer; a conversation without any
+    // stays at its top (the name of whom one writes to).
     const newest = list.lastElementChild;
-    if (newest) {
-      newest.scrollIntoView({ block: "end" });
+    if (newest && newest.id !== "empty-state") {
+      keepInSight(newest);
     }
   });
 })();

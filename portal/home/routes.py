@@ -88,15 +88,21 @@ def _bell() -> int:
     return counted(current_user, "bell", notifications.unread_count)
 
 
+# The panel that belongs to the home's first screen: simplified mode keeps it (the daily
+# check-in is a main action), while it hides the others.
+FIRST_SCREEN_PANELS = frozenset({"checkin"})
+
+
 def resident_home() -> str:
     """The tiles, the help button and the check-in on one screen; below them the other
     panels, unless simplified."""
-    simplified = current_user.simplified_mode
+    # The tiles first: their one statement reads the counts the panels then reuse.
+    tiles = resident_tiles_for(current_user)  # no bell: a resident's top bar is not a menu
+    panels = panels_for(current_user)
+    if current_user.simplified_mode:
+        panels = [item for item in panels if item["panel"].key in FIRST_SCREEN_PANELS]
     return render_template(
-        "home/resident.html",
-        tiles=resident_tiles_for(current_user),  # no bell: a resident's top bar is not a menu
-        panels=[] if simplified else panels_for(current_user),
-        need_help_url=need_help_url(),
+        "home/resident.html", tiles=tiles, panels=panels, need_help_url=need_help_url()
     )
 
 

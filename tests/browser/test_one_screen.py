@@ -1,6 +1,8 @@
 """The tablet as an appliance: the resident's home is one screen at six sizes (768 x 1024
-portrait and 1024 x 768 landscape, text at 100, 150 and 200 %), and the seven core tasks each
-take at most three taps from it and end on a plain confirmation in words."""
+portrait and 1024 x 768 landscape, text at 100, 150 and 200 %), in the normal, simplified and
+easy-to-read modes; every inner page shows its main action in the first screen at those sizes;
+and the seven core tasks each take at most three taps from the home and end on a plain
+confirmation in words."""
 
 from __future__ import annotations
 
@@ -30,21 +32,31 @@ VIEWPORTS = {
     "landscape": {"width": 1024, "height": 768},
 }
 TEXT_SIZES = (100, 150, 200)
+# The person's reading modes: the setting each turns on ("normal": none).
+MODES = {"normal": "", "simplified": "simplified_mode", "easy_read": "easy_read"}
+LONG_CONVERSATION = 14  # messages: more than the first screen holds at any size
 
 
 @dataclass(frozen=True)
 class ScreenSeed:
     by_size: dict[int, Resident] = field(default_factory=dict)  # French, check-in on
+    # (mode, text size) -> a French resident in that mode, check-in on ("normal": by_size's)
+    by_mode: dict[tuple[str, int], Resident] = field(default_factory=dict)
     arabic: Resident | None = None  # Arabic, text at 200 %, check-in on
     tasker: Resident | None = None  # English: the seven tasks
+    unenrolled: Resident | None = None  # French, text at 200 %, check-in off
+    conversations: dict[int, int] = field(default_factory=dict)  # resident id -> with Maurice
+    long_conversation: int = 0  # by_size[200]'s, with another neighbour, many messages
+    occurrence: int = 0  # the activity's date next week
     neighbour: str = ""
     activity: str = ""
     announcement: str = ""
 
 
 def make_screen_seed(seed: Seed) -> ScreenSeed:
-    """A building of its own: residents enrolled in the daily check-in at each text size, a
-    neighbour to write to, an activity next week and a pinned announcement."""
+    """A building of its own: residents enrolled in the daily check-in at each text size and
+    in each reading mode (each with a conversation with a neighbour), one with a long
+    conversation, one not enrolled, an activity next week and a pinned announcement."""
     from activities import service as activities
     from messaging import service as messaging
     from messaging.announcements import service as announcements
@@ -57,37 +69,67 @@ def make_screen_seed(seed: Seed) -> ScreenSeed:
     from tests.factories import make_building, make_resident, make_staff
 
     tag = uuid.uuid4().hex[:6]
-    with seeded_app(seed) as app, app.test_request_context():
+    # The long conversation is written in one go: above the per-person sending rate.
+    with (
+        seeded_app(seed, MESSAGING_SEND_LIMIT="1000/second") as app,
+        app.test_request_context(),
+    ):
         building = make_building(name=f"Résidence des Marronniers {tag}")
         coordinator = make_staff(Role.COORDINATOR, [building])
 
-        def resident(first: str, last: str, **settings: object) -> tuple[Person, Resident]:
+        def resident(
+            first: str, last: str, enrolled: bool = True, **settings: object
+        ) -> tuple[Person, Resident]:
             person = make_resident(building, first_name=first, last_name=last, pin=PIN)
             for name, value in settings.items():
                 setattr(person, name, value)
             db.session.flush()
-            wellbeing.do_opt_in(person)
+            if enrolled:
+                wellbeing.do_opt_in(person)
             token = do_issue_card(person, issued_by=None)
             return person, Resident(person.id, first, last, token)
 
-        by_size = {
-            size: resident(f"Solange{size}", "Berthier", text_size=size, locale="fr")[1]
-            for size in TEXT_SIZES
+        neighbour, _ = resident("Maurice", "Lenoir")
+        people: dict[tuple[str, int], tuple[Person, Resident]] = {}
+        for mode, setting in MODES.items():
+            for size in TEXT_SIZES:
+                settings: dict[str, object] = {"text_size": size, "locale": "fr"}
+                if setting:
+                    settings[setting] = True
+                last = "Berthier" if mode == "normal" else mode.replace("_", "").capitalize()
+                people[mode, size] = resident(f"Solange{size}", last, **settings)
+        conversations = {
+            found.id: messaging.get_or_create_direct(person, neighbour.id).id
+            for person, found in people.values()
         }
         arabic = resident("Zohra", "Belkacem", text_size=200, locale="ar")[1]
         tasker_person, tasker = resident("Thérèse", "Aubert", locale="en")
-        neighbour, _ = resident("Maurice", "Lenoir")
+        unenrolled = resident("Odile", "Perret", enrolled=False, text_size=200, locale="fr")[1]
         messaging.get_or_create_direct(tasker_person, neighbour.id)
+        # Solange (200 %) and Lucien have written to each other for a while.
+        solange, lucien = people["normal", 200][0], resident("Lucien", "Morel")[0]
+        long_conversation = messaging.get_or_create_direct(solange, lucien.id).id
+        for n in range(LONG_CONVERSATION):
+            messaging.do_send_message(
+                (solange, lucien)[n % 2],
+                long_conversation,
+                client_id=str(uuid.uuid4()),
+                body=f"Message {n + 1} : bonjour, comment allez-vous aujourd'hui ?",
+            )
         start = utcnow() + timedelta(days=6)
         activity = f"Scrabble {tag}"
-        activities.do_create_activity(
+        planned = activities.do_create_activity(
             coordinator,
             building.id,
             title=activity,
             category="games",
             starts_at=start,
             ends_at=start + timedelta(hours=1),
+            capacity=12,
+            place="Salle commune du rez-de-chaussée",
+            description="On joue au Scrabble ensemble, débutants bienvenus.",
         )
+        occurrence = planned.occurrences[0].id
         title = f"Water cut on Tuesday {tag}"
         announcements.do_publish(
             coordinator,
@@ -97,7 +139,19 @@ def make_screen_seed(seed: Seed) -> ScreenSeed:
             pinned=True,
         )
         db.session.commit()
-    return ScreenSeed(by_size, arabic, tasker, "Maurice", activity, title)
+    return ScreenSeed(
+        by_size={size: people["normal", size][1] for size in TEXT_SIZES},
+        by_mode={key: found for key, (_, found) in people.items()},
+        arabic=arabic,
+        tasker=tasker,
+        unenrolled=unenrolled,
+        conversations=conversations,
+        long_conversation=long_conversation,
+        occurrence=occurrence,
+        neighbour="Maurice",
+        activity=activity,
+        announcement=title,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -105,11 +159,15 @@ def screen_seed(seed: Seed) -> ScreenSeed:
     return make_screen_seed(seed)
 
 
-def check_in_first_screen(page: Page, targets: dict[str, Locator]) -> None:
-    """Each target is wholly inside the viewport, as the page opens (no scrolling)."""
+def check_in_first_screen(
+    page: Page, targets: dict[str, Locator], *, scrolled: bool = False
+) -> None:
+    """Each target is wholly inside the viewport, as the page opens (no scrolling, unless
+    the page itself scrolls on opening: a long conversation shows its newest message)."""
     size = page.viewport_size
     assert size is not None
-    assert page.evaluate("window.scrollY") == 0
+    if not scrolled:
+        assert page.evaluate("window.scrollY") == 0, page.url
     outside = {}
     for name, target in targets.items():
         box = target.bounding_box()
@@ -175,24 +233,98 @@ def test_arabic_home_is_one_screen_at_200_percent(
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("size", TEXT_SIZES)
-def test_inner_pages_show_their_main_action_in_the_first_screen(
-    new_page: NewPage, screen_seed: ScreenSeed, size: int
+@pytest.mark.parametrize("mode", ["simplified", "easy_read"])
+def test_home_is_one_screen_in_simplified_and_easy_to_read_modes(
+    new_page: NewPage, screen_seed: ScreenSeed, mode: str
 ) -> None:
-    page = new_page(locale=LOCALES["fr"])
-    login_card_only(page, screen_seed.by_size[size])
-    main_actions = {
+    for size in TEXT_SIZES:
+        page = new_page(locale=LOCALES["fr"])
+        login_card_only(page, screen_seed.by_mode[mode, size])
+        classes = page.evaluate("[document.documentElement.className, document.body.className]")
+        assert f"text-{size}" in classes[0].split()
+        assert ("simplified" if mode == "simplified" else "easy-read") in " ".join(classes)
+        for viewport in VIEWPORTS.values():
+            page.set_viewport_size(viewport)
+            page.goto("/")
+            check_in_first_screen(page, home_targets(page))
+            if mode == "simplified":  # the check-in stays; the other panels step aside
+                expect(page.locator(".home-panel")).to_have_count(1)
+        page.close()
+
+
+def main_actions(screen_seed: ScreenSeed, resident: Resident) -> dict[str, str]:
+    """Each inner page a resident reaches from the home and its main action."""
+    conversation = screen_seed.conversations[resident.id]
+    return {
         "/help-me": "#call-status form button[type=submit]",
         "/my-home": ".quick-report button[type=submit]",
         "/settings": "form[action$='/logout'] button",
         "/messages": "main a.button-primary[href$='/messages/new']",
+        f"/messages/{conversation}": "#composer button[type=submit]",
         "/neighbours": "main a.button-primary[href$='/neighbours/ask']",
+        "/activities": "main .activity-card a.card-link",  # the first activity
+        f"/activities/occurrences/{screen_seed.occurrence}": (
+            "main form[action$='/signup'] button[type=submit]"
+        ),
+        "/tickets/new": "main form button[type=submit]",
+        "/wellbeing": "main .checkin-panel form button[type=submit]",
     }
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("size", TEXT_SIZES)
+def test_inner_pages_show_their_main_action_in_the_first_screen(
+    new_page: NewPage, screen_seed: ScreenSeed, mode: str, size: int
+) -> None:
+    resident = screen_seed.by_mode[mode, size]
+    page = new_page(locale=LOCALES["fr"])
+    login_card_only(page, resident)
+    actions = main_actions(screen_seed, resident)
     for viewport in VIEWPORTS.values():
         page.set_viewport_size(viewport)
-        for path, selector in main_actions.items():
+        for path, selector in actions.items():
             page.goto(path)
-            check_in_first_screen(page, {path: page.locator(selector)})
+            check_in_first_screen(page, {path: page.locator(selector).first})
+
+
+@pytest.mark.browser
+def test_a_long_conversation_opens_on_its_newest_message_above_the_docked_send(
+    new_page: NewPage, screen_seed: ScreenSeed
+) -> None:
+    page = new_page(locale=LOCALES["fr"])
+    login_card_only(page, screen_seed.by_size[200])
+    path = f"/messages/{screen_seed.long_conversation}"
+    for viewport in VIEWPORTS.values():
+        page.set_viewport_size(viewport)
+        page.goto(path)
+        page.wait_for_load_state("load")
+        newest = page.locator("#messages > li").last
+        expect(newest).to_contain_text(f"Message {LONG_CONVERSATION} :")
+        send = page.locator("#composer button[type=submit]")
+        check_in_first_screen(page, {"Send": send}, scrolled=True)
+        assert page.evaluate("window.scrollY") > 0  # the page opened on its newest message
+        # The newest message is on screen, above the composer (not under it).
+        box, dock = newest.bounding_box(), page.locator(".composer").bounding_box()
+        assert box is not None and dock is not None
+        assert 0 <= box["y"] < dock["y"] - 48, (box, dock)
+        # Scrolled back to the first message, Send stays docked on screen.
+        page.locator("#messages > li").first.scroll_into_view_if_needed()
+        check_in_first_screen(page, {"Send": send}, scrolled=True)
+
+
+@pytest.mark.browser
+def test_switching_on_the_check_in_is_in_the_first_screen(
+    new_page: NewPage, screen_seed: ScreenSeed
+) -> None:
+    assert screen_seed.unenrolled is not None
+    page = new_page(locale=LOCALES["fr"])
+    login_card_only(page, screen_seed.unenrolled)
+    for viewport in VIEWPORTS.values():
+        page.set_viewport_size(viewport)
+        page.goto("/wellbeing")
+        switch_on = page.locator("main form button[type=submit]").first
+        check_in_first_screen(page, {"Switch it on": switch_on})
 
 
 @pytest.mark.browser
