@@ -511,3 +511,43 @@ def check_no_horizontal_scroll(page: Page) -> None:
         f"{found['scrollWidth']} > innerWidth {found['innerWidth']}. Too wide:\n"
         + "\n".join(found["wide"])
     )
+
+
+# Waiting on what a page can only tell asynchronously -----------------------------------
+
+
+def wait_for_promise(
+    page: Page,
+    expression: str,
+    arg: Any = None,
+    *,
+    timeout: float = 10_000,
+    interval: float = 100,
+) -> Any:
+    """Evaluate `expression` (a function, usually async) until its result is truthy; return it.
+
+    `page.wait_for_function` does not await a Promise: a pending one is truthy, so it returns
+    at once whatever the Promise resolves to. `page.evaluate` awaits it; this polls that
+    instead (every `interval` ms, for at most `timeout` ms). A navigation in between (the
+    page reloads itself) only means one more try. On timeout: an AssertionError with the last
+    value."""
+    import time
+
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout / 1000
+    value: Any = None
+    while True:
+        try:
+            value = page.evaluate(expression, arg)
+        except Error as error:
+            if "context was destroyed" not in error.message and "navigat" not in error.message:
+                raise
+            value = None
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(
+                f"still {value!r} after {timeout:.0f} ms on {page.url}: {expression}"
+            )
+        page.wait_for_timeout(interval)

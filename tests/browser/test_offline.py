@@ -1,6 +1,11 @@
 """The tablet as an installable app that works offline: the service worker keeps the home and
-the pages last seen, the outbox keeps a photo made offline and sends it exactly once, every
-one of one's own messages says in words what happened to it, and the outbox backs off."""
+the pages last seen (and forgets them on logging out), the outbox keeps a photo or a voice
+recording made offline and sends it exactly once, from whichever page is open when the
+connection returns; every one of one's own messages says in words what happened to it, and
+the outbox backs off.
+
+What only a Promise tells (the caches, the outbox in IndexedDB) is waited for with
+`wait_for_promise`: `page.wait_for_function` would take the pending Promise itself for a yes."""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -19,16 +26,49 @@ from tests.browser.conftest import (
     Seed,
     check_accessibility,
     jpeg_bytes,
+    log_out,
     login_with_card,
     seeded_app,
     wait_connected,
     wait_disconnected,
+    wait_for_promise,
 )
 
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
 RECONNECT_MS = 15_000
 LIVE_MS = 5_000
 ENGLISH = "en-US"  # the statuses are asserted in English, the msgids
+WAITING = "En attente d'envoi"
+
+# What the outbox of the person logged in still holds (IndexedDB: only a Promise tells). A
+# page reloading itself (a saved copy, once the connection returns) has no outbox until its
+# scripts have run: not empty yet, ask again.
+OUTBOX_EMPTY = """async () => {
+  const outbox = window.bonVoisin && window.bonVoisin.outbox;
+  return Boolean(outbox) && (await outbox.list()).length === 0;
+}"""
+OUTBOX_ITEMS = """async () => (await window.bonVoisin.outbox.list()).map((item) => ({
+  kind: item.kind,
+  body: item.body,
+  state: item.state,
+  blob: item.blob instanceof Blob ? { size: item.blob.size, type: item.blob.type } : null,
+  duration_ms: item.duration_ms || 0,
+}))"""
+# The addresses the service worker keeps for offline (pages and pictures); none when that
+# cache is gone. Opening the cache would make it again: only look into it when it is there.
+PAGES_KEPT = """async () => {
+  if (!(await caches.has("bv-pages"))) { return []; }
+  const cache = await caches.open("bv-pages");
+  return (await cache.keys()).map((request) => new URL(request.url).pathname);
+}"""
+HOME_KEPT = f"async () => ({PAGES_KEPT})().then((paths) => paths.includes('/'))"
+# What is kept beyond the pictures the page shows itself: the login page, after logging out,
+# shows the building's residents' photos, and the service worker keeps those it loads.
+KEPT_BEYOND_THIS_PAGE = f"""async () => {{
+  const pathOf = (img) => new URL(img.currentSrc || img.src).pathname;
+  const shown = new Set(Array.from(document.images, pathOf));
+  return (await ({PAGES_KEPT})()).filter((path) => !shown.has(path));
+}}"""
 
 
 @dataclass(frozen=True)
@@ -39,7 +79,7 @@ class OfflineSeed:
 
 @pytest.fixture(scope="module")
 def offline_seed(seed: Seed) -> OfflineSeed:
-    """A building of its own: three pairs of neighbours, each pair with a conversation."""
+    """A building of its own: five pairs of neighbours, each pair with a conversation."""
     from messaging import service as messaging
     from portal.auth.service import do_issue_card
     from portal.extensions import db
@@ -50,6 +90,8 @@ def offline_seed(seed: Seed) -> OfflineSeed:
         "photo": (("Mireille", "Caron"), ("Léon", "Vidal")),
         "status": (("Suzanne", "Roche"), ("Émile", "Barbier")),
         "backoff": (("Colette", "Perret"), ("Armand", "Collet")),
+        "voice": (("Berthe", "Lemoine"), ("Gilbert", "Renaud")),
+        "elsewhere": (("Paulette", "Brunet"), ("Firmin", "Gauthier")),
     }
     with seeded_app(seed):
         first = db.session.get(Building, seed.building_id)
@@ -72,8 +114,8 @@ def offline_seed(seed: Seed) -> OfflineSeed:
         return OfflineSeed(residents, conversations)
 
 
-def tablet(new_page: NewPage, resident: Resident, locale: str = "fr-FR") -> Page:
-    page = new_page(locale=locale)
+def tablet(new_page: NewPage, resident: Resident, locale: str = "fr-FR", **options: Any) -> Page:
+    page = new_page(locale=locale, **options)
     login_with_card(page, resident, "en" if locale == ENGLISH else "fr")
     return page
 
@@ -91,18 +133,37 @@ def status_of(page: Page, text: str) -> Locator:
     return mine(page, text).locator(".message-status")
 
 
-def count_photo_messages(seed: Seed, conversation_id: int) -> int:
-    """Photo messages the server stored in the conversation."""
-    from sqlalchemy import func, select
+def assert_nothing_kept(page: Page) -> None:
+    """The service worker keeps no page and no picture, but those the page on screen (the
+    login page) shows itself; waits for it to forget."""
+    try:
+        wait_for_promise(page, f"async () => (await ({KEPT_BEYOND_THIS_PAGE})()).length === 0")
+    except AssertionError:
+        kept = page.evaluate(KEPT_BEYOND_THIS_PAGE)
+        raise AssertionError(f"still kept for offline on {page.url}: {kept}") from None
 
-    from messaging.models import Message, MessageKind
+
+def stored_messages(seed: Seed, conversation_id: int) -> list[tuple[str, str, int | None]]:
+    """(kind, body, length of the recording in ms) of each message the server stored in the
+    conversation, oldest first."""
+    from sqlalchemy import select
+
+    from messaging.models import Attachment, Message
     from portal.extensions import db
 
     with seeded_app(seed):
-        query = select(func.count()).where(
-            Message.conversation_id == conversation_id, Message.kind == MessageKind.PHOTO
+        query = (
+            select(Message.kind, Message.body, Attachment.duration_ms)
+            .outerjoin(Attachment, Message.attachment_id == Attachment.id)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(Message.id)
         )
-        return int(db.session.scalar(query) or 0)
+        return [(str(kind), body, ms) for kind, body, ms in db.session.execute(query)]
+
+
+def count_messages(seed: Seed, conversation_id: int, kind: str) -> int:
+    """Messages of that kind the server stored in the conversation."""
+    return sum(1 for found, _, _ in stored_messages(seed, conversation_id) if found == kind)
 
 
 # 1. Installable, and the home offline ----------------------------------------------------
@@ -161,21 +222,30 @@ def test_the_installed_service_worker_serves_the_home_and_last_pages_offline(
 def test_logging_out_forgets_the_pages_kept_for_offline(
     new_page: NewPage, offline_seed: OfflineSeed
 ) -> None:
-    page = tablet(new_page, offline_seed.residents["armand"])
+    armand = offline_seed.residents["armand"]
+    page = tablet(new_page, armand)
     page.wait_for_function(CONTROLLED, timeout=RECONNECT_MS)
     page.goto("/")
-    page.wait_for_function("() => caches.has('bv-pages')")
-    # The session ends (as after logging out): the page's next look at the server lands on the
-    # login page, and what was kept of this person's pages is gone.
+    wait_for_promise(page, HOME_KEPT)  # his home, kept to read offline
+
+    # He logs out (settings, "Se déconnecter"): nothing of his is kept any more.
+    log_out(page)
+    assert_nothing_kept(page)
+
+    # The session ends while no page of his is open (it expires, the tablet slept): the next
+    # look at the server lands on the login page, and what was kept of his pages is gone too.
+    # (The home is left first: a request of its own in flight would bring the session cookie
+    # back, as every answer to a resident refreshes it.)
+    login_with_card(page, armand)
+    wait_for_promise(page, HOME_KEPT)
+    page.goto("about:blank")
     page.context.clear_cookies()
     page.goto("/")
     page.wait_for_url(re.compile(r"/login"))
-    page.wait_for_function(
-        "() => caches.open('bv-pages').then((c) => c.keys()).then((k) => k.length === 0)"
-    )
+    assert_nothing_kept(page)
 
 
-# 2. The outbox keeps a photo made offline and sends it exactly once ----------------------
+# 2. The outbox keeps what was made offline and sends it exactly once --------------------
 
 
 @pytest.mark.browser
@@ -188,7 +258,7 @@ def test_a_photo_made_offline_survives_a_reload_and_leaves_exactly_once(
     mireille.wait_for_function(CONTROLLED, timeout=RECONNECT_MS)
     open_conversation(mireille, conversation_id)
     open_conversation(leon, conversation_id)
-    before = count_photo_messages(seed, conversation_id)
+    before = count_messages(seed, conversation_id, "photo")
 
     mireille.context.set_offline(True)
     wait_disconnected(mireille)
@@ -198,7 +268,7 @@ def test_a_photo_made_offline_survives_a_reload_and_leaves_exactly_once(
     pending = mireille.locator("#messages > li.message-pending")
     expect(pending).to_have_count(1)
     expect(pending.locator("img.message-photo")).to_have_count(1)
-    expect(pending.locator(".message-status")).to_have_text("En attente d'envoi")
+    expect(pending.locator(".message-status")).to_have_text(WAITING)
 
     # Still offline, the tablet reloads the page (the service worker's copy): the photo is
     # still there, kept with its picture in IndexedDB.
@@ -223,12 +293,118 @@ def test_a_photo_made_offline_survives_a_reload_and_leaves_exactly_once(
         has=mireille.locator("img.message-photo")
     )
     expect(sent).to_have_count(1, timeout=RECONNECT_MS)
-    mireille.wait_for_function(
-        "() => window.bonVoisin.outbox.list().then((items) => items.length === 0)"
-    )
+    wait_for_promise(mireille, OUTBOX_EMPTY)
     leon.wait_for_timeout(500)  # a second delivery would show now
     expect(photos).to_have_count(1 + before)
-    assert count_photo_messages(seed, conversation_id) == before + 1
+    assert count_messages(seed, conversation_id, "photo") == before + 1
+
+
+@pytest.mark.browser
+def test_a_voice_recording_made_offline_is_kept_and_leaves_exactly_once(
+    new_page: NewPage, offline_seed: OfflineSeed, seed: Seed
+) -> None:
+    conversation_id = offline_seed.conversations["voice"]
+    # Chromium's fake microphone (conftest's flags): a beep, no prompt.
+    berthe = tablet(new_page, offline_seed.residents["berthe"], permissions=["microphone"])
+    gilbert = tablet(new_page, offline_seed.residents["gilbert"])
+    berthe.wait_for_function(CONTROLLED, timeout=RECONNECT_MS)
+    open_conversation(berthe, conversation_id)
+    open_conversation(gilbert, conversation_id)
+    before = count_messages(seed, conversation_id, "voice")
+
+    # Offline, she records: tap, speak, tap again to send. It waits, and can be listened to.
+    berthe.context.set_offline(True)
+    wait_disconnected(berthe)
+    record = berthe.locator("#record")
+    record.click()
+    expect(record).to_have_attribute("aria-pressed", "true")
+    berthe.wait_for_timeout(1_500)
+    record.click()
+    expect(record).to_have_attribute("aria-pressed", "false")
+    pending = berthe.locator("#messages > li.message-pending")
+    expect(pending).to_have_count(1)
+    expect(pending.locator(".play-button")).to_have_count(1)
+    expect(pending.locator(".message-status")).to_have_text(WAITING)
+
+    # Still offline, the page reloads (the service worker's copy): the recording is still
+    # there, its sound kept in IndexedDB.
+    berthe.reload()
+    expect(berthe.locator("html")).to_have_attribute("data-offline-copy", re.compile(r"\d"))
+    pending = berthe.locator("#messages > li.message-pending")
+    expect(pending).to_have_count(1)
+    expect(pending.locator(".play-button")).to_have_attribute("data-audio", re.compile("^blob:"))
+    expect(pending.locator(".message-status")).to_have_text(WAITING)
+    kept = berthe.evaluate(OUTBOX_ITEMS)
+    assert len(kept) == 1, kept
+    assert kept[0]["kind"] == "voice" and kept[0]["state"] == "waiting", kept
+    assert kept[0]["blob"] and kept[0]["blob"]["size"] > 0, kept
+    assert kept[0]["blob"]["type"].startswith("audio/"), kept
+    assert kept[0]["duration_ms"] >= 1_000, kept
+
+    # Back online: it reaches Gilbert once, and the tablet keeps nothing more.
+    berthe.context.set_offline(False)
+    plays = gilbert.locator("#messages > li.message .play-button")
+    expect(plays).to_have_count(1 + before, timeout=RECONNECT_MS + LIVE_MS)
+    sent = berthe.locator("#messages > li.message-mine[data-message-id]").filter(
+        has=berthe.locator(".play-button")
+    )
+    expect(sent).to_have_count(1, timeout=RECONNECT_MS)
+    wait_for_promise(berthe, OUTBOX_EMPTY)
+    gilbert.wait_for_timeout(500)  # a second delivery would show now
+    expect(plays).to_have_count(1 + before)
+    voices = [m for m in stored_messages(seed, conversation_id) if m[0] == "voice"]
+    assert len(voices) == before + 1, voices
+    assert (voices[-1][2] or 0) >= 1_000, voices  # the recording, with its length
+    # Gilbert's tablet can fetch the sound itself.
+    audio = gilbert.request.get(plays.last.get_attribute("data-audio") or "")
+    assert audio.ok and audio.headers["content-type"].startswith("audio/")
+    assert len(audio.body()) > 0
+
+
+@pytest.mark.browser
+def test_a_message_queued_in_a_conversation_leaves_from_the_home_exactly_once(
+    new_page: NewPage, offline_seed: OfflineSeed, seed: Seed
+) -> None:
+    conversation_id = offline_seed.conversations["elsewhere"]
+    paulette = tablet(new_page, offline_seed.residents["paulette"])
+    firmin = tablet(new_page, offline_seed.residents["firmin"])
+    paulette.wait_for_function(CONTROLLED, timeout=RECONNECT_MS)
+    open_conversation(paulette, conversation_id)
+    open_conversation(firmin, conversation_id)
+
+    # Offline, she writes in the conversation: it waits.
+    paulette.context.set_offline(True)
+    wait_disconnected(paulette)
+    text = "Firmin, je passe vous voir après la sieste."
+    paulette.locator("#body").fill(text)
+    paulette.locator("#composer button[type=submit]").click()
+    expect(status_of(paulette, text)).to_have_text(WAITING)
+
+    # Still offline, she goes back to her home (the service worker's copy); the message
+    # waits there, in the tablet's outbox.
+    paulette.goto("/")
+    expect(paulette.get_by_role("heading", level=1, name="Bonjour Paulette !")).to_be_visible()
+    expect(paulette.locator("html")).to_have_attribute("data-offline-copy", re.compile(r"\d"))
+    kept = paulette.evaluate(OUTBOX_ITEMS)
+    assert [(i["body"], i["state"]) for i in kept] == [(text, "waiting")], kept
+
+    # The connection returns while the home is open: the home sends it, once.
+    paulette.context.set_offline(False)
+    from_paulette = firmin.locator("#messages > li.message").filter(has_text=text)
+    expect(from_paulette).to_have_count(1, timeout=RECONNECT_MS + LIVE_MS)
+    wait_for_promise(paulette, OUTBOX_EMPTY, timeout=RECONNECT_MS)
+    assert urlparse(paulette.url).path == "/"  # never back in the conversation meanwhile
+    firmin.wait_for_timeout(500)  # a second delivery would show now
+    expect(from_paulette).to_have_count(1)
+    bodies = [body for _, body, _ in stored_messages(seed, conversation_id)]
+    assert bodies.count(text) == 1, bodies
+
+    # In the conversation again: shown once, sent, nothing left waiting.
+    open_conversation(paulette, conversation_id)
+    expect(mine(paulette, text)).to_have_count(1)
+    expect(mine(paulette, text)).to_have_attribute("data-message-id", re.compile(r"\d+"))
+    expect(paulette.locator("#messages > li.message-pending")).to_have_count(0)
+    expect(paulette.locator("#messages > li.message-failed")).to_have_count(0)
 
 
 # 3. What happened, in words --------------------------------------------------------------
@@ -285,9 +461,7 @@ def test_own_messages_say_waiting_sent_read_and_not_sent_in_words(
     check_accessibility(suzanne)
     failed.get_by_role("button", name="Remove").click()
     expect(failed).to_have_count(0)
-    suzanne.wait_for_function(
-        "() => window.bonVoisin.outbox.list().then((items) => items.length === 0)"
-    )
+    wait_for_promise(suzanne, OUTBOX_EMPTY)
 
 
 # 4. Back-off ------------------------------------------------------------------------------
