@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 export FLASK_APP := app
 # Two test processes (pytest-xdist): the suite fits the time CI gives it on two cores.
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --durations=10
 # Every Python dependency pinned (run, test and bench extras), for Python 3.11 on Linux:
 # `make lock` regenerates it from pyproject.toml (keeping the pins it can; LOCK_ARGS=--upgrade
 # moves everything to the newest allowed versions).
