@@ -6,7 +6,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import select
 
 from portal.auth import service as auth
@@ -21,6 +20,7 @@ from portal.people.models import (
     Person,
     Role,
 )
+from portal.urls import public_base_url
 
 ORGANISATION = "Habitat Solidaire Métropole"
 BUILDING = "Résidence Les Tilleuls"
@@ -197,14 +197,6 @@ def on_demo_logins(section: LoginLines) -> LoginLines:
     return section
 
 
-def base_url() -> str:
-    """The portal's address in the printed logins and the demo's links."""
-    config = current_app.config
-    return str(
-        config.get("PORTAL_BASE_URL") or f"http://{config['SERVER_HOST']}:{config['SERVER_PORT']}"
-    ).rstrip("/")
-
-
 @dataclass
 class DemoSummary:
     """What the demo contains and how to log in to it."""
@@ -357,7 +349,7 @@ def _showcase_residents(building: Building) -> list[Person]:
 
 def format_logins(summary: DemoSummary) -> str:
     """The text printed by `flask demo load`: who to log in as, and how."""
-    base = base_url()
+    base = public_base_url()
     lines = [
         f"Demo building: {summary.building.name} — {summary.dwellings} dwellings, "
         f"{summary.residents} residents.",

@@ -9,10 +9,10 @@ from messaging import service as messaging
 from messaging.family import service
 from portal.auth import links
 from portal.auth.models import LinkPurpose
-from portal.demo import DEMO_PASSWORD, base_url, on_demo_built, on_demo_logins
+from portal.demo import DEMO_PASSWORD, on_demo_built, on_demo_logins
 from portal.people import service as people
 from portal.people.models import Building, Person
-from portal.urls import path_for
+from portal.urls import path_for, public_base_url
 
 FIRST_NAME, LAST_NAME = "Catherine", "Martin"
 EMAIL = "catherine.martin@example.org"
@@ -46,7 +46,7 @@ def seed_family(building: Building) -> None:
         return
     # A command has no request: the invitation's mail builds its link from the portal's
     # address, as the printed logins do.
-    with current_app.test_request_context(base_url=base_url()):
+    with current_app.test_request_context(base_url=public_base_url()):
         link = service.do_invite(
             jeanne,
             jeanne.id,

@@ -24,7 +24,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from babel.dates import format_time
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -56,7 +56,7 @@ from portal.people.models import STAFF_ROLES, Building, Person, Role
 from portal.registry import Registry
 from portal.retention import cutoff
 from portal.transaction import after_commit, owns_transaction
-from portal.urls import path_for
+from portal.urls import path_for, public_base_url
 
 log = logging.getLogger(__name__)
 
@@ -841,16 +841,6 @@ def run_due(now: datetime | None = None) -> int:
             db.session.rollback()
             log.exception("alert %s: a round failed; it runs again next minute", alert_id)
     return count
-
-
-def public_base_url() -> str:
-    """Where the portal answers, for the links in messages."""
-    configured = current_app.config.get("PORTAL_BASE_URL")
-    if configured:
-        return str(configured)
-    if has_request_context():
-        return request.host_url
-    return f"http://{current_app.config['SERVER_HOST']}:{current_app.config['SERVER_PORT']}/"
 
 
 def _dispatch_after_commit(alert_id: int) -> None:

@@ -8,11 +8,11 @@ from flask import current_app
 
 from portal.auth import links
 from portal.auth.models import LinkPurpose
-from portal.demo import DEMO_PASSWORD, YEAR, base_url, on_demo_built, on_demo_logins
+from portal.demo import DEMO_PASSWORD, YEAR, on_demo_built, on_demo_logins
 from portal.people import service as people
 from portal.people.models import Building, Person, Role
 from portal.referrals import service
-from portal.urls import path_for
+from portal.urls import path_for, public_base_url
 
 FIRST_NAME, LAST_NAME = "Nadia", "Lefort"
 EMAIL = "n.lefort@ccas-lille.example.org"
@@ -55,7 +55,7 @@ def seed_referrals(building: Building) -> None:
     coordinator = coordinators[0]
     # A command has no request: the invitation's mail builds its link from the portal's
     # address, as the printed logins do.
-    with current_app.test_request_context(base_url=base_url()):
+    with current_app.test_request_context(base_url=public_base_url()):
         partner, _created = service.do_invite_partner(
             coordinator,
             email=EMAIL,
